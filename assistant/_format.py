@@ -1,0 +1,76 @@
+"""Search results as text for a terminal, where a Chinese character takes two columns."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ._assistant import FOUND_MIN_SCORE, Hit, SearchResult
+
+_NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)]}")
+
+
+def width(text: str) -> int:
+    """Terminal columns: wide and fullwidth characters count two.
+
+    >>> width("工会ab")
+    6
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Lines of at most ``columns`` columns, keeping the text's own line breaks and dropping blank lines.
+
+    Chinese has no spaces to break at, so lines break between any two characters, except that
+    closing punctuation never starts a line: it hangs past the margin instead.
+
+    >>> wrap("嘉善县总工会深耕10年", 8)
+    ['嘉善县总', '工会深耕', '10年']
+    >>> wrap("周全、周伟", 4)
+    ['周全、', '周伟']
+    """
+    lines: list[str] = []
+    for paragraph in text.splitlines():
+        line, used = "", 0
+        for c in paragraph.strip():
+            w = width(c)
+            if used + w > columns and line and c not in _NO_LINE_START:
+                lines.append(line.rstrip())
+                line, used = "", 0
+            if not line and c.isspace():
+                continue
+            line += c
+            used += w
+        if line.strip():
+            lines.append(line.rstrip())
+    return lines
+
+
+def cite(hit: Hit) -> str:
+    """``file:9`` or ``file:9-12``, then the character range in the document.
+
+    >>> cite(Hit(1, 0.9, "…", "002.txt", "", "", 120, 260, 9, 9))
+    '002.txt:9 (chars 120–260)'
+    """
+    lines = f"{hit.line_start}" if hit.line_start == hit.line_end else f"{hit.line_start}-{hit.line_end}"
+    return f"{hit.source}:{lines} (chars {hit.start}–{hit.end})"
+
+
+def format_result(result: SearchResult, columns: int = 80) -> str:
+    question = " ".join(result.question.split())
+    if len(question) > 60:
+        question = question[:60] + "…"
+    if not result.hits:
+        return f"{question}\nNo passages."
+    verdict = "found" if result.found else f"below {FOUND_MIN_SCORE:.2f}: the archive may not answer this"
+    n = len(result.hits)
+    out = [
+        f"{question}\n{n} passage{'s' if n != 1 else ''}, best score {result.hits[0].score:.3f} ({verdict})"
+    ]
+    for hit in result.hits:
+        heading = " · ".join(dict.fromkeys(p for p in (hit.title, hit.section) if p))
+        out.append("")
+        out.append(f"{hit.rank:>2}. {hit.score:.3f}  {heading}".rstrip())
+        out.append(f"    {cite(hit)}")
+        out.extend(f"    {line}" for line in wrap(hit.text, max(20, columns - 4)))
+    return "\n".join(out)

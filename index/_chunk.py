@@ -1,0 +1,145 @@
+"""Chunking: documents to cited passages that stay inside one section and end on sentence boundaries."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ._pages import Article, Para, Section, parse_page
+from ._types import Chunk, Document
+
+# Bump when chunk boundaries or texts change: the manifest records it, so an index built
+# by another chunker is rebuilt rather than mixed.
+CHUNKER_VERSION = "1"
+DEFAULT_MAX_CHARS = 300  # measured on the dev sets: see docs/benchmarks.md
+
+_SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』)）\"']*")
+_CLAUSE_END = re.compile(r"[，,；;：:、]")
+
+
+@dataclass
+class _Unit:
+    """A sentence (or heading line) with the page offset of each character."""
+
+    text: str
+    pos: list[int]
+    para: int  # which paragraph it came from: units of one paragraph join without a separator
+    heading: bool = False
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Chinese or English text after sentence-ending punctuation, keeping closing quotes.
+
+    >>> split_sentences("结果查明有70余户。“这事虽小。”朱玉成说。")
+    ['结果查明有70余户。', '“这事虽小。”', '朱玉成说。']
+    """
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        out.append(text[start:])
+    return [s for s in out if s.strip()]
+
+
+def _units(paras: list[Para], max_chars: int) -> Iterator[_Unit]:
+    for n, p in enumerate(paras):
+        if p.kind != "body":
+            yield from _cut(_Unit(p.text, p.pos, n, p.kind == "heading"), max_chars)
+            continue
+        i = 0
+        for sentence in split_sentences(p.text):
+            j = i + len(sentence)
+            yield from _cut(_Unit(sentence, p.pos[i:j], n), max_chars)
+            i = j
+
+
+def _cut(u: _Unit, max_chars: int) -> Iterator[_Unit]:
+    """Cut a sentence longer than a chunk at clause punctuation, or hard as a last resort."""
+    while len(u.text) > max_chars:
+        window = u.text[:max_chars]
+        ends = [m.end() for m in _CLAUSE_END.finditer(window)]
+        at = ends[-1] if ends and ends[-1] > max_chars // 3 else max_chars
+        yield _Unit(u.text[:at], u.pos[:at], u.para, u.heading)
+        u = _Unit(u.text[at:], u.pos[at:], u.para, u.heading)
+    if u.text.strip():
+        yield u
+
+
+def _pack(units: list[_Unit], max_chars: int) -> Iterator[list[_Unit]]:
+    """Greedy packing of whole sentences up to max_chars; a heading always keeps its first sentence."""
+    group: list[_Unit] = []
+    size = 0
+    for u in units:
+        if group and size + len(u.text) > max_chars and not all(g.heading for g in group):
+            yield group
+            group, size = [], 0
+        group.append(u)
+        size += len(u.text) + 1
+    if group:
+        yield group
+
+
+def _text(group: list[_Unit]) -> tuple[str, int, int]:
+    parts: list[str] = []
+    for k, u in enumerate(group):
+        if k and u.para != group[k - 1].para:
+            parts.append("\n")  # a different line of the page: the source has a newline between
+        parts.append(u.text)
+    text = "".join(parts)
+    lead = len(text) - len(text.lstrip())
+    start = group[0].pos[0] if lead == 0 else group[0].pos[min(lead, len(group[0].pos) - 1)]
+    return text.strip(), start, group[-1].pos[-1] + 1
+
+
+def _body_paras(doc: Document) -> list[Article]:
+    """A JSONL article: its title is given, its lines are paragraphs."""
+    sec = Section("")
+    offset = 0
+    for line in doc.text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            begin = offset + len(line) - len(line.lstrip())
+            sec.paras.append(Para(stripped, list(range(begin, begin + len(stripped)))))
+        offset += len(line) + 1
+    return [Article(doc.title, [sec])] if sec.paras else []
+
+
+def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
+    """Chunks of a document, each citing the region of ``doc.text`` it came from.
+
+    >>> page = "\\n\\n温岭工会 送消防\\n\\n本报讯 演练结束后,还举行了消防\\n\\n安全主题文艺汇演。"
+    >>> [(c.title, c.text) for c in chunk_document(Document("p.txt", page))]
+    [('温岭工会 送消防', '温岭工会 送消防\\n本报讯 演练结束后,还举行了消防安全主题文艺汇演。')]
+    """
+    articles = parse_page(doc.text) if doc.is_page else _body_paras(doc)
+    newlines = [m.start() for m in re.finditer("\n", doc.text)] if doc.is_page else []
+    chunks: list[Chunk] = []
+    for a in articles:
+        title = a.title or doc.title
+        for sec in a.sections:
+            for group in _pack(list(_units(sec.paras, max_chars)), max_chars):
+                text, start, end = _text(group)
+                if not text:
+                    continue
+                if doc.is_page:
+                    first = bisect.bisect_right(newlines, start) + 1
+                    last = bisect.bisect_right(newlines, end - 1) + 1
+                else:
+                    first = last = 1
+                chunks.append(
+                    Chunk(
+                        text=text,
+                        source=doc.source,
+                        title=title,
+                        section=sec.heading,
+                        start=start,
+                        end=end,
+                        line_start=first + doc.line_offset,
+                        line_end=last + doc.line_offset,
+                    )
+                )
+    return chunks

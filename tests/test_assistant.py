@@ -1,0 +1,179 @@
+"""The assistant: ranked, cited, distinct passages from a saved index, with the question checked."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import (
+    FOUND_MIN_SCORE,
+    MAX_QUESTION_CHARS,
+    Assistant,
+    EmptyQuestion,
+    Hit,
+    IndexIncompatible,
+    IndexNotFound,
+    InvalidQuery,
+    SearchResult,
+    UnknownSource,
+)
+from index import HashEmbedder, Settings, build
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+JIASHAN = "嘉善县总工会怎样创建“工人先锋号”？"
+
+
+def build_index(corpus: Path, index_dir: Path) -> Path:
+    build(
+        Settings(corpus=(corpus,), index_dir=index_dir, model="hash", cache_dir=index_dir / "cache"),
+        HashEmbedder(),
+    )
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_index(CORPUS, tmp_path_factory.mktemp("ix"))
+
+
+@pytest.fixture
+def assistant(index_dir: Path) -> Assistant:
+    return Assistant.open(index_dir, HashEmbedder())
+
+
+def is_subsequence(needle: str, haystack: str) -> bool:
+    it = iter(haystack)
+    return all(c in it for c in needle)
+
+
+def test_finds_the_passage_about_jiashan(assistant: Assistant) -> None:
+    result = assistant.search(JIASHAN, k=5)
+    assert isinstance(result, SearchResult)
+    assert result.question == JIASHAN
+    top = result.hits[0]
+    assert "嘉善" in top.text
+    assert top.source == "002_b66ab0af8ed20314.txt"
+    assert [h.rank for h in result.hits] == [1, 2, 3, 4, 5]
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+    assert result.found == (top.score >= FOUND_MIN_SCORE)
+
+
+def test_citations_point_into_the_source(assistant: Assistant) -> None:
+    for hit in assistant.search("安吉县评出的两山工匠有哪些人", k=10).hits:
+        page = (CORPUS / hit.source).read_text(encoding="utf-8")
+        region = page[hit.start : hit.end]
+        assert is_subsequence("".join(hit.text.split()), region), hit
+        first = page.index(hit.text[0], hit.start)
+        assert hit.line_start <= page.count("\n", 0, first) + 1 <= hit.line_end
+        assert page.count("\n", 0, hit.end - 1) + 1 <= hit.line_end + 1
+
+
+def test_hit_shape(assistant: Assistant) -> None:
+    names = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+    assert [f.name for f in dataclasses.fields(Hit)] == names
+    hit = assistant.search(JIASHAN, k=1).hits[0]
+    assert list(hit.to_dict()) == names
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.rank = 2  # type: ignore[misc]
+    assert list(assistant.search(JIASHAN, k=1).to_dict()) == ["question", "found", "hits"]
+
+
+def test_found_when_a_passage_matches_exactly(assistant: Assistant) -> None:
+    hit = assistant.search(JIASHAN, k=1).hits[0]
+    context = " · ".join(dict.fromkeys(p for p in (hit.title, hit.section) if p))
+    same = f"{context}\n{hit.text}" if context else hit.text
+    exact = assistant.search(same, k=1)
+    assert exact.hits[0].score == pytest.approx(1.0, abs=1e-3)
+    assert exact.found
+
+
+def test_identical_texts_appear_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    para = "嘉善县总工会开展“五型工人先锋号”创建工作，十余万职工踊跃参加。"
+    (corpus / "a.txt").write_text(f"{para}\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(f"{para}\n", encoding="utf-8")
+    (corpus / "c.txt").write_text("安吉县评出首届两山工匠。\n", encoding="utf-8")
+    with Assistant.open(build_index(corpus, tmp_path / "ix"), HashEmbedder()) as a:
+        hits = a.search(para, k=3).hits
+    assert [h.text for h in hits].count(para) == 1
+    assert len(hits) == 2
+    assert [h.rank for h in hits] == [1, 2]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question(assistant: Assistant, question: str) -> None:
+    with pytest.raises(EmptyQuestion) as e:
+        assistant.search(question)
+    assert isinstance(e.value, ValueError)
+    assert str(e.value).startswith("the question is empty; ask something")
+
+
+def test_very_long_question(assistant: Assistant) -> None:
+    # 嘉善 (padded with spaces, which the fake ignores) fills the first 1,000 characters and 安吉
+    # the other 9,000: only the start is embedded, or 安吉 would win.
+    question = (
+        JIASHAN.ljust(MAX_QUESTION_CHARS) + ("安吉县两山工匠有哪些人" * 1000)[: 10_000 - MAX_QUESTION_CHARS]
+    )
+    assert len(question) == 10_000
+    result = assistant.search(question, k=3)
+    assert result.question == question
+    assert len(result.hits) == 3
+    assert "嘉善" in result.hits[0].text
+
+
+@pytest.mark.parametrize("k", [0, 101, -1, True])
+def test_k_is_checked(assistant: Assistant, k: int) -> None:
+    with pytest.raises(InvalidQuery, match="k must be a whole number from 1 to 100"):
+        assistant.search(JIASHAN, k=k)
+
+
+def test_k_of_100_is_fine(assistant: Assistant) -> None:
+    hits = assistant.search(JIASHAN, k=100).hits
+    assert len(hits) == min(100, len(assistant.index))
+    assert len({"".join(h.text.split()) for h in hits}) == len(hits)
+
+
+def test_document_of_a_citation(assistant: Assistant) -> None:
+    hit = assistant.search(JIASHAN, k=1).hits[0]
+    doc = assistant.document(hit.source)
+    assert doc.text == (CORPUS / hit.source).read_text(encoding="utf-8")
+    with pytest.raises(UnknownSource):
+        assistant.document("nope.txt")
+
+
+def test_other_embedder_is_refused(index_dir: Path) -> None:
+    with pytest.raises(
+        IndexIncompatible, match="built with hash-bigram-256, but the model in use is hash-bigram-64"
+    ):
+        Assistant.open(index_dir, HashEmbedder(64))
+
+
+def test_open_builds_the_embedder_the_manifest_names(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEWS_ASSISTANT_MODEL", raising=False)
+    with Assistant.open(index_dir) as a:
+        assert "嘉善" in a.search(JIASHAN, k=1).hits[0].text
+    with pytest.raises(IndexIncompatible):
+        Assistant.open(index_dir, settings=Settings(model="hash-bigram-128"))
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="no index at"):
+        Assistant.open(tmp_path / "nothing", HashEmbedder())
+
+
+def test_imports_stay_light() -> None:
+    code = (
+        "import sys, assistant, index, assistant._cli, index.__main__\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'gradio', 'transformers', 'index._model')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,140 @@
+"""The build: corpus in, a self-describing index out; a bad or failed build keeps the old index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import (
+    HashEmbedder,
+    NothingToIndex,
+    Rejection,
+    Settings,
+    build,
+    chunk_document,
+    load,
+    read_corpus,
+)
+from index._build import BuildReport
+from index._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def settings(corpus: Path, index_dir: Path) -> Settings:
+    return Settings(
+        corpus=(corpus,), index_dir=index_dir, model="hash", cache_dir=index_dir / "cache", top_k=5
+    )
+
+
+class FailingEmbedder(HashEmbedder):
+    """Dies after its first batch, like a model running out of memory half-way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        if self.calls > 1:
+            raise MemoryError("out of memory")
+        return super().embed_documents(texts)
+
+
+def test_build_the_corpus(tmp_path: Path) -> None:
+    report = build(settings(CORPUS, tmp_path / "ix"), HashEmbedder())
+    pages = sorted(p.name for p in CORPUS.glob("*.txt"))
+    docs = read_corpus([CORPUS]).documents
+    chunks = [c for d in docs for c in chunk_document(d)]
+    assert (report.files, report.articles, report.chunks) == (len(pages), len(docs), len(chunks))
+    assert report.sections == len({(c.source, c.title, c.section) for c in chunks})
+    assert report.rejections == []
+    counts = f"{len(docs)} articles, {report.sections} sections, {len(chunks)} chunks"
+    assert report.summary().startswith(f"Indexed {len(pages)} files: {counts} in ")
+    assert "\n" not in report.summary()
+
+    ix = load(tmp_path / "ix")
+    m = ix.manifest
+    assert m.model == {"name": "hash-bigram-256", "weights_sha256": "none"}
+    assert m.dim == 256
+    assert m.chunker == {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS}
+    assert m.files == {p: hashlib.sha256((CORPUS / p).read_bytes()).hexdigest() for p in pages}
+    assert m.counts == {"files": 5, "documents": 5, "sections": report.sections, "chunks": len(chunks)}
+    assert abs((datetime.now().astimezone() - datetime.fromisoformat(m.built_at)).total_seconds()) < 60
+    assert len(ix) == len(chunks)
+    # Rows are in chunk order, and the full documents are kept for showing a citation in context.
+    assert ix.chunk(0) == chunks[0] and ix.chunk(len(chunks) - 1) == chunks[-1]
+    assert ix.document(docs[2].source).text == (CORPUS / docs[2].source).read_text(encoding="utf-8")
+
+
+def test_embeds_title_and_section_with_the_text(tmp_path: Path) -> None:
+    build(settings(CORPUS, tmp_path), HashEmbedder())
+    ix = load(tmp_path)
+    c = next(ix.chunk(i) for i in range(len(ix)) if ix.chunk(i).context)
+    [(row, score)] = ix.search(HashEmbedder().embed_query(c.embed_text), 1)
+    assert score == pytest.approx(1.0, abs=1e-5)
+    assert ix.chunk(row).embed_text == c.embed_text
+
+
+def test_rejections_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("嘉兴市总工会举办职工技能大赛。\n", encoding="utf-8")
+    (corpus / "empty.txt").write_text("  \n")
+    (corpus / "a.jsonl").write_text('{"id": 1, "text": "浙江省总工会发布通知。"}\n{oops\n', encoding="utf-8")
+    report = build(settings(corpus, tmp_path / "ix"), HashEmbedder())
+    assert report.articles == 2
+    assert [str(r) for r in report.rejections] == [
+        "a.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes, column 2)",
+        "empty.txt: empty file, nothing to index",
+    ]
+    lines = report.summary().splitlines()
+    assert lines[1:] == ["Skipped 2 inputs:", *map(str, report.rejections)]
+    assert load(tmp_path / "ix").document("a.jsonl#1").text == "浙江省总工会发布通知。"
+
+
+def test_summary_format() -> None:
+    report = BuildReport(Path("ix"), 3, 7, 9, 40, 1.25, [Rejection("x.jsonl", "not valid JSON", 4)])
+    assert report.summary() == (
+        "Indexed 3 files: 7 articles, 9 sections, 40 chunks in 1.2 s into ix.\n"
+        "Skipped 1 input:\n"
+        "x.jsonl:4: not valid JSON"
+    )
+
+
+def test_nothing_to_index_keeps_the_previous_index(tmp_path: Path) -> None:
+    build(settings(CORPUS, tmp_path / "ix"), HashEmbedder())
+    before = load(tmp_path / "ix")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("\n\n")
+    with pytest.raises(NothingToIndex) as e:
+        build(settings(empty, tmp_path / "ix"), HashEmbedder())
+    assert str(e.value) == f"nothing to index in {empty}: blank.txt: empty file, nothing to index"
+    after = load(tmp_path / "ix")
+    assert after.version == before.version and len(after) == len(before)
+
+
+def test_missing_corpus_is_nothing_to_index(tmp_path: Path) -> None:
+    with pytest.raises(NothingToIndex, match="no such file or folder"):
+        build(settings(tmp_path / "nope", tmp_path / "ix"), HashEmbedder())
+    assert not (tmp_path / "ix").exists()
+
+
+def test_failed_build_keeps_the_previous_index(tmp_path: Path) -> None:
+    build(settings(CORPUS, tmp_path / "ix"), HashEmbedder())
+    before = load(tmp_path / "ix")
+    failing = FailingEmbedder()
+    with pytest.raises(MemoryError):
+        build(settings(CORPUS, tmp_path / "ix"), failing)
+    assert failing.calls == 2
+    after = load(tmp_path / "ix")
+    assert after.version == before.version
+    assert [p.name for p in (tmp_path / "ix").iterdir() if p.name.startswith("v-")] == [before.version.name]
+    assert json.loads((after.version / "manifest.json").read_text())["counts"] == before.manifest.counts

