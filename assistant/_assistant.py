@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index import Document, Embedder, LoadedIndex, Settings, embedder_for, load, make_embedder
 
 # A top score at or above this means the archive probably answers the question. Placeholder:
@@ -16,6 +18,10 @@ FOUND_MIN_SCORE = 0.80
 # pasted page as a question should still get an answer rather than an error.
 MAX_QUESTION_CHARS = 1000
 MAX_K = 100
+# Hybrid ranking: cosine + LEXICAL_WEIGHT * BM25 / (best BM25 for this question). Chosen on the dev
+# sets (docs/benchmarks.md): BM25 alone finds exact names and numbers, dense alone paraphrases and
+# English; a question whose words match nothing lexically keeps the pure dense order.
+LEXICAL_WEIGHT = 0.2
 
 
 class InvalidQuery(ValueError):
@@ -93,19 +99,32 @@ class Assistant:
             raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
         if not question.strip():
             raise EmptyQuestion()
-        vector = self._embedder.embed_query(question.strip()[:MAX_QUESTION_CHARS])
-        hits = self._distinct_hits(vector, k)
+        query = question.strip()[:MAX_QUESTION_CHARS]
+        vector = self._embedder.embed_query(query)
+        hits = self._distinct_hits(query, vector, k)
         found = bool(hits) and hits[0].score >= FOUND_MIN_SCORE
         return SearchResult(question, found, hits)
 
-    def _distinct_hits(self, vector: Any, k: int) -> list[Hit]:
+    def _ranked(self, query: str, vector: Any, want: int) -> list[tuple[int, float]]:
+        """Rows by fused score: the dense top ``want`` and the lexical top ``want``, best first."""
+        scores = dict(self.index.search(vector, want))
+        lexical = self.index.lexical.scores(query) if self.index.lexical is not None else None
+        if lexical is not None and lexical.size and float(lexical.max()) > 0:
+            top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
+            missing = [r for r in top if r not in scores]
+            scores.update(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True))
+            norm = lexical / float(lexical.max())
+            scores = {r: s + LEXICAL_WEIGHT * float(norm[r]) for r, s in scores.items()}
+        return sorted(scores.items(), key=lambda rs: -rs[1])
+
+    def _distinct_hits(self, query: str, vector: Any, k: int) -> list[Hit]:
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
         # and widen the net until k distinct texts are found or the index is exhausted.
         want = min(len(self.index), 2 * k + 8)
         while True:
             hits: list[Hit] = []
             seen: set[str] = set()
-            for row, score in self.index.search(vector, want):
+            for row, score in self._ranked(query, vector, want):
                 c = self.index.chunk(row)
                 key = "".join(c.text.split())
                 if key in seen:

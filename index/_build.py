@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, chunk_document
 from ._embed import Embedder
+from ._lexical import LEXICAL_VERSION, LexicalIndex, Lexicon, domain_words
 from ._read import read_corpus
 from ._settings import Settings
 from ._store import IndexProblem, Manifest, save
@@ -61,6 +62,8 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         more = f" (and {len(corpus.rejections) - 3} more)" if len(corpus.rejections) > 3 else ""
         raise NothingToIndex(f"nothing to index in {where}: {why}{more}")
     vectors = embed_chunks(chunks, embedder, progress=progress)
+    lexicon = Lexicon(domain_words(c.embed_text for c in chunks))
+    lexical = LexicalIndex.build([c.embed_text for c in chunks], lexicon)
     sections = len({(c.source, c.title, c.section) for c in chunks})
     manifest = Manifest(
         model=dict(embedder.identity),
@@ -73,8 +76,9 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
             "sections": sections,
             "chunks": len(chunks),
         },
+        lexical={"version": LEXICAL_VERSION, "words": len(lexicon.words)},
     )
-    save(settings.index_dir, manifest, chunks, vectors, corpus.documents)
+    save(settings.index_dir, manifest, chunks, vectors, corpus.documents, lexical)
     return BuildReport(
         index_dir=settings.index_dir,
         files=len(corpus.files),

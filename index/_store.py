@@ -7,6 +7,7 @@ Layout under ``index_dir``::
         manifest.json       format version, model identity, dim, chunker, file hashes, counts
         vectors.faiss       IndexFlatIP over normalised vectors; row i is chunks.row = i
         chunks.sqlite       tables ``chunks`` and ``documents``
+        lexical/            BM25 over jieba tokens of the same rows, and the archive's word list
     .lock                   held while a build writes and switches, so two builds never collide
 
 A build writes a complete new version directory, fsyncs it, then replaces ``CURRENT`` atomically,
@@ -36,14 +37,16 @@ import numpy as np
 
 from ._embed import Embedder
 from ._embedders import model_option
+from ._lexical import LexicalIndex
 from ._types import Chunk, Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 VERSION_PREFIX = "v-"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DATABASE = "chunks.sqlite"
+LEXICAL = "lexical"
 
 
 class IndexProblem(Exception):
@@ -84,6 +87,7 @@ class Manifest:
     counts: dict[str, int]  # files, documents, sections, chunks
     built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
+    lexical: dict[str, str | int] = field(default_factory=dict)  # version, words; empty: dense only
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -112,6 +116,7 @@ class Manifest:
                 counts={str(k): int(v) for k, v in raw["counts"].items()},
                 built_at=str(raw["built_at"]),
                 format_version=version,
+                lexical=dict(raw.get("lexical", {})),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise _corrupt(index_dir, f"{MANIFEST} lacks or mangles a field ({e})") from e
@@ -144,11 +149,14 @@ def save(
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
     documents: Sequence[Document],
+    lexical: LexicalIndex | None = None,
 ) -> Path:
     """Write a new version under ``index_dir``, make it the live one, delete older ones; return its folder.
 
-    ``vectors[i]`` is the normalised embedding of ``chunks[i]``.
+    ``vectors[i]`` is the normalised embedding of ``chunks[i]``; ``lexical`` scores the same rows.
     """
+    if lexical is not None and len(lexical) != len(chunks):
+        raise ValueError(f"lexical index has {len(lexical)} rows, expected {len(chunks)}")
     if vectors.shape != (len(chunks), manifest.dim):
         raise ValueError(f"vectors have shape {vectors.shape}, expected ({len(chunks)}, {manifest.dim})")
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -159,6 +167,11 @@ def save(
         try:
             _write_vectors(version / VECTORS, vectors)
             _write_database(version / DATABASE, chunks, documents)
+            if lexical is not None:
+                lexical.save(version / LEXICAL)
+                for f in (version / LEXICAL).iterdir():
+                    _fsync_file(f)
+                _fsync_dir(version / LEXICAL)
             _write_file(version / MANIFEST, manifest.to_json().encode("utf-8"))
             _fsync_dir(version)
             # The switch: until this replace, loaders see the previous version untouched.
@@ -223,6 +236,11 @@ def _write_file(path: Path, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
         f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
         os.fsync(f.fileno())
 
 
@@ -305,18 +323,35 @@ def _open_version(index_dir: Path, name: str) -> LoadedIndex:
     if rows != vectors.ntotal:
         con.close()
         raise _corrupt(index_dir, f"{DATABASE} has {rows} chunks but {VECTORS} has {vectors.ntotal}")
-    return LoadedIndex(index_dir, version, manifest, vectors, con)
+    lexical = None
+    if manifest.lexical:
+        try:
+            lexical = LexicalIndex.load(version / LEXICAL)
+        except (OSError, ValueError, KeyError) as e:
+            con.close()
+            raise _corrupt(index_dir, f"{LEXICAL}/ cannot be read ({e})") from e
+        if len(lexical) != rows:
+            con.close()
+            raise _corrupt(index_dir, f"{LEXICAL}/ has {len(lexical)} rows but {VECTORS} has {rows}")
+    return LoadedIndex(index_dir, version, manifest, vectors, con, lexical)
 
 
 class LoadedIndex:
     """A read-only, thread-safe view of one version of the index."""
 
     def __init__(
-        self, index_dir: Path, version: Path, manifest: Manifest, vectors: Any, con: sqlite3.Connection
+        self,
+        index_dir: Path,
+        version: Path,
+        manifest: Manifest,
+        vectors: Any,
+        con: sqlite3.Connection,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.version = version
         self.manifest = manifest
+        self.lexical = lexical
         self._vectors = vectors
         self._con = con
         self._lock = threading.Lock()
@@ -349,6 +384,13 @@ class LoadedIndex:
             return []
         scores, rows = self._vectors.search(q, k)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+    def similarity(self, vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """Inner product of ``vector`` with the stored vectors of ``rows``."""
+        if not rows:
+            return np.zeros(0, dtype=np.float32)
+        stored = np.stack([self._vectors.reconstruct(int(r)) for r in rows])
+        return stored @ np.asarray(vector, dtype=np.float32).reshape(-1)
 
     def chunk(self, row: int) -> Chunk:
         with self._lock:

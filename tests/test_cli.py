@@ -123,7 +123,7 @@ def test_ask_json(index_dir: Path) -> None:
     assert isinstance(result["found"], bool)
     assert len(result["hits"]) == 5  # the default k
     assert all(list(h) == HIT_KEYS for h in result["hits"])
-    assert "嘉善" in result["hits"][0]["text"]
+    assert "嘉善" in result["hits"][0]["title"] + result["hits"][0]["text"]
 
 
 def test_ask_empty_question(index_dir: Path) -> None:
