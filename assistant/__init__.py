@@ -6,7 +6,6 @@ Never imports torch: the real model is built only when ``Assistant.open`` needs 
 from index import IndexCorrupt, IndexIncompatible, IndexNotFound, IndexProblem, UnknownSource
 
 from ._assistant import (
-    FOUND_MIN_SCORE,
     MAX_K,
     MAX_QUESTION_CHARS,
     Assistant,
@@ -14,10 +13,10 @@ from ._assistant import (
     Hit,
     InvalidQuery,
     SearchResult,
+    judge_found,
 )
 
 __all__ = [
-    "FOUND_MIN_SCORE",
     "MAX_K",
     "MAX_QUESTION_CHARS",
     "Assistant",
@@ -30,4 +29,5 @@ __all__ = [
     "InvalidQuery",
     "SearchResult",
     "UnknownSource",
+    "judge_found",
 ]

@@ -1,4 +1,4 @@
-"""python -m assistant ask "问题" | search --batch QUESTIONS.jsonl
+"""python -m assistant ask "问题" | search --batch QUESTIONS.jsonl | eval QUESTIONS.jsonl
 
 Exit status: 0 done; 1 some batch lines were skipped (each named on stderr); 2 nothing searched
 (usage error, empty question, no or incompatible index, model trouble), with one line on stderr.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from index import IndexProblem, Settings, model_errors
+from index import IndexNotFound, IndexProblem, Settings, build, is_current, load, make_embedder, model_errors
 
 from ._assistant import MAX_K, Assistant, InvalidQuery
 from ._format import format_result
@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         return _fail(f"bad NEWS_ASSISTANT_* setting in the environment ({e})")
     try:
+        if args.command == "eval":
+            return run_eval(args, settings)
         if args.command == "ask":
             with Assistant.open(settings.index_dir, settings=settings) as assistant:
                 result = assistant.search(args.question, args.k or settings.top_k)
@@ -53,6 +55,52 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e.strerror or e))
     except KeyboardInterrupt:
         return _fail("interrupted")
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Build (or reuse) an index of the corpus, answer every question, print the scores."""
+    from ._eval import evaluate, read_questions
+
+    try:
+        questions = read_questions(args.questions)
+    except ValueError as e:
+        return _fail(str(e))
+    corpus = tuple(args.corpus) if args.corpus else settings.corpus
+    index_dir = args.index_dir or _eval_index_dir(corpus, settings)
+    settings = settings.with_(corpus=corpus, index_dir=index_dir)
+    embedder = make_embedder(settings.model, settings.cache_dir)
+    try:
+        current = is_current(load(index_dir).manifest, corpus, embedder)
+    except IndexNotFound:
+        current = False
+    if current:
+        print(f"reusing the index at {index_dir} (it holds exactly this corpus)", file=sys.stderr)
+    else:
+        report = build(settings, embedder, progress=sys.stderr.isatty())
+        print(report.summary(), file=sys.stderr)
+    reports = []
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        for mode in ("hybrid", "dense", "lexical") if args.compare else ("hybrid",):
+            reports.append(evaluate(assistant, questions, mode))
+            print(reports[-1].table())
+    if args.results:
+        with open(args.results, "w", encoding="utf-8") as f:
+            for r in reports[0].results:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False))
+    return 0
+
+
+def _eval_index_dir(corpus: tuple[Path, ...], settings: Settings) -> Path:
+    """One reusable index per corpus, beside the default one, so evaluating never replaces it."""
+    import hashlib
+
+    key = "\n".join(sorted(str(p.resolve()) for p in corpus))
+    return (
+        settings.index_dir.with_name(settings.index_dir.name + "-eval")
+        / hashlib.sha256(key.encode()).hexdigest()[:12]
+    )
 
 
 def search_batch(assistant: Assistant, lines: BinaryIO, name: str, k: int, out: TextIO) -> int:
@@ -110,9 +158,24 @@ def _parser() -> argparse.ArgumentParser:
         metavar="QUESTIONS.jsonl",
         help='lines {"qid", "question", …}; "-" reads standard input',
     )
+    ev = commands.add_parser(
+        "eval",
+        help="build (or reuse) an index of a corpus, run a question file, print hit@k / MRR by type",
+    )
+    ev.add_argument(
+        "questions", type=Path, metavar="QUESTIONS.jsonl", help='lines {"qid", "question", "answers"}'
+    )
+    ev.add_argument(
+        "--corpus", type=Path, nargs="+", metavar="PATH", help="files or folders (default: corpus/)"
+    )
+    ev.add_argument("--compare", action="store_true", help="also run the dense-only and lexical-only legs")
+    ev.add_argument("--results", type=Path, metavar="FILE", help="write the ranked hits as JSON lines")
+    ev.add_argument("--json", action="store_true", help="also print the scores as one JSON line")
     for cmd, k in ((ask, "5, or NEWS_ASSISTANT_TOP_K"), (search, "10")):
         cmd.add_argument("-k", type=_k, metavar="K", help=f"passages per question, 1-{MAX_K} (default: {k})")
-        cmd.add_argument("--index-dir", type=Path, metavar="DIR", help="the index (default: .index)")
+    for cmd in (ask, search, ev):
+        default = ".index-eval/<corpus key>" if cmd is ev else ".index"
+        cmd.add_argument("--index-dir", type=Path, metavar="DIR", help=f"the index (default: {default})")
         cmd.add_argument(
             "--model", metavar="NAME_OR_PATH", help="embedding model (default: the one named in the index)"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ._assistant import FOUND_MIN_SCORE, Hit, SearchResult
+from ._assistant import Hit, SearchResult
 
 _NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)]}")
 
@@ -62,7 +62,7 @@ def format_result(result: SearchResult, columns: int = 80) -> str:
         question = question[:60] + "…"
     if not result.hits:
         return f"{question}\nNo passages."
-    verdict = "found" if result.found else f"below {FOUND_MIN_SCORE:.2f}: the archive may not answer this"
+    verdict = "found" if result.found else "weak matches only: the archive may not answer this"
     n = len(result.hits)
     out = [
         f"{question}\n{n} passage{'s' if n != 1 else ''}, best score {result.hits[0].score:.3f} ({verdict})"

@@ -3,7 +3,7 @@
 Never imports torch: the real model comes in through ``make_embedder`` only when asked for.
 """
 
-from ._build import BuildReport, NothingToIndex, build
+from ._build import BuildReport, NothingToIndex, build, changed_sources, is_current
 from ._chunk import chunk_document
 from ._embed import Embedder, HashEmbedder
 from ._embedders import embedder_for, make_embedder, model_errors
@@ -39,6 +39,8 @@ __all__ = [
     "Settings",
     "UnknownSource",
     "build",
+    "changed_sources",
+    "is_current",
     "chunk_document",
     "embedder_for",
     "load",

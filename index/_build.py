@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from tqdm import tqdm
 from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, chunk_document
 from ._embed import Embedder
 from ._lexical import LEXICAL_VERSION, LexicalIndex, Lexicon, domain_words
-from ._read import read_corpus
+from ._read import discover, read_corpus
 from ._settings import Settings
 from ._store import IndexProblem, Manifest, save
 from ._types import Chunk, Rejection
@@ -105,3 +106,31 @@ def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, *, progress: bool 
             out[i : i + len(batch)] = vectors
             bar.update(len(batch))
     return out
+
+
+def changed_sources(manifest: Manifest, paths: Sequence[Path]) -> dict[str, str]:
+    """Source files that differ between the index and the disk: name -> added | changed | removed."""
+    on_disk: dict[str, str] = {}
+    files, _ = discover(paths)
+    for path, name in files:
+        try:
+            on_disk[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+    changes = {n: "removed" for n in manifest.files if n not in on_disk}
+    for name, digest in on_disk.items():
+        if name not in manifest.files:
+            changes[name] = "added"
+        elif manifest.files[name] != digest:
+            changes[name] = "changed"
+    return dict(sorted(changes.items()))
+
+
+def is_current(manifest: Manifest, paths: Sequence[Path], embedder: Embedder) -> bool:
+    """Whether an index already holds exactly these sources, chunked and embedded as a build would now."""
+    return (
+        manifest.model == dict(embedder.identity)
+        and manifest.chunker == {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS}
+        and bool(manifest.lexical)
+        and not changed_sources(manifest, paths)
+    )

