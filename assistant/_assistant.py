@@ -78,6 +78,23 @@ def judge_found(best_cosine: float, best_bm25: float) -> bool:
     return best_cosine >= FOUND_MIN_COSINE
 
 
+NEAR_DUPLICATE = 0.8  # share of a passage's character bigrams found in a better-ranked one
+
+
+def _bigrams(text: str) -> set[str]:
+    t = "".join(text.split())
+    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def _near_duplicate(grams: set[str], better: set[str]) -> bool:
+    """The pages repeat paragraphs, captions and column tails: show such a passage once.
+
+    >>> _near_duplicate(_bigrams("初步打响了工会的名声。"), _bigrams("为职工提供场所,初步打响了工会的名声。"))
+    True
+    """
+    return len(grams & better) >= NEAR_DUPLICATE * min(len(grams), len(better))
+
+
 class Assistant:
     """Searches one loaded index with the embedder that built it."""
 
@@ -118,6 +135,10 @@ class Assistant:
         if not question.strip():
             raise EmptyQuestion()
         query = question.strip()[:MAX_QUESTION_CHARS]
+        if self.index.lexical is not None:
+            # The archive is in simplified script; a question typed in traditional (臺灣, 總工會)
+            # is searched in simplified, and the passages are shown as written.
+            query = self.index.lexical.lexicon.simplify(query)
         vector = self._embedder.embed_query(query)
         hits = self._distinct_hits(query, vector, k, mode)
         lexical = self.index.lexical.scores(query) if self.index.lexical is not None else None
@@ -147,13 +168,13 @@ class Assistant:
         want = min(len(self.index), 2 * k + 8)
         while True:
             hits: list[Hit] = []
-            seen: set[str] = set()
+            kept: list[set[str]] = []
             for row, score in self._ranked(query, vector, want, mode):
                 c = self.index.chunk(row)
-                key = "".join(c.text.split())
-                if key in seen:
+                grams = _bigrams(c.text)
+                if any(_near_duplicate(grams, other) for other in kept):
                     continue
-                seen.add(key)
+                kept.append(grams)
                 hits.append(
                     Hit(len(hits) + 1, round(score, 4), c.text, c.source, c.title, c.section,
                         c.start, c.end, c.line_start, c.line_end)

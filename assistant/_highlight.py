@@ -163,14 +163,16 @@ def highlight_html(passage: str, question: str) -> str:
     '<mark class="answer">&lt;b&gt;<strong class="term">嘉善</strong>&lt;/b&gt;有3家。</mark>别的。'
     """
     answer = best_sentence(passage, question)
-    terms = term_spans(passage, query_terms(question, passage))
-    cuts = {0, len(passage)}
-    if answer:
-        cuts.update(answer)
-    for start, end in terms:
+    runs: list[tuple[int, int]] = []  # neighbouring terms read as one: 获评全国, not 获评|全国
+    for start, end in term_spans(passage, query_terms(question, passage)):
+        if runs and runs[-1][1] == start:
+            start = runs.pop()[0]
+        runs.append((start, end))
+    cuts = {0, len(passage), *(answer or ())}
+    for start, end in runs:
         cuts.update((start, end))
     in_term = [False] * len(passage)
-    for start, end in terms:
+    for start, end in runs:
         in_term[start:end] = [True] * (end - start)
     out: list[str] = []
     for start, end in pairwise(sorted(cuts)):

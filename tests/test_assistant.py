@@ -177,3 +177,30 @@ def test_imports_stay_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_traditional_script_question_finds_simplified_passage(assistant: Assistant) -> None:
+    simplified = assistant.search("云创青年小镇的微信公众号叫什么名字", k=3)
+    traditional = assistant.search("雲創青年小鎮的微信公眾號叫什麼名字", k=3)
+    assert any("云创1986" in h.text for h in traditional.hits)
+    assert traditional.hits[0].text == simplified.hits[0].text
+    assert traditional.question == "雲創青年小鎮的微信公眾號叫什麼名字"  # shown as typed
+
+
+def test_near_duplicate_passages_appear_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    tail = "工会联合会建起“职工之家”,为职工提供会议、活动、学习场所,初步打响了工会的名声。"
+    (corpus / "a.txt").write_text(f"宁波云创青年小镇工会联合会成立。{tail}\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(f"小镇还建立了自己的微信公众号。{tail}\n", encoding="utf-8")
+    build(Settings(corpus=(corpus,), index_dir=tmp_path / "idx"), HashEmbedder())
+    with Assistant.open(tmp_path / "idx", embedder=HashEmbedder()) as a:
+        hits = a.search("工会联合会为职工提供会议、活动、学习场所", k=5).hits
+    assert len(hits) == 1
+
+
+def test_keyword_and_pasted_sentence_questions(assistant: Assistant) -> None:
+    keywords = assistant.search("嘉善 工人先锋号 几家", k=5)
+    assert any("3家获评全国" in h.text for h in keywords.hits)
+    pasted = "自2008年开始,嘉善县总工会把“工人先锋号”的创建作为推动经济社会发展的一项重要举措来抓。" * 3
+    assert "嘉善" in assistant.search(pasted, k=1).hits[0].title

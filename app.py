@@ -1,0 +1,81 @@
+"""python app.py [--host HOST] [--port PORT] [--index-dir DIR] [--model NAME_OR_PATH]
+
+The assistant in the browser (http://127.0.0.1:7860/ by default) and its JSON API (/api/search,
+/docs), building the index first if there is none. Settings default to the NEWS_ASSISTANT_*
+environment variables (NEWS_ASSISTANT_HOST and NEWS_ASSISTANT_PORT for where to listen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from assistant import Assistant, IndexNotFound, IndexProblem
+from index import Settings, build, make_embedder, model_errors
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[1])
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("NEWS_ASSISTANT_HOST", "127.0.0.1"),
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 opens it to the network)",
+    )
+    parser.add_argument("--port", type=int, default=None, help="port (default: 7860)")
+    parser.add_argument("--index-dir", type=Path, metavar="DIR", help="the index (default: .index)")
+    parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
+    args = parser.parse_args(argv)
+    try:
+        port = args.port if args.port is not None else int(os.environ.get("NEWS_ASSISTANT_PORT", "7860"))
+        settings = Settings().with_(index_dir=args.index_dir, model=args.model)
+    except ValueError as e:
+        return _fail(f"bad NEWS_ASSISTANT_* setting in the environment ({e})")
+    try:
+        assistant = _open(settings)
+    except (IndexProblem, *model_errors()) as e:
+        return _fail(str(e))
+    except OSError as e:
+        return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e.strerror or e))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+
+    import uvicorn
+
+    from assistant._web import create_app
+
+    if args.host not in LOCAL_HOSTS:
+        print(
+            f"warning: listening on {args.host}: anyone who can reach this machine can use it",
+            file=sys.stderr,
+        )
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Serving on http://{shown}:{port}/ (JSON API: /api/search, docs: /docs). Ctrl-C stops.")
+    with assistant:
+        uvicorn.run(create_app(assistant, settings.top_k), host=args.host, port=port, log_level="warning")
+    return 0
+
+
+def _open(settings: Settings) -> Assistant:
+    """The assistant over ``settings.index_dir``, building the index first if there is none."""
+    try:
+        return Assistant.open(settings.index_dir, settings=settings)
+    except IndexNotFound:
+        pass
+    where = ", ".join(str(p) for p in settings.corpus)
+    print(f"No index at {settings.index_dir}: building it from {where} first.", file=sys.stderr)
+    embedder = make_embedder(settings.model, settings.cache_dir)
+    print(build(settings, embedder, progress=True).summary(), file=sys.stderr)
+    return Assistant.open(settings.index_dir, embedder=embedder, settings=settings)
+
+
+def _fail(message: str) -> int:
+    print("error: " + " ".join(message.split()), file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

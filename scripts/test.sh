@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install everything (with the test tools), then lint, type-check and run every test, real model included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --dev
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"
