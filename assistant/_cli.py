@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from index import IndexNotFound, IndexProblem, Settings, build, is_current, load, make_embedder, model_errors
+from index import IndexProblem, Settings, build, is_current, load, make_embedder, model_errors
 
 from ._assistant import MAX_K, Assistant, InvalidQuery
 from ._format import format_result
@@ -71,7 +71,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     embedder = make_embedder(settings.model, settings.cache_dir)
     try:
         current = is_current(load(index_dir).manifest, corpus, embedder)
-    except IndexNotFound:
+    except IndexProblem:  # none yet, or one this version cannot read: build it afresh
         current = False
     if current:
         print(f"reusing the index at {index_dir} (it holds exactly this corpus)", file=sys.stderr)
