@@ -52,10 +52,11 @@ def main(argv: list[str] | None = None) -> int:
             f"warning: listening on {args.host}: anyone who can reach this machine can use it",
             file=sys.stderr,
         )
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving on http://{shown}:{port}/ (JSON API: /api/search, docs: /docs). Ctrl-C stops.")
     with assistant:
-        uvicorn.run(create_app(assistant, settings.top_k), host=args.host, port=port, log_level="warning")
+        app = create_app(assistant, settings.top_k)
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"Serving on http://{shown}:{port}/ (JSON API: /api/search, docs: /docs). Ctrl-C stops.")
+        uvicorn.run(app, host=args.host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     return 0
 
 

@@ -113,6 +113,11 @@ def _words(question: str) -> list[str]:
     return [w.strip() for w in jieba.cut(question) if w.strip()]
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now rather than on the first question."""
+    _words("工会")
+
+
 def query_terms(question: str, passage: str) -> list[str]:
     """The question's terms that occur in the passage, longest first.
 

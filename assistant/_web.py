@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from index import Document, IndexProblem, Manifest, UnknownSource, model_errors
 
 from ._assistant import MAX_K, MAX_QUESTION_CHARS, Assistant, Hit, InvalidQuery, SearchResult
-from ._highlight import highlight_html, is_chinese
+from ._highlight import highlight_html, is_chinese, warm_up
 
 # Questions the seed corpus answers (checked against corpus/ by the tests).
 EXAMPLES = [
@@ -48,11 +48,10 @@ ASK_SOMETHING = "请用文字提一个问题 · Please ask a question in words, 
 
 # --- follow-up questions ----------------------------------------------------------------------------
 
-# A Chinese question with fewer characters than this (or an English one with fewer words than
-# FOLLOW_UP_MAX_WORDS) cannot say much on its own: 那嘉善呢？ has 4, a standalone question about as
-# many as 嘉善有几家单位获评全国工人先锋号 (15).
-FOLLOW_UP_MAX_CHARS = 8
-FOLLOW_UP_MAX_WORDS = 4
+# A question shorter than this cannot say much on its own: 那嘉善呢？ has 4 characters (letters,
+# digits, hanzi), the shortest example question 16. An English question counts words instead.
+SHORT_CHARS = 8
+SHORT_WORDS = 4
 FOLLOW_UP_OPENERS = ("那", "还有", "另外", "此外", "其中", "它", "他", "她", "这", "该")
 FOLLOW_UP_OPENERS_EN = (
     "what about",
@@ -70,8 +69,9 @@ CONTEXT_CHARS = 200  # of each earlier question, so that the new one stays withi
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the one before: it is short, or opens with a word that points
-    back (那, 还有, 它, 这…; what about, and…).
+    """Whether a question leans on the one before: it is short (fewer than SHORT_CHARS characters,
+    or SHORT_WORDS words in English), or opens with a word that points back (那, 还有, 它, 这…;
+    what about, and…).
 
     >>> is_follow_up("那嘉善呢？"), is_follow_up("还有哪些单位获评了省级工人先锋号？")
     (True, True)
@@ -80,9 +80,9 @@ def is_follow_up(question: str) -> bool:
     """
     q = question.strip()
     if is_chinese(q):
-        short = sum(c.isalnum() for c in q) < FOLLOW_UP_MAX_CHARS
+        short = sum(c.isalnum() for c in q) < SHORT_CHARS
     else:
-        short = len(q.split()) < FOLLOW_UP_MAX_WORDS
+        short = len(q.split()) < SHORT_WORDS
     return short or q.startswith(FOLLOW_UP_OPENERS) or q.lower().startswith(FOLLOW_UP_OPENERS_EN)
 
 
@@ -195,15 +195,17 @@ def result_html(result: SearchResult, asked: str | None = None) -> str:
     query = result.question
     asked = asked or query
     chinese = is_chinese(asked)
-    n = len(result.hits)
+    hits = [hit_html(h, query, chinese, weak=not result.found) for h in result.hits]
+    marked = any('<mark class="answer">' in h for h in hits)
+    n = len(hits)
     if not n:
         verdict = _say(chinese, "没有找到任何段落。", "No passages found.")
     elif result.found:
         verdict = _say(
             chinese,
-            f"资料里有答案：下面是最相关的 {n} 段，回答问题的句子已标黄。",
-            f"The archive answers this: the {n} best passage{'s' if n != 1 else ''} below, "
-            "with the answering sentence highlighted.",
+            f"资料里看来有答案：下面是最相关的 {n} 段" + ("，回答问题的句子已标黄。" if marked else "。"),
+            f"The archive appears to answer this: the {n} best passage{'s' if n != 1 else ''} below"
+            + (", with the answering sentence highlighted." if marked else "."),
         )
     else:
         verdict = _say(
@@ -217,7 +219,7 @@ def result_html(result: SearchResult, asked: str | None = None) -> str:
     if asked != query:
         said = _say(chinese, "结合前面的问题检索：", "Searched together with the previous question: ")
         out.append(f'<p class="na-query">{html.escape(said + query)}</p>')
-    out.extend(hit_html(h, query, chinese, weak=not result.found) for h in result.hits)
+    out.extend(hits)
     out.append("</div>")
     return "".join(out)
 
@@ -230,33 +232,50 @@ def document_html(doc: Document, start: int | None = None, end: int | None = Non
     """A whole page for reading a source: its text line by line with the file's line numbers, and
     the characters ``start``-``end`` marked; the first mark has ``id="passage"`` to scroll to."""
     text = doc.text
-    cited = start is not None and end is not None and 0 <= start < end <= len(text)
+    marked = (start, end) if start is not None and end is not None and 0 <= start < end <= len(text) else None
     rows: list[str] = []
     at = 0
-    first = True
-    for n, line in enumerate(text.splitlines(keepends=True) or [""], doc.line_offset + 1):
-        body = line.rstrip("\r\n")
+    anchor = ' id="passage"'
+    # Lines as the citations count them: split at "\n" only (splitlines also splits at \x0c, \u2028…).
+    for n, line in enumerate(text.split("\n"), doc.line_offset + 1):
+        body = line.removesuffix("\r")
         lo, hi = at, at + len(body)
-        at += len(line)
-        if cited and start is not None and end is not None and start < hi and end > lo:
-            a, b = max(start, lo) - lo, min(end, hi) - lo
-            anchor = ' id="passage"' if first else ""
-            first = False
+        at += len(line) + 1
+        if marked and marked[0] < hi and marked[1] > lo:
+            i, j = max(marked[0], lo) - lo, min(marked[1], hi) - lo
             cell = (
-                f"{html.escape(body[:a])}<mark{anchor}>{html.escape(body[a:b])}</mark>{html.escape(body[b:])}"
+                f"{html.escape(body[:i])}<mark{anchor}>{html.escape(body[i:j])}</mark>{html.escape(body[j:])}"
             )
+            anchor = ""
         else:
             cell = html.escape(body)
         rows.append(f'<div class="l"><span class="n">{n}</span><span class="t">{cell}</span></div>')
     title = doc.title or doc.source
-    meta = " · ".join(html.escape(f"{k}: {v}") for k, v in sorted(doc.meta.items()))
+    about = [doc.source] if doc.title else []
+    about += [f"{k}: {v}" for k, v in sorted(doc.meta.items())]
+    if marked:
+        about.append(f"marked: characters {marked[0]}–{marked[1]}")
     return (
         '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_VIEW_CSS}</style></head><body>"
-        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(doc.source)}"
-        f"{' · ' + meta if meta else ''}</p></header><main>{''.join(rows)}</main></body></html>"
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(' · '.join(about))}</p></header>"
+        f"<main>{''.join(rows)}</main></body></html>"
     )
+
+
+def head_html(manifest: Manifest) -> str:
+    articles = html.escape(str(manifest.counts.get("documents", "?")))
+    return (
+        '<div class="na-head"><h1>工会新闻助手 <span>Union news assistant</span></h1>'
+        f"<p>在 {articles} 篇浙江工会报文章里找答案：每个回答给出最相关的段落、出处和回答问题的句子。"
+        "点出处可看原文。 · Ask about the Zhejiang trade-union newspaper archive; click a citation to "
+        "read the source.</p></div>"
+    )
+
+
+def _sources(manifest: Manifest) -> list[str]:
+    return ["", *sorted(manifest.files)]
 
 
 def index_html(manifest: Manifest) -> str:
@@ -299,6 +318,16 @@ def answer(assistant: Assistant, question: str, previous: Sequence[str], k: int)
         return message_html(" ".join(str(e).split()), "error")
 
 
+def _warm_up(assistant: Assistant) -> None:
+    """Load what the first question would otherwise wait for (jieba's dictionaries, the lexical
+    index, the model's first run): a second or two each."""
+    warm_up()
+    try:
+        assistant.search("工会", 1)
+    except _known_errors():
+        pass  # the same trouble will be reported on the first question
+
+
 def _api_error(e: Exception) -> gr.Error:
     return gr.Error(" ".join(str(e).split()), print_exception=False)
 
@@ -309,6 +338,7 @@ def build_ui(assistant: Assistant, k: int = 5) -> gr.Blocks:
     ``k`` is how many passages a chat answer shows.
     """
     manifest = assistant.index.manifest
+    _warm_up(assistant)
 
     def respond(message: str, history: list[Any]) -> str:
         return answer(assistant, message, user_questions(history), k)
@@ -341,13 +371,7 @@ def build_ui(assistant: Assistant, k: int = 5) -> gr.Blocks:
         return {"question": message, "query": query, "found": result.found, "hits": result.to_dict()["hits"]}
 
     with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
-        gr.HTML(
-            '<div class="na-head"><h1>工会新闻助手 <span>Union news assistant</span></h1>'
-            f"<p>在 {html.escape(str(manifest.counts.get('documents', '?')))} 篇浙江工会报文章里找答案："
-            "每个回答给出最相关的段落、出处和回答问题的句子。点出处可看原文。"
-            " · Ask about the Zhejiang trade-union newspaper archive; click a citation to read the source."
-            "</p></div>"
-        )
+        head = gr.HTML(head_html(manifest))
         with gr.Tabs():
             with gr.Tab("问答 · Ask", id="ask"):
                 gr.ChatInterface(
@@ -383,7 +407,7 @@ def build_ui(assistant: Assistant, k: int = 5) -> gr.Blocks:
                     question = gr.Textbox(label="问题 · Question", scale=4, max_length=MAX_INPUT_CHARS)
                     n = gr.Slider(1, MAX_K, value=k, step=1, label="结果数 · Results", scale=1)
                     source = gr.Dropdown(
-                        choices=["", *sorted(manifest.files)],
+                        choices=_sources(manifest),
                         value="",
                         allow_custom_value=True,
                         label="只看来源 · Only sources starting with",
@@ -400,7 +424,14 @@ def build_ui(assistant: Assistant, k: int = 5) -> gr.Blocks:
                     api_visibility="private",
                 )
             with gr.Tab("索引 · Index", id="index"):
-                gr.HTML(index_html(manifest))
+                about = gr.HTML(index_html(manifest))
+
+        def refresh() -> tuple[str, dict[str, Any], str]:
+            # The assistant follows rebuilds of the index: a page loaded later describes the new one.
+            m = assistant.index.manifest
+            return head_html(m), gr.update(choices=_sources(m)), index_html(m)
+
+        ui.load(refresh, None, [head, source, about], api_visibility="private", queue=False)
         gr.api(search_api, api_name="search")
         gr.api(chat_api, api_name="chat")
     return ui
@@ -544,8 +575,10 @@ _SCROLL_JS = """
     seen.add(last);
     const box = scroller(last);
     if (!box) return;
-    const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += top - 80;
+    const row = last.closest(".message-row");
+    const asked = row && row.previousElementSibling ? row.previousElementSibling : last;
+    const top = asked.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += top - 8;
   }).observe(document.body, { childList: true, subtree: true });
 }
 """

@@ -1,0 +1,155 @@
+"""The page in a real browser: type a question, press Enter, see the passage that answers it.
+
+Drives Debian's Chromium (``apt-get install chromium fonts-noto-cjk``) with Playwright's Python
+package (``pip install playwright``; Playwright's own browser download is not used). Without either
+the tests fail, saying what to install. Saves a screenshot (to $NEWS_ASSISTANT_SCREENSHOT, else the
+temp folder) and prints the time from Enter to the answer on screen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from webserver import hash_index, serving
+
+from assistant import Assistant
+from assistant._web import create_app
+from index import HashEmbedder
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The README's screenshot is refreshed on request (NEWS_ASSISTANT_SCREENSHOT=docs/screenshot-answer.png),
+# so a test run never rewrites a tracked file.
+SCREENSHOT = Path(
+    os.environ.get("NEWS_ASSISTANT_SCREENSHOT") or Path(tempfile.gettempdir()) / "news-assistant-answer.png"
+)
+JIASHAN = "嘉善有几家单位获评全国工人先锋号？"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser test needs Playwright's Python package: pip install playwright", False)
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"the browser test needs Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk "
+            "(or set CHROMIUM to its path)",
+            pytrace=False,
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    index_dir = hash_index(tmp_path_factory.mktemp("ix"))
+    with Assistant.open(index_dir, HashEmbedder()) as a, serving(create_app(a)) as u:
+        yield u
+
+
+def ask(page: Any, question: str) -> float:
+    """Type the question, press Enter and wait for the answer; the milliseconds that took."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    before = page.locator("#answers .na-answer").count()
+    started = time.perf_counter()
+    box.press("Enter")
+    page.locator("#answers .na-answer").nth(before).wait_for(state="visible", timeout=30_000)
+    return (time.perf_counter() - started) * 1000
+
+
+def test_ask_in_the_browser(browser: Any, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(url)
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    ms = ask(page, JIASHAN)
+    with capsys.disabled():
+        print(f"\nbrowser answer latency: {ms:.0f} ms")
+
+    answer = page.locator("#answers .na-answer").last
+    first = answer.locator(".na-hit").first
+    assert "嘉善" in first.inner_text()  # in its heading: 嘉善县总工会 深耕10年…
+    assert "002_b66ab0af8ed20314.txt" in first.locator(".na-where").inner_text()
+    assert first.locator("mark.answer").is_visible()
+    assert "3家获评全国" in first.locator("mark.answer").inner_text()
+    assert first.is_visible()  # the best passage is in view, not scrolled past
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    # The citation opens the source at the passage.
+    with page.context.expect_page() as opened:
+        first.locator("a.na-source").click()
+    source = opened.value
+    source.wait_for_load_state()
+    mark = source.locator("#passage")
+    assert "3家获评全国" in mark.inner_text()
+    assert mark.is_visible()
+    box = mark.bounding_box()
+    assert box is not None and 0 <= box["y"] < source.viewport_size["height"]
+    page.close()
+    source.close()
+
+
+def test_a_follow_up_in_the_browser(browser: Any, url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(url)
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    ask(page, "安吉评出来的工匠里，哪一位是做白茶炒制的？")
+    ask(page, "那嘉善呢？")
+    last = page.locator("#answers .na-answer").last
+    assert "结合前面的问题检索" in last.inner_text()
+    assert last.locator(".na-verdict").is_visible()
+    page.close()
+
+
+def test_markup_in_an_article_stays_text_in_the_browser(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    corpus = tmp_path_factory.mktemp("evil")
+    article = {
+        "id": "evil",
+        "title": "嘉善<img src=x onerror=alert(1)>",
+        "text": "嘉善有3家单位获评全国工人先锋号。<script>alert(2)</script><img src=x onerror=alert(3)>"
+        "[嘉善](http://evil.example/) <!-- 嘉善 -->",
+    }
+    (corpus / "evil.jsonl").write_text(json.dumps(article, ensure_ascii=False) + "\n", encoding="utf-8")
+    index_dir = hash_index(tmp_path_factory.mktemp("evilix"), corpus)
+    dialogs: list[str] = []
+    with Assistant.open(index_dir, HashEmbedder()) as a, serving(create_app(a)) as u:
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(u)
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        ask(page, JIASHAN)
+        answer = page.locator("#answers .na-answer").last
+        text = answer.inner_text()
+        assert "<script>alert(2)</script>" in text and "[嘉善](http://evil.example/)" in text
+        assert answer.locator("img, script").count() == 0
+        assert answer.locator("a[href*='evil.example']").count() == 0
+        page.goto(u + "view?source=evil.jsonl%23evil&start=0&end=10")
+        assert "<script>alert(2)</script>" in page.locator("main").inner_text()
+        page.close()
+    assert dialogs == []

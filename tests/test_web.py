@@ -1,0 +1,368 @@
+"""The Gradio page: follow-up questions, rendering (untrusted text stays text), bad input, and the
+Gradio API called with gradio_client against the app served on a free port."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from webserver import CORPUS, hash_index, serving
+
+from assistant import Assistant, Hit, SearchResult, _web
+from assistant._web import (
+    EXAMPLES,
+    answer,
+    build_ui,
+    create_app,
+    document_html,
+    index_html,
+    is_follow_up,
+    result_html,
+    search,
+    search_query,
+    user_questions,
+)
+from index import Document, HashEmbedder
+
+JIASHAN = EXAMPLES[0]
+ANJI = EXAMPLES[1]
+HIT_FIELDS = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    with Assistant.open(hash_index(tmp_path_factory.mktemp("ix")), HashEmbedder()) as a:
+        yield a
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(_web)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+# --- follow-ups -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "那嘉善呢？",
+        "那么绍兴有几个？",
+        "还有哪些单位获评了省级工人先锋号？",
+        "它成立于哪一年？",
+        "嘉善呢",
+        "What about Jiashan?",
+        "and in Shaoxing?",
+        "Who?",
+    ],
+)
+def test_follow_ups(question: str) -> None:
+    assert is_follow_up(question)
+    assert search_query(question, [ANJI]) == f"{ANJI} {question}"
+
+
+@pytest.mark.parametrize(
+    "question", [JIASHAN, EXAMPLES[2], EXAMPLES[3], "宁波云创青年小镇工会联合会是哪年成立的？"]
+)
+def test_questions_that_stand_alone(question: str) -> None:
+    assert not is_follow_up(question)
+    assert search_query(question, [ANJI]) == question
+
+
+def test_first_question_is_searched_alone() -> None:
+    assert search_query("那嘉善呢？", []) == "那嘉善呢？"
+
+
+def test_follow_up_of_a_follow_up_reaches_back_three_questions() -> None:
+    earlier = ["绍兴有几个项目入选？", ANJI, "那嘉善呢？"]
+    assert search_query("还有呢？", earlier) == f"{ANJI} 那嘉善呢？ 还有呢？"
+    assert search_query("还有呢？", [JIASHAN, "那安吉呢？", "那绍兴呢？"]) == "那安吉呢？ 那绍兴呢？ 还有呢？"
+
+
+def test_earlier_questions_without_words_are_skipped_and_long_ones_cut() -> None:
+    assert search_query("那嘉善呢？", [ANJI, "？？？", "   "]) == f"{ANJI} 那嘉善呢？"
+    assert search_query("那嘉善呢？", ["安" * 5000]) == "安" * _web.CONTEXT_CHARS + " 那嘉善呢？"
+
+
+def test_user_questions_from_chat_history() -> None:
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": ANJI}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "<div>…</div>"}]},
+        {"role": "user", "content": "那嘉善呢？"},
+        {"role": "assistant", "content": "…"},
+        {"role": "user", "content": [{"type": "file", "file": {"path": "x.png"}}]},
+    ]
+    assert user_questions(history) == [ANJI, "那嘉善呢？", ""]
+
+
+def test_follow_up_in_the_chat_says_what_it_searched(assistant: Assistant) -> None:
+    out = answer(assistant, "那嘉善呢？", [ANJI], 3)
+    assert "结合前面的问题检索：" in out
+    assert f"{ANJI} 那嘉善呢？" in out
+
+
+# --- rendering --------------------------------------------------------------------------------------
+
+
+def _hit(rank: int = 1, text: str = "目前,已有3家获评全国“工人先锋号”。", source: str = "002.txt") -> Hit:
+    return Hit(rank, 0.91, text, source, "嘉善县总工会", "打响品牌", 339, 427, 11, 11)
+
+
+def test_found_answer_in_chinese() -> None:
+    out = result_html(SearchResult(JIASHAN, True, [_hit(1), _hit(2, source="001.txt")]))
+    assert "资料里看来有答案" in out and "最相关的 2 段" in out and "已标黄" in out
+    assert 'class="na-hit na-weak"' not in out
+    assert "嘉善县总工会 · 打响品牌" in out
+    assert "002.txt · 第11行" in out
+    assert "0.910" in out
+    assert 'href="view?source=002.txt&amp;start=339&amp;end=427#passage"' in out
+    assert '<mark class="answer">' in out
+
+
+def test_not_found_says_so_in_english_and_marks_the_passages_weak() -> None:
+    out = result_html(SearchResult("Who won the 2030 football cup?", False, [_hit(1), _hit(2)]))
+    assert "does not seem to answer" in out
+    assert out.count('class="na-hit na-weak"') == 2
+    assert out.count('<span class="na-weak-tag">weak match</span>') == 2
+    assert "第11行" not in out and "line 11" in out
+
+
+def test_no_highlight_is_promised_when_there_is_none() -> None:
+    out = result_html(SearchResult("How many sets of clothes?", True, [_hit()]))
+    assert "appears to answer this: the 1 best passage below." in out
+    assert "highlighted" not in out and "<mark" not in out
+
+
+def test_not_found_in_chinese() -> None:
+    out = result_html(SearchResult("2030年世界杯冠军是谁？", False, [_hit()]))
+    assert "似乎没有回答这个问题" in out and "弱匹配" in out
+
+
+def test_nothing_at_all() -> None:
+    assert "没有找到任何段落" in result_html(SearchResult(JIASHAN, False, []))
+
+
+EVIL = {
+    "id": "evil",
+    "title": "<script>alert('title')</script>嘉善工人先锋号",
+    "text": (
+        "嘉善有3家单位获评全国工人先锋号。<script>alert('x')</script>"
+        '<img src=x onerror="alert(1)">嘉善工人先锋号。'
+        "[点这里 嘉善](http://evil.example/steal) ![图 嘉善](http://evil.example/a.png)"
+        "<!-- 嘉善 comment --><a href='javascript:alert(1)'>嘉善链接</a> $x^2$ 嘉善工人先锋号。"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def evil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    corpus = tmp_path_factory.mktemp("evil")
+    (corpus / "evil.jsonl").write_text(json.dumps(EVIL, ensure_ascii=False) + "\n", encoding="utf-8")
+    index_dir = hash_index(tmp_path_factory.mktemp("evilix"), corpus)
+    with Assistant.open(index_dir, HashEmbedder()) as a:
+        yield a
+
+
+def _assert_inert(out: str) -> None:
+    assert "&lt;script&gt;" in out
+    assert "<script" not in out.lower()
+    assert "<img" not in out.lower()
+    assert "<!--" not in out
+    assert "evil.example" not in " ".join(re.findall(r"<a [^>]*>", out))
+    assert "javascript:" not in " ".join(re.findall(r"<a [^>]*>", out))
+    for tag in re.findall(r"<([a-zA-Z]+)", out):
+        assert tag in {"div", "p", "span", "a", "mark", "strong"}, tag
+
+
+def test_an_article_with_markup_is_shown_as_text(evil: Assistant) -> None:
+    out = answer(evil, "嘉善有几家单位获评全国工人先锋号？", [], 5)
+    assert "evil.jsonl#evil" in out
+    _assert_inert(out)
+    assert "[点这里 嘉善](http://evil.example/steal)" in re.sub(r"<[^>]+>", "", out)  # as typed
+
+
+def test_the_source_view_shows_markup_as_text(evil: Assistant) -> None:
+    doc = evil.document("evil.jsonl#evil")
+    out = document_html(doc, 0, 20)
+    body = out[out.index("<body>") :]
+    assert "&lt;script&gt;" in body and "<script" not in body and "<img" not in body
+    assert "<title>&lt;script&gt;" in out
+
+
+def test_the_chat_renders_html_without_markdown(assistant: Assistant) -> None:
+    chatbot = next(b for b in build_ui(assistant).blocks.values() if getattr(b, "elem_id", None) == "answers")
+    assert chatbot.render_markdown is False  # type: ignore[attr-defined]
+    assert chatbot.sanitize_html is True  # type: ignore[attr-defined]
+
+
+def test_document_view_marks_the_cited_passage(assistant: Assistant) -> None:
+    hit = assistant.search(JIASHAN, 1).hits[0]
+    out = document_html(assistant.document(hit.source), hit.start, hit.end)
+    assert out.count('id="passage"') == 1
+    marked = "".join(re.findall(r"<mark[^>]*>(.*?)</mark>", out))
+    assert "".join(hit.text.split()) in "".join(marked.split())
+    numbers = re.findall(r'<span class="n">(\d+)</span><span class="t">[^<]*<mark id="passage">', out)
+    assert numbers == [str(hit.line_start)]
+
+
+def test_document_view_counts_lines_at_line_feeds_only() -> None:
+    text = "a\x0cb\r\nc\u2028d\n嘉善"
+    out = document_html(Document("x.txt", text, line_offset=10), text.index("嘉"), len(text))
+    assert re.findall(r'<span class="n">(\d+)</span>', out) == ["11", "12", "13"]
+    assert '<span class="n">13</span><span class="t"><mark id="passage">嘉善</mark>' in out
+
+
+def test_document_view_ignores_a_bad_range(assistant: Assistant) -> None:
+    doc = assistant.document("002_b66ab0af8ed20314.txt")
+    for start, end in [(None, None), (50, 10), (0, 10**9)]:
+        assert "<mark" not in document_html(doc, start, end)
+
+
+def test_index_panel(assistant: Assistant) -> None:
+    out = index_html(assistant.index.manifest)
+    assert "hash-bigram-256" in out
+    assert "002_b66ab0af8ed20314.txt" in out
+    assert f"<td>{assistant.index.manifest.counts['chunks']}</td>" in out
+
+
+# --- searching --------------------------------------------------------------------------------------
+
+
+def test_search_filtered_by_source(assistant: Assistant) -> None:
+    result = search(assistant, JIASHAN, 3, "000_")
+    assert result.hits and all(h.source.startswith("000_") for h in result.hits)
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+    assert not result.found  # the answer is in 002, not among these
+    assert search(assistant, JIASHAN, 3, "002_").found == assistant.search(JIASHAN, 3).found
+    assert search(assistant, JIASHAN, 3, "nothing-like-this").hits == []
+
+
+@pytest.mark.parametrize("k", [0, 101, True])
+def test_search_checks_k_with_a_filter_too(assistant: Assistant, k: int) -> None:
+    with pytest.raises(ValueError, match="k must be"):
+        search(assistant, JIASHAN, k, "002_")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   ",
+        "嘉善有几家单位获评全国工人先锋号？" * 600,  # 10,000 characters
+        "？！。，……",
+        "?!.,",
+        "How many sets of winter clothes did the union raise?",
+        "嘉善縣有幾家單位獲評全國工人先鋒號？",
+        "<script>alert(1)</script>",
+        "\x00\x01\u200b",
+    ],
+)
+def test_bad_input_gets_an_answer(assistant: Assistant, question: str) -> None:
+    out = answer(assistant, question, [], 5)
+    assert out.startswith('<div class="na-answer">')
+    assert "<script" not in out
+
+
+def test_no_words_asks_for_some(assistant: Assistant) -> None:
+    assert "请用文字提一个问题" in answer(assistant, "？？？", [], 5)
+
+
+def test_traditional_chinese_finds_jiashan(assistant: Assistant) -> None:
+    assert "002_b66ab0af8ed20314.txt" in answer(assistant, "嘉善縣有幾家單位獲評全國工人先鋒號？", [], 5)
+
+
+# Each example and the words of the corpus that answer it.
+ANSWERS = {
+    EXAMPLES[0]: ("002_b66ab0af8ed20314.txt", "已有3家获评全国“工人先锋号”"),
+    EXAMPLES[1]: ("000_1e559e3fc737a720.txt", "陈达有 (白茶炒制)"),
+    EXAMPLES[2]: ("003_9d0583d7963fa8de.txt", "等7个项目入选省“三重一新”立功竞赛示范项目"),
+    EXAMPLES[3]: ("002_b66ab0af8ed20314.txt", "为西藏丁青县的贫困儿童筹集了400多套冬装"),
+}
+
+
+def test_the_examples_are_answered_by_the_corpus() -> None:
+    assert set(ANSWERS) == set(EXAMPLES)
+    for source, words in ANSWERS.values():
+        assert words in (CORPUS / source).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("question", EXAMPLES[:3])
+def test_chinese_examples_find_their_answer(assistant: Assistant, question: str) -> None:
+    source, words = ANSWERS[question]
+    hits = assistant.search(question, 5).hits
+    assert any(h.source == source and "".join(words.split()) in "".join(h.text.split()) for h in hits)
+
+
+# --- the Gradio API ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(assistant: Assistant) -> Iterator[Client]:
+    with serving(create_app(assistant)) as url:
+        yield Client(url, verbose=False)
+
+
+def test_gradio_search(client: Client) -> None:
+    out = client.predict(JIASHAN, 3, "", api_name="/search")
+    assert set(out) == {"question", "found", "hits"}
+    assert out["question"] == JIASHAN
+    assert isinstance(out["found"], bool)
+    assert [list(h) for h in out["hits"]] == [HIT_FIELDS] * 3
+    assert out["hits"][0]["source"] == "002_b66ab0af8ed20314.txt"
+
+
+def test_gradio_search_with_a_source_filter(client: Client) -> None:
+    out = client.predict(question=JIASHAN, k=2, source="000_", api_name="/search")
+    assert out["hits"] and all(h["source"].startswith("000_") for h in out["hits"])
+
+
+def test_gradio_chat_follows_up(client: Client) -> None:
+    out = client.predict("那嘉善呢？", [ANJI], 2, api_name="/chat")
+    assert out["question"] == "那嘉善呢？"
+    assert out["query"] == f"{ANJI} 那嘉善呢？"
+    assert len(out["hits"]) == 2 and list(out["hits"][0]) == HIT_FIELDS
+    alone = client.predict(JIASHAN, api_name="/chat")
+    assert alone["query"] == JIASHAN and len(alone["hits"]) == 5
+
+
+def test_gradio_errors_are_messages(client: Client) -> None:
+    with pytest.raises(AppError, match="empty"):
+        client.predict("  ", 3, "", api_name="/search")
+    with pytest.raises(AppError, match="k must be"):
+        client.predict(JIASHAN, 0, "", api_name="/search")
+    assert client.predict(JIASHAN, 1, "", api_name="/search")["hits"]  # and it still answers
+
+
+def test_gradio_endpoints_are_named(client: Client) -> None:
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert names == {"/search", "/chat"}
+
+
+def test_citation_links_are_relative_to_the_page() -> None:
+    assert _web.view_url(_hit()) == "view?source=002.txt&start=339&end=427#passage"
+
+
+def test_a_page_loaded_after_a_rebuild_describes_the_new_index(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for page in sorted(CORPUS.glob("*.txt"))[:2]:
+        (corpus / page.name).write_bytes(page.read_bytes())
+    index_dir = hash_index(tmp_path / "ix", corpus)
+    with Assistant.open(index_dir, HashEmbedder()) as a:
+        ui = build_ui(a)
+        (refresh,) = (f.fn for f in ui.fns.values() if f.fn is not None and f.fn.__name__ == "refresh")
+        assert "<td>2</td>" in refresh()[2]
+        (corpus / "003_9d0583d7963fa8de.txt").write_bytes((CORPUS / "003_9d0583d7963fa8de.txt").read_bytes())
+        hash_index(index_dir, corpus)
+        a.search(JIASHAN, 1)  # the assistant moves to the new version on its next question
+        head, sources, about = refresh()
+        assert "<td>3</td>" in about and "003_9d0583d7963fa8de.txt" in about
+        assert "在 3 篇" in head
+        assert "003_9d0583d7963fa8de.txt" in sources["choices"]
