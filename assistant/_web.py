@@ -16,6 +16,7 @@ here), and the chat renders answers as sanitised HTML without Markdown, so an ar
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -87,20 +88,71 @@ def is_follow_up(question: str) -> bool:
 
 
 def search_query(question: str, previous: Sequence[str]) -> str:
-    """What to search for: the question alone, or, while it is a follow-up, the question before it
-    put in front (the earlier of up to FOLLOW_UP_MAX_TURNS questions, each cut to CONTEXT_CHARS).
+    """What to search for: the question alone; for a follow-up that names a new topic
+    (``那嘉善呢？``), the question before it asked about that topic (see swap_topic); for another
+    follow-up, the questions before it put in front (up to FOLLOW_UP_MAX_TURNS, each cut to
+    CONTEXT_CHARS).
 
     >>> search_query("那嘉善呢？", ["安吉评出来的工匠里，哪一位是做白茶炒制的？"])
-    '安吉评出来的工匠里，哪一位是做白茶炒制的？ 那嘉善呢？'
+    '嘉善评出来的工匠里，哪一位是做白茶炒制的？'
+    >>> search_query("还有别的吗？", ["安吉评出来的工匠里，哪一位是做白茶炒制的？"])
+    '安吉评出来的工匠里，哪一位是做白茶炒制的？ 还有别的吗？'
     >>> search_query("绍兴有几个项目入选了立功竞赛示范项目？", ["安吉评出了几位工匠？"])
     '绍兴有几个项目入选了立功竞赛示范项目？'
     """
+    earlier_questions = [p.strip()[:CONTEXT_CHARS] for p in previous if _has_words(p)]
+    if earlier_questions and is_follow_up(question):
+        swapped = swap_topic(question, earlier_questions[-1])
+        if swapped:
+            return swapped
     parts = [question.strip()]
-    for earlier in reversed([p.strip()[:CONTEXT_CHARS] for p in previous if _has_words(p)]):
+    for earlier in reversed(earlier_questions):
         if len(parts) >= FOLLOW_UP_MAX_TURNS or not is_follow_up(parts[0]):
             break
         parts.insert(0, earlier)
     return " ".join(parts)
+
+
+_TOPIC_SWITCH = re.compile(
+    r"^(?:那么?|还有)?\s*(?P<topic>[^，,。？?！!\s]{2,12}?)\s*(?:呢|怎么样|如何)?[？?。！!\s]*$"
+)
+_NAME_FLAGS = ("ns", "nr", "nt", "nz")
+_NAME_SUFFIXES = ("总工会", "工会", "联合会", "县", "市", "区", "镇", "街道")
+
+
+def swap_topic(question: str, earlier: str) -> str | None:
+    """``那嘉善呢？`` after a question about 安吉 asks the same question about 嘉善: the earlier
+    question with its first proper name (a place, person or organisation, as jieba tags it)
+    replaced by the new one. None when the follow-up is not of that form.
+
+    >>> swap_topic("那嘉善呢？", "安吉评出来的工匠里，哪一位是做白茶炒制的？")
+    '嘉善评出来的工匠里，哪一位是做白茶炒制的？'
+    >>> swap_topic("还有哪些单位获评了省级工人先锋号？", "嘉善有几家单位获评全国工人先锋号？") is None
+    True
+    """
+    m = _TOPIC_SWITCH.match(question.strip())
+    if not m:
+        return None
+    topic = m.group("topic")
+    tagged = _tagged(topic)
+    names = [w for w, flag in tagged if flag.startswith(_NAME_FLAGS)]
+    if not names or any(w not in names and w not in _NAME_SUFFIXES for w, _ in tagged):
+        return None  # 那么绍兴有几个？ is a new question, not a new topic for the old one
+    for word, flag in _tagged(earlier):
+        if flag.startswith(_NAME_FLAGS) and word != topic:
+            after = earlier[earlier.index(word) + len(word) :]
+            for suffix in ("总工会", "工会", "联合会"):
+                if topic.endswith(suffix) and after.startswith(suffix):
+                    topic = topic[: -len(suffix)]  # 那鄞州区总工会呢 about 绍兴市总工会
+                    break
+            return earlier.replace(word, topic, 1)
+    return None
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    import jieba.posseg
+
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
 
 
 def _has_words(text: str) -> bool:
