@@ -19,12 +19,15 @@ from typing import Any
 
 import numpy as np
 
-LEXICAL_VERSION = "1"
+LEXICAL_VERSION = "2"
 WORDS_FILE = "words.json"
 _QUOTED = re.compile(r"[“‘「]([\w·]{2,10})[”’」]")
 # County and district names here are two characters (嘉善县, 鄞州区, 瓜沥镇) before the suffix.
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2})(?:县|市|区|镇|乡|街道)(?=总工会|工会|供电所)")
 _WORD = re.compile(r"\w")
+# Runs of Chinese characters, with Latin letters and digits inside names (杭工e家, 云创1986);
+# their bigrams are marked with "#" so they never collide with a jieba word.
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffa-z0-9]*")
 # Frequent enough that jieba keeps the word whole, and search mode still emits its parts.
 _WORD_FREQ = 20_000
 
@@ -68,15 +71,21 @@ class Lexicon:
         return str(self._t2s.convert(text))
 
     def tokens(self, text: str) -> list[str]:
-        """Words to match on: search-mode jieba tokens, lower-cased, without punctuation or 1-char words.
+        """Terms to match on: search-mode jieba words (lower-cased, no punctuation, no single
+        characters, which would match every passage), plus the character bigrams of Chinese runs,
+        which catch names jieba cuts differently in the question and the passage.
 
-        Single characters are dropped because 的/了/在 would otherwise match every passage.
+        >>> Lexicon(["杭工e家"]).tokens("推进“杭工e家”")
+        ['推进', '杭工e家', '#推进', '#杭工', '#工e', '#e家']
         """
+        simple = self.simplify(text)
         out = []
-        for w in self._jieba.cut_for_search(self.simplify(text)):
+        for w in self._jieba.cut_for_search(simple):
             w = w.strip().lower()
             if len(w) >= 2 and _WORD.search(w):
                 out.append(w)
+        for run in _CJK_RUN.findall(simple.lower()):
+            out.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
         return out
 
 

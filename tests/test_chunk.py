@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index._chunk import chunk_document, split_sentences
+from index._chunk import DEFAULT_MAX_CHARS, chunk_document, split_sentences
 from index._read import read_corpus
 from index._types import Chunk, Document
 
@@ -43,7 +43,7 @@ def test_chunks_stay_within_size_and_end_on_sentences(seed: list[tuple[Document,
     for _, chunks in seed:
         for c in chunks:
             # a heading line may ride along with the first sentence of its section
-            assert len(c.text) <= 300 + 60, c.text
+            assert len(c.text) <= DEFAULT_MAX_CHARS + 60, c.text
 
 
 def test_sentence_cut_across_blank_line_is_joined(seed: list[tuple[Document, list[Chunk]]]) -> None:
@@ -67,8 +67,8 @@ def test_caption_inside_a_word_is_kept_out_of_the_body(seed: list[tuple[Document
 
 
 def test_repeats_are_folded(seed: list[tuple[Document, list[Chunk]]]) -> None:
-    chunks = [c for d, cs in seed if d.source.startswith("000") for c in cs]
-    joined = "\n".join(c.text for c in chunks)
+    doc = next(d for d, _ in seed if d.source.startswith("000"))
+    joined = "\n".join(c.text for c in chunk_document(doc, overlap=0))  # overlap repeats on purpose
     assert joined.count("曹位钧 (烹饪) 安吉县烹饪协会") == 1
 
 
@@ -115,3 +115,18 @@ def test_long_sentence_is_cut_at_clauses() -> None:
 
 def test_split_sentences_keeps_closing_quotes() -> None:
     assert split_sentences("他说:“好。”然后走了。") == ["他说:“好。”", "然后走了。"]
+
+
+def test_overlap_repeats_whole_sentences_of_the_previous_chunk() -> None:
+    sentences = [f"第{i}句讲的是嘉善县总工会的第{i}项工作。" for i in range(1, 13)]
+    doc = Document("x.jsonl#1", "".join(sentences), title="t", is_page=False)
+    chunks = chunk_document(doc, max_chars=100, overlap=40)
+    assert len(chunks) > 2
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        last = before.text.split("。")[-2] + "。"
+        assert last in after.text  # the sentence at the boundary is whole in the next chunk too
+        assert after.text.startswith(tuple(s for s in sentences if s in before.text))
+        assert after.start < before.end  # the cited regions overlap as well
+        assert len(after.text) <= 100
+    assert all(any(s in c.text for c in chunks) for s in sentences)
+    assert chunk_document(doc, max_chars=100, overlap=0)[1].start >= chunk_document(doc, 100, 0)[0].end
