@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     with assistant:
-        app = create_app(assistant, settings.top_k)
+        app = create_app(assistant, settings.top_k, settings)
         shown = f"[{args.host}]" if ":" in args.host else args.host
         print(f"Serving on http://{shown}:{port}/ (JSON API: /api/search, docs: /docs). Ctrl-C stops.")
         uvicorn.run(app, host=args.host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from index import Document, Embedder, LoadedIndex, Settings, embedder_for, load, make_embedder
+from index import Document, Embedder, IndexProblem, LoadedIndex, Settings, embedder_for, load, make_embedder
 
 # "found": does the archive appear to answer the question? Calibrated on the dev questions
 # (docs/benchmarks.md). Cosines of multilingual-e5 crowd into 0.75-0.95 whatever the question, so
-# for a question with words in the index the evidence is lexical: the best raw BM25 score of a
-# passage must reach FOUND_MIN_BM25. A question with no word in the index (English) is judged on
+# for a Chinese question the evidence is lexical: the best raw BM25 score of a passage (jieba words
+# and character bigrams) must reach FOUND_MIN_BM25. A question in another language is judged on
 # the cosine alone.
-FOUND_MIN_BM25 = 4.0
-FOUND_MIN_COSINE = 0.78
+FOUND_MIN_BM25 = 10.0
+FOUND_MIN_COSINE = 0.775
 # Longer questions are cut before embedding: the model reads at most 512 tokens anyway, and a
 # pasted page as a question should still get an answer rather than an error.
 MAX_QUESTION_CHARS = 1000
@@ -24,7 +28,7 @@ MAX_K = 100
 # Hybrid ranking: cosine + LEXICAL_WEIGHT * BM25 / (best BM25 for this question). Chosen on the dev
 # sets (docs/benchmarks.md): BM25 alone finds exact names and numbers, dense alone paraphrases and
 # English; a question whose words match nothing lexically keeps the pure dense order.
-LEXICAL_WEIGHT = 0.2
+LEXICAL_WEIGHT = 0.1
 MODES = ("hybrid", "dense", "lexical")
 
 
@@ -67,18 +71,29 @@ class SearchResult:
         return {"question": self.question, "found": self.found, "hits": [h.to_dict() for h in self.hits]}
 
 
-def judge_found(best_cosine: float, best_bm25: float) -> bool:
+def judge_found(best_cosine: float, best_bm25: float, chinese: bool) -> bool:
     """Whether the archive appears to answer a question, from its best dense and lexical scores.
 
-    >>> judge_found(0.93, 12.6), judge_found(0.92, 3.8), judge_found(0.81, 0.0)
+    >>> judge_found(0.93, 26.7, True), judge_found(0.93, 7.1, True), judge_found(0.80, 4.3, False)
     (True, False, True)
     """
-    if best_bm25 > 0:
+    if chinese:
         return best_bm25 >= FOUND_MIN_BM25
     return best_cosine >= FOUND_MIN_COSINE
 
 
-NEAR_DUPLICATE = 0.8  # share of a passage's character bigrams found in a better-ranked one
+def is_chinese(text: str) -> bool:
+    """Whether most of a question's letters are Chinese characters.
+
+    >>> is_chinese("信息港的“e港青友”是谁办的？"), is_chinese("Who runs the 'e港青友' brand?")
+    (True, False)
+    """
+    letters = [c for c in text if c.isalnum()]
+    return sum("\u4e00" <= c <= "\u9fff" for c in letters) >= 0.5 * max(len(letters), 1)
+
+
+# A passage adding at most this share of new character bigrams to a better-ranked one is a repeat.
+NEAR_DUPLICATE_NEW = 0.1
 
 
 def _bigrams(text: str) -> set[str]:
@@ -87,21 +102,85 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _near_duplicate(grams: set[str], better: set[str]) -> bool:
-    """The pages repeat paragraphs, captions and column tails: show such a passage once.
+    """The pages repeat paragraphs, captions and column tails: show such a passage once. A chunk
+    that overlaps the one before it (DEFAULT_OVERLAP) but adds sentences of its own is kept.
 
     >>> _near_duplicate(_bigrams("初步打响了工会的名声。"), _bigrams("为职工提供场所,初步打响了工会的名声。"))
     True
+    >>> more = _bigrams("初步打响了工会的名声。此后又成立了爱心联盟。")
+    >>> _near_duplicate(more, _bigrams("初步打响了工会的名声。"))
+    False
     """
-    return len(grams & better) >= NEAR_DUPLICATE * min(len(grams), len(better))
+    return len(grams - better) <= max(2, NEAR_DUPLICATE_NEW * len(grams))
+
+
+_log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _on_live_index(
+    method: Callable[Concatenate[Assistant, _P], _R],
+) -> Callable[Concatenate[Assistant, _P], _R]:
+    """Run ``method`` on the live index, the same one throughout: a rebuild switching versions
+    mid-query must not mix one version's rows with another's texts."""
+
+    @functools.wraps(method)
+    def on_live(self: Assistant, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        self._pinned.index = self._fresh_index()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._pinned.index = None
+
+    return on_live
 
 
 class Assistant:
-    """Searches one loaded index with the embedder that built it."""
+    """Searches the live index with the embedder that built it, following rebuilds without a restart."""
 
     def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
         index.check_embedder(embedder)
-        self.index = index
+        self._current = index
         self._embedder = embedder
+        self._pinned = threading.local()  # .index: the version this thread's query uses
+        self._swap = threading.Lock()
+        self._refused: str | None = None  # a version that cannot be used; asked about once
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The version this thread's query is using, or else the latest one loaded."""
+        pinned = getattr(self._pinned, "index", None)
+        return self._current if pinned is None else pinned
+
+    def _fresh_index(self) -> LoadedIndex:
+        """The loaded index, or the newer version a build has switched to since: reloaded here.
+
+        A query costs one read of CURRENT's few bytes. One thread loads while the others keep
+        answering from the old version, which closes when its last query ends (reference count).
+        A newer version that cannot be used (another model, damage) is logged once and skipped.
+        """
+        current = self._current
+        newer = current.newer_version()
+        if newer is None or newer == self._refused or not self._swap.acquire(blocking=False):
+            return current
+        try:
+            if self._current is not current:
+                return self._current
+            fresh = load(current.index_dir)
+            try:
+                fresh.check_embedder(self._embedder)
+            except IndexProblem:
+                fresh.close()
+                raise
+            self._current = fresh
+            return fresh
+        except IndexProblem as e:
+            self._refused = newer
+            _log.warning("still answering from %s: %s", current.version.name, e)
+            return current
+        finally:
+            self._swap.release()
 
     @classmethod
     def open(
@@ -122,6 +201,7 @@ class Assistant:
             index.close()
             raise
 
+    @_on_live_index
     def search(self, question: str, k: int = 10, *, mode: str = "hybrid") -> SearchResult:
         """The ``k`` passages nearest the question, best first, each distinct text once.
 
@@ -144,7 +224,8 @@ class Assistant:
         lexical = self.index.lexical.scores(query) if self.index.lexical is not None else None
         best_bm25 = float(lexical.max()) if lexical is not None and lexical.size else 0.0
         best_cosine = self.index.search(vector, 1)[0][1] if len(self.index) else 0.0
-        return SearchResult(question, bool(hits) and judge_found(best_cosine, best_bm25), hits)
+        found = bool(hits) and judge_found(best_cosine, best_bm25, is_chinese(query))
+        return SearchResult(question, found, hits)
 
     def _ranked(self, query: str, vector: Any, want: int, mode: str) -> list[tuple[int, float]]:
         """Rows by fused score: the dense top ``want`` and the lexical top ``want``, best first."""
@@ -154,7 +235,10 @@ class Assistant:
                 return []
             return [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
         scores = dict(self.index.search(vector, want))
-        if mode == "hybrid" and lexical is not None and lexical.size and float(lexical.max()) > 0:
+        # A question that is not mostly Chinese keeps the dense order: its few Latin words match
+        # stray English in the news (NBA, ESPN) and would push the passages that answer it down.
+        chinese = is_chinese(query)
+        if mode == "hybrid" and chinese and lexical is not None and lexical.size and float(lexical.max()) > 0:
             top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
             missing = [r for r in top if r not in scores]
             scores.update(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True))
@@ -185,12 +269,13 @@ class Assistant:
                 return hits
             want = min(len(self.index), want * 4)
 
+    @_on_live_index
     def document(self, source: str) -> Document:
         """The full text of a cited source (``Hit.source``); UnknownSource if there is none."""
         return self.index.document(source)
 
     def close(self) -> None:
-        self.index.close()
+        self._current.close()
 
     def __enter__(self) -> Assistant:
         return self

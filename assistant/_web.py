@@ -19,6 +19,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,7 +29,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from index import Document, IndexProblem, Manifest, UnknownSource, model_errors
+from index import (
+    BuildRunning,
+    Document,
+    IndexProblem,
+    Manifest,
+    Settings,
+    UnknownSource,
+    add_files,
+    build,
+    model_errors,
+)
 
 from ._assistant import MAX_K, MAX_QUESTION_CHARS, Assistant, Hit, InvalidQuery, SearchResult
 from ._highlight import highlight_html, is_chinese, warm_up
@@ -384,7 +395,32 @@ def _api_error(e: Exception) -> gr.Error:
     return gr.Error(" ".join(str(e).split()), print_exception=False)
 
 
-def build_ui(assistant: Assistant, k: int = 5) -> gr.Blocks:
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a page is ~20 KB; a JSONL export of thousands of articles fits
+
+
+def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | Path]) -> str:
+    """Add uploaded pages or JSONL exports to the archive exactly as ``python -m index add`` does:
+    copied into the corpus folder under a safe name, then the incremental build, whose new version
+    the running assistant picks up at its next question. Returns what happened, as text."""
+    files = [Path(p) for p in paths]
+    if not files:
+        return "没有文件。 · No file was given."
+    too_big = [f.name for f in files if f.stat().st_size > MAX_UPLOAD_BYTES]
+    if too_big:
+        limit = MAX_UPLOAD_BYTES // 1024 // 1024
+        return f"文件太大 · Over the {limit} MB limit, nothing added: {', '.join(too_big)}"
+    try:
+        copied, same = add_files(settings, files)
+        report = build(settings, assistant._embedder, wait=False)
+    except BuildRunning:
+        return "另一个索引任务正在运行，请稍后再试。 · Another build is running; try again in a minute."
+    except IndexProblem as e:  # SourceConflict, NothingToIndex: a sentence that says what to do
+        return " ".join(str(e).split())
+    kept = f" Already in the archive: {', '.join(same)}." if same else ""
+    return f"Added: {', '.join(copied) or 'nothing new'}.{kept}\n{report.summary()}"
+
+
+def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None) -> gr.Blocks:
     """The page: chat, search panel and index panel, with the API endpoints ``/chat`` and ``/search``.
 
     ``k`` is how many passages a chat answer shows.
@@ -477,6 +513,19 @@ def build_ui(assistant: Assistant, k: int = 5) -> gr.Blocks:
                 )
             with gr.Tab("索引 · Index", id="index"):
                 about = gr.HTML(index_html(manifest))
+                if settings is not None:
+                    uploads = gr.File(
+                        label="添加版面或文章 · Add pages (.txt, .md) or articles (.jsonl), 20 MB at most",
+                        file_count="multiple",
+                        file_types=[".txt", ".md", ".jsonl"],
+                    )
+                    add = gr.Button("加入资料库 · Add to the archive", variant="primary")
+                    outcome = gr.Textbox(label="结果 · Result", lines=6, interactive=False)
+
+                    def upload(files: list[str] | None) -> str:
+                        return add_uploads(assistant, settings, files or [])
+
+                    add.click(upload, [uploads], [outcome], api_visibility="private")
 
         def refresh() -> tuple[str, dict[str, Any], str]:
             # The assistant follows rebuilds of the index: a page loaded later describes the new one.
@@ -536,9 +585,10 @@ def _status(e: Exception) -> int:
     return 503  # the index or the model cannot answer now
 
 
-def create_app(assistant: Assistant, k: int = 5) -> FastAPI:
+def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = None) -> FastAPI:
     """The Gradio page at ``/`` and, beside it, the JSON API (schema at ``/openapi.json``, docs at
-    ``/docs``) and the source view."""
+    ``/docs``) and the source view. With ``settings``, the index panel also takes uploads into
+    ``settings.corpus[0]``."""
     app = FastAPI(
         title="Union news assistant",
         summary="Search a Zhejiang trade-union newspaper archive: ranked passages with exact citations.",
@@ -604,7 +654,13 @@ def create_app(assistant: Assistant, k: int = 5) -> FastAPI:
         return HTMLResponse(document_html(doc, start, end), headers={"Content-Security-Policy": _VIEW_CSP})
 
     return gr.mount_gradio_app(
-        app, build_ui(assistant, k), path="/", css=_CSS, js=_SCROLL_JS, footer_links=["api"], ssr_mode=False
+        app,
+        build_ui(assistant, k, settings),
+        path="/",
+        css=_CSS,
+        js=_SCROLL_JS,
+        footer_links=["api"],
+        ssr_mode=False,
     )
 
 

@@ -7,9 +7,11 @@ from ._build import BuildReport, NothingToIndex, build, changed_sources, is_curr
 from ._chunk import chunk_document
 from ._embed import Embedder, HashEmbedder
 from ._embedders import embedder_for, make_embedder, model_errors
+from ._manage import IndexStatus, SourceConflict, add_files, remove_sources, status
 from ._read import read_corpus
 from ._settings import Settings
 from ._store import (
+    BuildRunning,
     IndexCorrupt,
     IndexIncompatible,
     IndexNotFound,
@@ -24,6 +26,7 @@ from ._types import Chunk, Document, Rejection
 
 __all__ = [
     "BuildReport",
+    "BuildRunning",
     "Chunk",
     "Document",
     "Embedder",
@@ -32,12 +35,15 @@ __all__ = [
     "IndexIncompatible",
     "IndexNotFound",
     "IndexProblem",
+    "IndexStatus",
     "LoadedIndex",
     "Manifest",
     "NothingToIndex",
     "Rejection",
     "Settings",
+    "SourceConflict",
     "UnknownSource",
+    "add_files",
     "build",
     "changed_sources",
     "is_current",
@@ -48,4 +54,6 @@ __all__ = [
     "model_errors",
     "read_corpus",
     "rebuild_command",
+    "remove_sources",
+    "status",
 ]

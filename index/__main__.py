@@ -1,7 +1,13 @@
-"""python -m index build [--corpus PATH ...] [--index-dir DIR] [--model NAME_OR_PATH]
+"""python -m index build | add PATH ... | remove SOURCE ... | status
 
-Exit status: 0 all indexed; 1 indexed, but some inputs were rejected (listed); 2 nothing written
-(usage error, nothing readable, model or disk trouble), with one line on stderr saying why.
+``build`` brings the index up to date with the corpus: only changed sources are read again and only
+new text is embedded (``--full`` re-reads and re-chunks everything, still reusing embeddings).
+``add`` copies files or folders into the first corpus folder, ``remove`` deletes indexed sources
+from the corpus; both then build. ``status`` says what is indexed and what changed on disk since.
+
+Exit status: 0 done; 1 done, but some inputs were rejected (listed); 2 nothing written (usage
+error, nothing readable, refused file, model or disk trouble), with one line on stderr saying why;
+3 another build is running and --no-wait was given.
 """
 
 from __future__ import annotations
@@ -10,45 +16,55 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import IndexProblem, Settings, build, make_embedder, model_errors
+from . import (
+    BuildRunning,
+    IndexProblem,
+    Settings,
+    add_files,
+    build,
+    make_embedder,
+    model_errors,
+    remove_sources,
+    status,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index", description="Build the search index.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    cmd = commands.add_parser(
-        "build",
-        help="read the corpus, embed it and save the index",
-        description="Read pages (.txt, .md) and articles (.jsonl), embed them and save the index. "
-        "Settings default to the NEWS_ASSISTANT_* environment variables.",
-    )
-    cmd.add_argument(
-        "--corpus",
-        nargs="+",
-        action="extend",
-        type=Path,
-        metavar="PATH",
-        help="files or folders to index (default: corpus)",
-    )
-    cmd.add_argument(
-        "--index-dir", type=Path, metavar="DIR", help="where to save the index (default: .index)"
-    )
-    cmd.add_argument(
-        "--model",
-        metavar="NAME_OR_PATH",
-        help="embedding model: a hub name or a local folder (default: the cached "
-        "multilingual-e5-small); 'hash' is a fast fake for trying the pipeline without it",
-    )
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         settings = Settings().with_(
-            corpus=tuple(args.corpus) if args.corpus else None, index_dir=args.index_dir, model=args.model
+            corpus=tuple(args.corpus) if args.corpus else None,
+            index_dir=args.index_dir,
+            model=getattr(args, "model", None),
         )
     except ValueError as e:
         return _fail(f"bad NEWS_ASSISTANT_* setting in the environment ({e})")
+    done = ""
     try:
+        if args.command == "status":
+            print(status(settings).summary())
+            return 0
         embedder = make_embedder(settings.model, settings.cache_dir)
-        report = build(settings, embedder, progress=sys.stderr.isatty())
+        if args.command == "add":
+            copied, present = add_files(settings, args.paths)
+            done = f"{len(copied)} file{'s' if len(copied) != 1 else ''} copied into {settings.corpus[0]}"
+            _say(f"Added to {settings.corpus[0]}", copied, "Already there", present)
+        elif args.command == "remove":
+            deleted, gone = remove_sources(settings, args.sources)
+            done = f"{len(deleted)} file{'s' if len(deleted) != 1 else ''} deleted from the corpus"
+            _say("Removed from the corpus", deleted, "Already gone from disk", gone)
+        report = build(
+            settings,
+            embedder,
+            progress=sys.stderr.isatty(),
+            full=getattr(args, "full", False),
+            wait=not args.no_wait,
+            on_wait=lambda message: print(message, file=sys.stderr, flush=True),
+        )
+    except BuildRunning as e:
+        # The corpus change is made; only its indexing waits for the next build.
+        _fail(f"{e}; {done}, and the next build indexes them" if done else str(e))
+        return 3
     except _known_errors() as e:
         return _fail(str(e))
     except OSError as e:
@@ -57,6 +73,77 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("interrupted; the previous index, if any, is unchanged")
     print(report.summary())
     return 1 if report.rejections else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--corpus",
+        nargs="+",
+        action="extend",
+        type=Path,
+        metavar="PATH",
+        help="files or folders to index; add copies into the first (default: corpus)",
+    )
+    common.add_argument(
+        "--index-dir", type=Path, metavar="DIR", help="where the index is saved (default: .index)"
+    )
+    building = argparse.ArgumentParser(add_help=False, parents=[common])
+    building.add_argument(
+        "--model",
+        metavar="NAME_OR_PATH",
+        help="embedding model: a hub name or a local folder (default: the cached "
+        "multilingual-e5-small); 'hash' is a fast fake for trying the pipeline without it",
+    )
+    building.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="if another build is running, exit with status 3 instead of waiting for it",
+    )
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build and keep the search index.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    env = "Settings default to the NEWS_ASSISTANT_* environment variables."
+    cmd = commands.add_parser(
+        "build",
+        parents=[building],
+        help="bring the index up to date with the corpus",
+        description="Read pages (.txt, .md) and articles (.jsonl) that are new or changed, embed text "
+        f"not embedded before, drop sources that are gone, and switch the index over at once. {env}",
+    )
+    cmd.add_argument(
+        "--full",
+        action="store_true",
+        help="read and chunk every source again (embeddings of unchanged text are still reused)",
+    )
+    cmd = commands.add_parser(
+        "add",
+        parents=[building],
+        help="copy files or folders into the corpus folder, then build",
+        description="Copy pages and article files (a folder's keep their paths below it) into the "
+        "first corpus folder under safe names, then build. Refuses, copying nothing, a name that "
+        f"is taken by a different file. {env}",
+    )
+    cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    cmd = commands.add_parser(
+        "remove",
+        parents=[building],
+        help="delete indexed sources from the corpus, then build",
+        description="Delete source files (as `status` names them, or their paths) from the corpus, "
+        f"then build. Refuses, deleting nothing, a name that is not indexed. {env}",
+    )
+    cmd.add_argument("sources", nargs="+", metavar="SOURCE")
+    commands.add_parser(
+        "status",
+        parents=[common],
+        help="what is indexed, with which model, and what changed on disk since",
+        description=f"Describe the index and list the sources changed on disk since it was built. {env}",
+    )
+    return parser
+
+
+def _say(done: str, names: list[str], skipped: str, others: list[str]) -> None:
+    parts = [f"{what}: {', '.join(n)}." for what, n in ((done, names), (skipped, others)) if n]
+    print(" ".join(parts))
 
 
 def _known_errors() -> tuple[type[Exception], ...]:

@@ -1,25 +1,63 @@
-"""The build: read the corpus, chunk every document, embed every chunk, save the index."""
+"""The build: bring the saved index up to date with the corpus, redoing only what changed.
+
+A source file whose bytes hash as the live version recorded is not read again: its documents,
+chunks and rejected lines are taken over from the live version. A chunk is embedded only if no
+vector for its exact text exists, from the live version (same model) or the embedding cache.
+BM25 is rebuilt from stored tokens; only new chunks, and old ones containing a word that entered
+or left the archive's dictionary, are tokenised again. ``full`` re-reads, re-chunks and
+re-tokenises everything, but still embeds only text no vector exists for.
+
+A build holds the index's writer lock from start to end, cleans up after a build that was killed,
+and writes a complete new version before switching to it (see _store.py).
+"""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, chunk_document
+from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document
 from ._embed import Embedder
+from ._embedcache import CACHE_FILE, EmbeddingCache, text_key
 from ._lexical import LEXICAL_VERSION, LexicalIndex, Lexicon, domain_words
-from ._read import discover, read_corpus
+from ._read import discover, read_corpus, read_file
 from ._settings import Settings
-from ._store import IndexProblem, Manifest, save
-from ._types import Chunk, Rejection
+from ._store import (
+    Contents,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexProblem,
+    LoadedIndex,
+    Manifest,
+    crash_point,
+    describe_model,
+    load,
+    remove_leftovers,
+    write_version,
+    writer_lock,
+)
+from ._types import Chunk, Document, Rejection
 
 BATCH_SIZE = 32
+# What the manifest records of the chunker; chunks from a different one are never taken over.
+CHUNKER: dict[str, str | int] = {
+    "version": CHUNKER_VERSION,
+    "max_chars": DEFAULT_MAX_CHARS,
+    "overlap": DEFAULT_OVERLAP,
+}
+# Up to this many changed dictionary words, find each in all stored text at once; beyond, look
+# up every text's substrings instead (a fixed cost of a few seconds, whatever the word count).
+_FIND_WORDS = 300
 
 
 class NothingToIndex(IndexProblem):
@@ -29,74 +67,376 @@ class NothingToIndex(IndexProblem):
 @dataclass(frozen=True)
 class BuildReport:
     index_dir: Path
-    files: int  # files read
+    files: int  # files indexed
     articles: int  # documents: page files and JSONL articles
     sections: int  # distinct (source, title, section)
     chunks: int
     seconds: float
     rejections: list[Rejection] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # source files new to the index
+    updated: list[str] = field(default_factory=list)  # source files whose bytes changed
+    removed: list[str] = field(default_factory=list)  # source files gone from the corpus
+    unchanged: int = 0  # source files as the previous version had them
+    chunks_added: int = 0  # chunks (source and text) the previous version did not have
+    chunks_removed: int = 0  # chunks of the previous version that are gone
+    embedded: int = 0  # texts the model embedded; every other vector already existed
+    embed_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # recoveries and fallbacks, a sentence each
+    written: bool = True  # False: nothing had changed, and the live version was kept
 
     def summary(self) -> str:
-        """One line of counts, then each rejected input on its own line as ``file:line: reason``."""
+        """The counts, what changed, any notes, then each rejected input as ``file:line: reason``."""
         head = (
             f"Indexed {self.files} files: {self.articles} articles, {self.sections} sections, "
             f"{self.chunks} chunks in {self.seconds:.1f} s into {self.index_dir}."
         )
-        if not self.rejections:
-            return head
-        n = len(self.rejections)
-        lines = [head, f"Skipped {n} input{'s' if n != 1 else ''}:"]
-        return "\n".join(lines + [str(r) for r in self.rejections])
+        change = (
+            f"Sources: {_named(self.added, 'added')}, {_named(self.updated, 'updated')}, "
+            f"{_named(self.removed, 'removed')}, {self.unchanged} unchanged. "
+            f"Chunks: {self.chunks_added} added, {self.chunks_removed} removed, "
+            f"{self.chunks - self.chunks_added} unchanged; "
+            f"{self.embedded} embedded in {self.embed_seconds:.1f} s."
+        )
+        if not self.written:
+            change += " Nothing changed: the index was kept as it was."
+        lines = [head, change, *(f"Note: {n}." for n in self.notes)]
+        if self.rejections:
+            n = len(self.rejections)
+            lines.append(f"Skipped {n} input{'s' if n != 1 else ''}:")
+            lines.extend(str(r) for r in self.rejections)
+        return "\n".join(lines)
 
 
-def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> BuildReport:
-    """Index ``settings.corpus`` into ``settings.index_dir`` with ``embedder``.
+def _named(names: Sequence[str], what: str) -> str:
+    # A weekly update names its few files; a first build of hundreds only counts them.
+    return f"{len(names)} {what} ({', '.join(names)})" if 0 < len(names) <= 3 else f"{len(names)} {what}"
 
-    Raises NothingToIndex, leaving any existing index in place, when no document could be read.
+
+def build(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    progress: bool = False,
+    full: bool = False,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Bring the index under ``settings.index_dir`` up to date with ``settings.corpus``.
+
+    When another build is running: wait for it (``on_wait`` is told), or raise BuildRunning when
+    not ``wait``. Raises NothingToIndex, leaving any existing index in place, when no document
+    could be read.
     """
     started = time.monotonic()
-    corpus = read_corpus(settings.corpus)
-    chunks = [c for doc in corpus.documents for c in chunk_document(doc, DEFAULT_MAX_CHARS)]
+    if not settings.index_dir.exists():
+        # A first build that finds nothing to index leaves no folder behind.
+        corpus = read_corpus(settings.corpus)
+        if not any(chunk_document(d, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP) for d in corpus.documents):
+            raise _nothing(settings.corpus, corpus.rejections)
+    with writer_lock(settings.index_dir, wait=wait, on_wait=on_wait) as interrupted:
+        notes = []
+        leftovers = remove_leftovers(settings.index_dir)
+        if interrupted or leftovers:
+            notes.append(_recovery_note(interrupted, leftovers))
+        live = _live(settings.index_dir, notes)
+        try:
+            return _update(settings, embedder, live, notes, started, progress=progress, full=full)
+        finally:
+            if live is not None:
+                live.close()
+
+
+def _recovery_note(interrupted: str | None, leftovers: Sequence[str]) -> str:
+    what = interrupted or "an earlier build was interrupted"
+    if not leftovers:
+        return f"{what}; it left nothing to clean up"
+    n = len(leftovers)
+    names = ", ".join(leftovers[:3]) + (", …" if n > 3 else "")
+    return f"{what}; removed the {n} version folder{'s' if n != 1 else ''} it left behind ({names})"
+
+
+def _live(index_dir: Path, notes: list[str]) -> LoadedIndex | None:
+    """The live version to take over from, or None (with a note if there is one it cannot use)."""
+    try:
+        return load(index_dir, lexical=False)
+    except IndexNotFound:
+        return None
+    except (IndexIncompatible, IndexCorrupt) as e:
+        reason = str(e).split("; rebuild", 1)[0]
+        notes.append(f"the existing index cannot be taken over ({reason}), so every source is read again")
+        return None
+
+
+@dataclass
+class _Source:
+    name: str
+    digest: str
+    documents: list[Document]
+    chunks: list[Chunk]
+    rejections: list[Rejection]  # bad lines inside the file
+
+
+def _update(
+    settings: Settings,
+    embedder: Embedder,
+    live: LoadedIndex | None,
+    notes: list[str],
+    started: float,
+    *,
+    progress: bool,
+    full: bool,
+) -> BuildReport:
+    index_dir = settings.index_dir
+    identity = dict(embedder.identity)
+    old = live.manifest if live is not None else None
+    same_model = old is not None and old.model == identity and old.dim == embedder.dim
+    if old is not None and not same_model:
+        notes.append(
+            f"the index was built with {describe_model(old.model)} ({old.dim} dimensions), this build "
+            f"uses {describe_model(identity)} ({embedder.dim}); no vector of the old model is kept"
+        )
+    same_chunker = old is not None and old.chunker == CHUNKER
+    if old is not None and not same_chunker:
+        notes.append(f"the chunker changed ({old.chunker} to {CHUNKER}), so every source is chunked again")
+    take_over = same_chunker and not full
+    contents = live.contents() if live is not None else Contents()
+    old_files = old.files if old is not None else {}
+    sources, rejections = _sources(settings.corpus, old_files if take_over else {}, contents)
+    new_files = {s.name: s.digest for s in sources}
+    added = [n for n in new_files if n not in old_files]
+    updated = [n for n in new_files if n in old_files and old_files[n] != new_files[n]]
+    removed = [n for n in old_files if n not in new_files]
+    documents = [d for s in sources for d in s.documents]
+    chunks = [c for s in sources for c in s.chunks]
     if not chunks:
-        where = ", ".join(str(p) for p in settings.corpus)
-        why = "; ".join(str(r) for r in corpus.rejections[:3]) or "no .txt, .md or .jsonl files with text"
-        more = f" (and {len(corpus.rejections) - 3} more)" if len(corpus.rejections) > 3 else ""
-        raise NothingToIndex(f"nothing to index in {where}: {why}{more}")
-    vectors = embed_chunks(chunks, embedder, progress=progress)
-    lexicon = Lexicon(domain_words(c.embed_text for c in chunks))
-    lexical = LexicalIndex.build([c.embed_text for c in chunks], lexicon)
+        raise _nothing(settings.corpus, rejections)
     sections = len({(c.source, c.title, c.section) for c in chunks})
+    old_chunks = Counter((s.chunk.source, s.chunk.embed_text) for ss in contents.chunks.values() for s in ss)
+    new_chunks = Counter((c.source, c.embed_text) for c in chunks)
+
+    def report(written: bool, embedded: int = 0, embed_seconds: float = 0.0) -> BuildReport:
+        return BuildReport(
+            index_dir, len(new_files), len(documents), sections, len(chunks), time.monotonic() - started,
+            rejections, added, updated, removed, len(new_files) - len(added) - len(updated),
+            (new_chunks - old_chunks).total(), (old_chunks - new_chunks).total(), embedded, embed_seconds,
+            notes, written,
+        )  # fmt: skip
+
+    up_to_date = (
+        old is not None
+        and same_model
+        and take_over
+        and old.lexical.get("version") == LEXICAL_VERSION
+        and not (added or updated or removed)
+    )
+    if up_to_date:
+        return report(False)
+
+    texts = [c.embed_text for c in chunks]
+    lexicon = Lexicon(domain_words(texts))
+    changed_words = None  # stored tokens are not valid
+    if not full and old is not None and old.lexical.get("version") == LEXICAL_VERSION:
+        # The live version's dictionary, as its build derived it: from all its chunks.
+        old_words = domain_words(s.chunk.embed_text for kept in contents.chunks.values() for s in kept)
+        changed_words = set(lexicon.words) ^ set(old_words)
+    tokens = _tokens(texts, contents, lexicon, changed_words)
+
+    vectors = np.empty((len(chunks), embedder.dim), dtype=np.float32)
+    keys = [text_key(t) for t in texts]
+    missing = _vectors_from_live(vectors, keys, live, contents) if same_model else list(range(len(keys)))
+    embed_started = time.monotonic()
+    cache = EmbeddingCache(index_dir / CACHE_FILE, identity, embedder.dim)
+    try:
+        embedded = _fill_missing(vectors, keys, texts, missing, embedder, cache, progress=progress)
+    finally:
+        cache.close()
+        notes.extend(cache.notes)
+    embed_seconds = time.monotonic() - embed_started
+
     manifest = Manifest(
-        model=dict(embedder.identity),
+        model=identity,
         dim=embedder.dim,
-        chunker={"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS},
-        files=dict(corpus.files),
+        chunker=dict(CHUNKER),
+        files=new_files,
         counts={
-            "files": len(corpus.files),
-            "documents": len(corpus.documents),
+            "files": len(new_files),
+            "documents": len(documents),
             "sections": sections,
             "chunks": len(chunks),
         },
         lexical={"version": LEXICAL_VERSION, "words": len(lexicon.words)},
     )
-    save(settings.index_dir, manifest, chunks, vectors, corpus.documents, lexical)
-    return BuildReport(
-        index_dir=settings.index_dir,
-        files=len(corpus.files),
-        articles=len(corpus.documents),
-        sections=sections,
-        chunks=len(chunks),
-        seconds=time.monotonic() - started,
-        rejections=list(corpus.rejections),
+    write_version(
+        index_dir,
+        manifest,
+        chunks,
+        vectors,
+        documents,
+        _lexical_index(tokens, lexicon),
+        files=[s.name for s in sources for _ in s.documents],
+        tokens=tokens,
+        rejections=[r for s in sources for r in s.rejections],
     )
+    remove_leftovers(index_dir)
+    return report(True, embedded, embed_seconds)
 
 
-def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, *, progress: bool = False) -> np.ndarray:
-    """(len(chunks), dim) float32: the embedding of each chunk's title, section and text."""
-    out = np.empty((len(chunks), embedder.dim), dtype=np.float32)
-    with tqdm(total=len(chunks), unit="chunk", desc="embedding", disable=not progress) as bar:
-        for i in range(0, len(chunks), BATCH_SIZE):
-            batch = [c.embed_text for c in chunks[i : i + BATCH_SIZE]]
+def _sources(
+    paths: Sequence[Path], unchanged: dict[str, str], contents: Contents
+) -> tuple[list[_Source], list[Rejection]]:
+    """Every indexable source file under ``paths``, in order, and every rejected input. A file
+    whose bytes still hash as ``unchanged`` says is taken from ``contents`` without reading it."""
+    sources: list[_Source] = []
+    files, rejections = discover(paths)
+    for path, name in files:
+        if name in unchanged and file_sha256(path) == unchanged[name]:
+            kept = contents.rejections.get(name, [])
+            chunks = [s.chunk for s in contents.chunks.get(name, [])]
+            sources.append(_Source(name, unchanged[name], contents.documents.get(name, []), chunks, kept))
+            rejections.extend(kept)
+            continue
+        docs, rejected, digest = read_file(path, name)
+        rejections.extend(rejected)
+        if digest is not None:
+            chunks = [c for d in docs for c in chunk_document(d, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP)]
+            sources.append(_Source(name, digest, docs, chunks, rejected))
+    return sources, rejections
+
+
+def _nothing(paths: Sequence[Path], rejections: Sequence[Rejection]) -> NothingToIndex:
+    where = ", ".join(str(p) for p in paths)
+    why = "; ".join(str(r) for r in rejections[:3]) or "no .txt, .md or .jsonl files with text"
+    more = f" (and {len(rejections) - 3} more)" if len(rejections) > 3 else ""
+    return NothingToIndex(f"nothing to index in {where}: {why}{more}")
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None  # read_file says why
+
+
+def _tokens(
+    texts: Sequence[str], contents: Contents, lexicon: Lexicon, changed_words: set[str] | None
+) -> list[list[str]]:
+    """BM25 tokens of every text: stored ones where still valid, else tokenised now.
+
+    Stored tokens stay valid unless the text contains a word that entered or left the dictionary
+    (``changed_words``; None: none are valid). jieba works on the text folded to simplified
+    characters, so a traditional-script text matching a new word only after folding keeps its old
+    tokens until a full build; so do texts whose best split shifts only through jieba's total word
+    frequency, which each new word nudges. Both change a rare token, never the passage found.
+    """
+    stored: dict[str, list[str]] = {}
+    if changed_words is not None:
+        for kept in contents.chunks.values():
+            stored.update((s.chunk.embed_text, s.tokens) for s in kept if s.tokens is not None)
+    tokens: list[list[str] | None] = [stored.get(t) for t in texts]
+    have = [i for i, t in enumerate(tokens) if t is not None]
+    for j in containing(changed_words or set(), [texts[i] for i in have]):
+        tokens[have[j]] = None
+    return [t if t is not None else lexicon.tokens(texts[i]) for i, t in enumerate(tokens)]
+
+
+def containing(words: Collection[str], texts: Sequence[str]) -> set[int]:
+    """Indices of the texts that contain any of the words.
+
+    >>> sorted(containing({"鄞州", "杭工e家"}, ["宁波鄞州区", "杭州", "推出“杭工e家”"]))
+    [0, 2]
+    """
+    if not words or not texts:
+        return set()
+    found: set[int] = set()
+    if len(words) <= _FIND_WORDS:
+        # One string, one C-speed find per word: ~1 ms per word for the whole archive.
+        joined = "\0".join(texts)
+        starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        for w in words:
+            at = joined.find(w)
+            while at != -1:
+                i = bisect.bisect_right(starts, at) - 1
+                found.add(i)
+                at = joined.find(w, starts[i] + len(texts[i]) + 1) if i + 1 < len(texts) else -1
+        return found
+    lengths = sorted({len(w) for w in words})
+    for i, t in enumerate(texts):
+        if any(t[j : j + n] in words for n in lengths for j in range(len(t) - n + 1)):
+            found.add(i)
+    return found
+
+
+def _lexical_index(tokens: Sequence[list[str]], lexicon: Lexicon) -> LexicalIndex:
+    # What LexicalIndex.build does after tokenising: bm25s indexes ready-made token lists quickly.
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    if tokens:
+        bm25.index(list(tokens), show_progress=False)
+    return LexicalIndex(lexicon, bm25, len(tokens))
+
+
+def _vectors_from_live(
+    vectors: np.ndarray, keys: Sequence[str], live: LoadedIndex | None, contents: Contents
+) -> list[int]:
+    """Copy into ``vectors`` the live version's vector of every text it holds; return the rest's indices."""
+    rows = {text_key(s.chunk.embed_text): s.row for kept in contents.chunks.values() for s in kept}
+    stored = live.vectors() if live is not None and rows else None
+    missing = []
+    for i, k in enumerate(keys):
+        row = rows.get(k)
+        if stored is not None and row is not None:
+            vectors[i] = stored[row]
+        else:
+            missing.append(i)
+    return missing
+
+
+def _fill_missing(
+    vectors: np.ndarray,
+    keys: Sequence[str],
+    texts: Sequence[str],
+    missing: Sequence[int],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    *,
+    progress: bool,
+) -> int:
+    """Fill ``vectors[missing]`` from the cache, else the model (caching each batch at once);
+    return how many texts the model embedded. A text repeated in the archive is embedded once."""
+    cached = cache.get(keys[i] for i in missing)
+    todo: dict[str, list[int]] = {}
+    for i in missing:
+        if keys[i] in cached:
+            vectors[i] = cached[keys[i]]
+        else:
+            todo.setdefault(keys[i], []).append(i)
+    order = list(todo)
+
+    def store(start: int, batch: np.ndarray) -> None:
+        batch_keys = order[start : start + len(batch)]
+        cache.put(batch_keys, batch)
+        for k, v in zip(batch_keys, batch, strict=True):
+            vectors[todo[k]] = v
+        crash_point("embedding")
+
+    embed_texts([texts[todo[k][0]] for k in order], embedder, progress=progress, on_batch=store)
+    return len(order)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    embedder: Embedder,
+    *,
+    progress: bool = False,
+    on_batch: Callable[[int, np.ndarray], None] | None = None,
+) -> np.ndarray:
+    """(len(texts), dim) float32 embeddings, in batches; ``on_batch(start, vectors)`` sees each one."""
+    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    with tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress) as bar:
+        for i in range(0, len(texts), BATCH_SIZE):
+            batch = list(texts[i : i + BATCH_SIZE])
             vectors = np.asarray(embedder.embed_documents(batch), dtype=np.float32)
             if vectors.shape != (len(batch), embedder.dim):
                 raise ValueError(
@@ -104,8 +444,15 @@ def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, *, progress: bool 
                     f"expected ({len(batch)}, {embedder.dim})"
                 )
             out[i : i + len(batch)] = vectors
+            if on_batch is not None:
+                on_batch(i, vectors)
             bar.update(len(batch))
     return out
+
+
+def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, *, progress: bool = False) -> np.ndarray:
+    """(len(chunks), dim) float32: the embedding of each chunk's title, section and text."""
+    return embed_texts([c.embed_text for c in chunks], embedder, progress=progress)
 
 
 def changed_sources(manifest: Manifest, paths: Sequence[Path]) -> dict[str, str]:
@@ -113,10 +460,9 @@ def changed_sources(manifest: Manifest, paths: Sequence[Path]) -> dict[str, str]
     on_disk: dict[str, str] = {}
     files, _ = discover(paths)
     for path, name in files:
-        try:
-            on_disk[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            continue
+        digest = file_sha256(path)
+        if digest is not None:
+            on_disk[name] = digest
     changes = {n: "removed" for n in manifest.files if n not in on_disk}
     for name, digest in on_disk.items():
         if name not in manifest.files:
@@ -130,7 +476,7 @@ def is_current(manifest: Manifest, paths: Sequence[Path], embedder: Embedder) ->
     """Whether an index already holds exactly these sources, chunked and embedded as a build would now."""
     return (
         manifest.model == dict(embedder.identity)
-        and manifest.chunker == {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS}
+        and manifest.chunker == CHUNKER
         and bool(manifest.lexical)
         and not changed_sources(manifest, paths)
     )

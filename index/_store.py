@@ -6,13 +6,16 @@ Layout under ``index_dir``::
     v-<time>-<rand>/
         manifest.json       format version, model identity, dim, chunker, file hashes, counts
         vectors.faiss       IndexFlatIP over normalised vectors; row i is chunks.row = i
-        chunks.sqlite       tables ``chunks`` and ``documents``
+        chunks.sqlite       tables ``chunks`` (with each chunk's source file and BM25 tokens),
+                            ``documents`` and ``rejections`` (bad lines inside indexed files)
         lexical/            BM25 over jieba tokens of the same rows, and the archive's word list
-    .lock                   held while a build writes and switches, so two builds never collide
+    embeddings.sqlite       vectors already computed, by model and text (see _embedcache.py)
+    .lock                   held by a build from start to end, so two builds never write at once;
+                            it names the running build, and still names it if that build was killed
 
 A build writes a complete new version directory, fsyncs it, then replaces ``CURRENT`` atomically,
 so a crash at any moment leaves either the old index or the new one, never a mix. Loading follows
-``CURRENT`` only; half-written versions are invisible to it and removed by the next save.
+``CURRENT`` only; half-written versions are invisible to it and removed by the next build.
 """
 
 from __future__ import annotations
@@ -23,30 +26,36 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import faiss
 import numpy as np
 
 from ._embed import Embedder
 from ._embedders import model_option
-from ._lexical import LexicalIndex
-from ._types import Chunk, Document
+from ._lexical import LEXICAL_VERSION, LexicalIndex
+from ._types import Chunk, Document, Rejection
 
-FORMAT_VERSION = 2
+# 3: chunks carry their source file and BM25 tokens; documents their file; table rejections.
+FORMAT_VERSION = 3
 POINTER = "CURRENT"
 VERSION_PREFIX = "v-"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DATABASE = "chunks.sqlite"
 LEXICAL = "lexical"
+LOCK = ".lock"
+# Test-only fault injection: a build kills itself with SIGKILL at the named point (see crash_point).
+CRASH_ENV = "NEWS_ASSISTANT_CRASH_AT"
+CRASH_POINTS = ("embedding", "writing", "before-switch", "after-switch")
 
 
 class IndexProblem(Exception):
@@ -69,6 +78,10 @@ class IndexCorrupt(IndexProblem):
 
 class UnknownSource(IndexProblem, LookupError):
     """A source name that is not in the index."""
+
+
+class BuildRunning(IndexProblem):
+    """Another build holds the index's lock, and the caller chose not to wait for it."""
 
 
 def rebuild_command(index_dir: Path, model: str | None = None) -> str:
@@ -132,15 +145,90 @@ def _corrupt(index_dir: Path, what: str) -> IndexCorrupt:
 
 _SCHEMA = """
 CREATE TABLE chunks (
-    row INTEGER PRIMARY KEY, text TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
-    section TEXT NOT NULL, "start" INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL
+    row INTEGER PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL,
+    title TEXT NOT NULL, section TEXT NOT NULL, "start" INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL,
+    tokens TEXT  -- JSON list of BM25 tokens of embed_text; NULL: not tokenised
 );
 CREATE TABLE documents (
-    source TEXT PRIMARY KEY, text TEXT NOT NULL, title TEXT NOT NULL, line_offset INTEGER NOT NULL,
-    meta TEXT NOT NULL, is_page INTEGER NOT NULL
+    source TEXT PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL,
+    line_offset INTEGER NOT NULL, meta TEXT NOT NULL, is_page INTEGER NOT NULL
 );
+CREATE TABLE rejections (file TEXT NOT NULL, line INTEGER, reason TEXT NOT NULL);
 """
+
+
+def crash_point(name: str) -> None:
+    """Test-only: kill this process outright at the named point of a build when the environment
+    variable NEWS_ASSISTANT_CRASH_AT names it, to prove that a crash there leaves a loadable index.
+
+    The one place faults are injected; the points are CRASH_POINTS. Never set it in real use.
+    """
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def writer_lock(
+    index_dir: Path, *, wait: bool = True, on_wait: Callable[[str], None] | None = None
+) -> Iterator[str | None]:
+    """Hold the single-writer lock of ``index_dir`` for a whole build.
+
+    When another build holds it: raise BuildRunning, or with ``wait``, call ``on_wait`` with a
+    sentence saying so and block until it is free. Yields a description of an earlier build that
+    was killed while holding the lock (the kernel released it, its record stayed), else None.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            message = f"another build{_holder(_read_all(fd))} is running on {index_dir}"
+            if not wait:
+                raise BuildRunning(f"{message}; try again when it has finished") from None
+            if on_wait is not None:
+                on_wait(f"{message}; waiting…")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        left = _read_all(fd)
+        record = {"pid": os.getpid(), "started": datetime.now(UTC).isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode("ascii"), 0)
+        try:
+            yield f"an earlier build{_holder(left)} was interrupted" if left.strip() else None
+        finally:
+            # Cleared on every way out but a kill, which is how the next build knows.
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def build_running(index_dir: Path) -> str | None:
+    """A sentence naming the build that holds the lock of ``index_dir`` now, or None."""
+    try:
+        fd = os.open(index_dir / LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return f"a build{_holder(_read_all(fd))} is running on {index_dir}"
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> str:
+    return os.pread(fd, 4096, 0).decode("ascii", "replace")
+
+
+def _holder(record: str) -> str:
+    try:
+        raw = json.loads(record)
+        return f" (pid {int(raw['pid'])}, started {raw['started']})"
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def save(
@@ -153,48 +241,69 @@ def save(
 ) -> Path:
     """Write a new version under ``index_dir``, make it the live one, delete older ones; return its folder.
 
-    ``vectors[i]`` is the normalised embedding of ``chunks[i]``; ``lexical`` scores the same rows.
+    Takes the writer lock for the write alone; a build holds it throughout and calls write_version.
+    """
+    with writer_lock(index_dir):
+        version = write_version(index_dir, manifest, chunks, vectors, documents, lexical)
+        remove_leftovers(index_dir)
+    return version
+
+
+def write_version(
+    index_dir: Path,
+    manifest: Manifest,
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    documents: Sequence[Document],
+    lexical: LexicalIndex | None = None,
+    *,
+    files: Sequence[str] | None = None,
+    tokens: Sequence[Sequence[str]] | None = None,
+    rejections: Sequence[Rejection] = (),
+) -> Path:
+    """Write a complete version beside the live one, then switch ``CURRENT`` to it; return its folder.
+
+    The caller holds writer_lock. ``vectors[i]`` is the normalised embedding of ``chunks[i]``,
+    ``tokens[i]`` its BM25 tokens, from which ``lexical`` was built; ``files[j]`` is the source file
+    of ``documents[j]`` (default: the document's source up to its ``#``); ``rejections`` are bad
+    lines inside indexed files, kept so that a rebuild that does not re-read a file still lists them.
     """
     if lexical is not None and len(lexical) != len(chunks):
         raise ValueError(f"lexical index has {len(lexical)} rows, expected {len(chunks)}")
     if vectors.shape != (len(chunks), manifest.dim):
         raise ValueError(f"vectors have shape {vectors.shape}, expected ({len(chunks)}, {manifest.dim})")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with _build_lock(index_dir):
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        version = index_dir / f"{VERSION_PREFIX}{stamp}Z-{secrets.token_hex(4)}"
-        version.mkdir()
-        try:
-            _write_vectors(version / VECTORS, vectors)
-            _write_database(version / DATABASE, chunks, documents)
-            if lexical is not None:
-                lexical.save(version / LEXICAL)
-                for f in (version / LEXICAL).iterdir():
-                    _fsync_file(f)
-                _fsync_dir(version / LEXICAL)
-            _write_file(version / MANIFEST, manifest.to_json().encode("utf-8"))
-            _fsync_dir(version)
-            # The switch: until this replace, loaders see the previous version untouched.
-            tmp = index_dir / f"{POINTER}.{secrets.token_hex(4)}.tmp"
-            _write_file(tmp, (version.name + "\n").encode("ascii"))
-            os.replace(tmp, index_dir / POINTER)
-            _fsync_dir(index_dir)
-        except BaseException:
-            shutil.rmtree(version, ignore_errors=True)
-            raise
-        _remove_stale(index_dir, keep=version.name)
+    if tokens is not None and len(tokens) != len(chunks):
+        raise ValueError(f"{len(tokens)} token lists for {len(chunks)} chunks")
+    if files is None:
+        files = [d.source if d.is_page else d.source.split("#", 1)[0] for d in documents]
+    elif len(files) != len(documents):
+        raise ValueError(f"{len(files)} files for {len(documents)} documents")
+    file_of = {d.source: f for d, f in zip(documents, files, strict=True)}
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    version = index_dir / f"{VERSION_PREFIX}{stamp}Z-{secrets.token_hex(4)}"
+    version.mkdir()
+    try:
+        _write_vectors(version / VECTORS, vectors)
+        crash_point("writing")
+        _write_database(version / DATABASE, chunks, file_of, tokens, documents, rejections)
+        if lexical is not None:
+            lexical.save(version / LEXICAL)
+            for f in (version / LEXICAL).iterdir():
+                _fsync_file(f)
+            _fsync_dir(version / LEXICAL)
+        _write_file(version / MANIFEST, manifest.to_json().encode("utf-8"))
+        _fsync_dir(version)
+        crash_point("before-switch")
+        # The switch: until this replace, loaders see the previous version untouched.
+        tmp = index_dir / f"{POINTER}.{secrets.token_hex(4)}.tmp"
+        _write_file(tmp, (version.name + "\n").encode("ascii"))
+        os.replace(tmp, index_dir / POINTER)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    crash_point("after-switch")
     return version
-
-
-@contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
-    # Two builds into one folder must not delete each other's half-written versions.
-    with open(index_dir / ".lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _write_vectors(path: Path, vectors: np.ndarray) -> None:
@@ -204,7 +313,14 @@ def _write_vectors(path: Path, vectors: np.ndarray) -> None:
     _write_file(path, faiss.serialize_index(index).tobytes())
 
 
-def _write_database(path: Path, chunks: Sequence[Chunk], documents: Sequence[Document]) -> None:
+def _write_database(
+    path: Path,
+    chunks: Sequence[Chunk],
+    file_of: dict[str, str],
+    tokens: Sequence[Sequence[str]] | None,
+    documents: Sequence[Document],
+    rejections: Sequence[Rejection],
+) -> None:
     con = sqlite3.connect(path)
     try:
         # No journal: the file is unreachable until CURRENT names its folder, and is fsynced below.
@@ -212,18 +328,24 @@ def _write_database(path: Path, chunks: Sequence[Chunk], documents: Sequence[Doc
         con.execute("PRAGMA synchronous=OFF")
         con.executescript(_SCHEMA)
         con.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (i, c.text, c.source, c.title, c.section, c.start, c.end, c.line_start, c.line_end)
+                (i, file_of.get(c.source, c.source), c.text, c.source, c.title, c.section, c.start, c.end,
+                 c.line_start, c.line_end,
+                 None if tokens is None else json.dumps(list(tokens[i]), ensure_ascii=False))
                 for i, c in enumerate(chunks)
             ),
-        )
+        )  # fmt: skip
         con.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                (d.source, d.text, d.title, d.line_offset, json.dumps(d.meta, ensure_ascii=False), d.is_page)
+                (d.source, file_of[d.source], d.text, d.title, d.line_offset,
+                 json.dumps(d.meta, ensure_ascii=False), d.is_page)
                 for d in documents
             ),
+        )  # fmt: skip
+        con.executemany(
+            "INSERT INTO rejections VALUES (?, ?, ?)", ((r.source, r.line, r.reason) for r in rejections)
         )
         con.commit()
     finally:
@@ -252,24 +374,39 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_stale(index_dir: Path, keep: str) -> None:
-    """Delete older versions, half-written ones from crashed builds, and orphaned pointer temp files."""
-    for p in index_dir.iterdir():
-        if p.name.startswith(VERSION_PREFIX) and p.name != keep and p.is_dir():
+def remove_leftovers(index_dir: Path) -> list[str]:
+    """Delete every version but the live one (older ones, and half-written ones from a killed build)
+    and orphaned pointer temp files; return the names of the versions removed. The caller holds
+    writer_lock. Readers that opened an old version keep what they opened (POSIX)."""
+    try:
+        live = _live_version(index_dir)
+    except IndexNotFound:
+        live = ""  # no live version yet: every version folder is from a build that never finished
+    except IndexCorrupt:
+        return []  # keep everything for whoever repairs it; the next complete build cleans up
+    removed = []
+    for p in sorted(index_dir.iterdir()):
+        if p.name.startswith(VERSION_PREFIX) and p.name != live and p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
         elif p.name.startswith(f"{POINTER}.") and p.name.endswith(".tmp"):
             p.unlink(missing_ok=True)
+    return removed
 
 
 # --- reading -----------------------------------------------------------------------------------------
 
 
-def load(index_dir: Path) -> LoadedIndex:
-    """Open the live version of the index under ``index_dir``."""
+def load(index_dir: Path, *, lexical: bool = True) -> LoadedIndex:
+    """Open the live version of the index under ``index_dir``.
+
+    Without ``lexical``, the BM25 index is neither loaded nor checked (``LoadedIndex.lexical`` is
+    None): a build takes over vectors and texts, and tokenises anew under another lexical version.
+    """
     name = _live_version(index_dir)
     while True:
         try:
-            return _open_version(index_dir, name)
+            return _open_version(index_dir, name, lexical=lexical)
         except IndexCorrupt:
             # A build that finished between reading CURRENT and opening the files deletes the
             # version being opened; the new one is fine. A pointer that does not move is real damage.
@@ -290,7 +427,7 @@ def _live_version(index_dir: Path) -> str:
     return name
 
 
-def _open_version(index_dir: Path, name: str) -> LoadedIndex:
+def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> LoadedIndex:
     version = index_dir / name
     if not version.is_dir():
         raise _corrupt(index_dir, f"{POINTER} names {name}, which is missing")
@@ -323,17 +460,39 @@ def _open_version(index_dir: Path, name: str) -> LoadedIndex:
     if rows != vectors.ntotal:
         con.close()
         raise _corrupt(index_dir, f"{DATABASE} has {rows} chunks but {VECTORS} has {vectors.ntotal}")
-    lexical = None
-    if manifest.lexical:
+    built = manifest.lexical.get("version", LEXICAL_VERSION)
+    if lexical and built != LEXICAL_VERSION:
+        con.close()
+        raise IndexIncompatible(
+            f"index at {index_dir} has lexical index version {built}, this program reads version "
+            f"{LEXICAL_VERSION}; rebuild it with: {rebuild_command(index_dir)}"
+        )
+    bm25 = None
+    if manifest.lexical and lexical:
         try:
-            lexical = LexicalIndex.load(version / LEXICAL)
+            bm25 = LexicalIndex.load(version / LEXICAL)
         except (OSError, ValueError, KeyError) as e:
             con.close()
             raise _corrupt(index_dir, f"{LEXICAL}/ cannot be read ({e})") from e
-        if len(lexical) != rows:
+        if len(bm25) != rows:
             con.close()
-            raise _corrupt(index_dir, f"{LEXICAL}/ has {len(lexical)} rows but {VECTORS} has {rows}")
-    return LoadedIndex(index_dir, version, manifest, vectors, con, lexical)
+            raise _corrupt(index_dir, f"{LEXICAL}/ has {len(bm25)} rows but {VECTORS} has {rows}")
+    return LoadedIndex(index_dir, version, manifest, vectors, con, bm25)
+
+
+class StoredChunk(NamedTuple):
+    row: int
+    chunk: Chunk
+    tokens: list[str] | None  # None: stored without tokens
+
+
+@dataclass
+class Contents:
+    """Everything a version holds, by source file: what a rebuild takes over for unchanged files."""
+
+    documents: dict[str, list[Document]] = field(default_factory=dict)
+    chunks: dict[str, list[StoredChunk]] = field(default_factory=dict)
+    rejections: dict[str, list[Rejection]] = field(default_factory=dict)
 
 
 class LoadedIndex:
@@ -364,8 +523,8 @@ class LoadedIndex:
         built, given = self.manifest.model, embedder.identity
         if built != given:
             raise IndexIncompatible(
-                f"index at {self.index_dir} was built with {_describe(built)}, but the model in use is "
-                f"{_describe(given)}; use the index's model (--model), or rebuild with: "
+                f"index at {self.index_dir} was built with {describe_model(built)}, but the model in use is "
+                f"{describe_model(given)}; use the index's model (--model), or rebuild with: "
                 f"{rebuild_command(self.index_dir, model_option(given))}"
             )
         if embedder.dim != self.manifest.dim:
@@ -415,12 +574,54 @@ class LoadedIndex:
         src, text, title, line_offset, meta, is_page = found
         return Document(src, text, title, line_offset, json.loads(meta), bool(is_page))
 
+    def newer_version(self) -> str | None:
+        """The live version's name if a build has switched ``CURRENT`` away from this one, else None.
+
+        Reads the few bytes of ``CURRENT``: cheap enough to ask before every query. A pointer that
+        is missing or unreadable is not newer: whoever broke it, this version still answers.
+        """
+        try:
+            name = _live_version(self.index_dir)
+        except (IndexProblem, OSError):
+            return None
+        return name if name != self.version.name else None
+
+    def vectors(self) -> np.ndarray:
+        """(len(self), dim) float32: every stored vector, row by row."""
+        if not len(self):
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        return np.asarray(self._vectors.reconstruct_n(0, len(self)), dtype=np.float32)
+
+    def contents(self) -> Contents:
+        """Every document, chunk (with its row and tokens) and stored rejection, by source file."""
+        out = Contents()
+        with self._lock:
+            chunks = self._con.execute(
+                'SELECT row, file, text, source, title, section, "start", "end", line_start, line_end, '
+                "tokens FROM chunks ORDER BY row"
+            ).fetchall()
+            documents = self._con.execute(
+                "SELECT file, source, text, title, line_offset, meta, is_page FROM documents ORDER BY rowid"
+            ).fetchall()
+            rejections = self._con.execute(
+                "SELECT file, line, reason FROM rejections ORDER BY rowid"
+            ).fetchall()
+        for row, file, *fields, tokens in chunks:
+            stored = StoredChunk(row, Chunk(*fields), None if tokens is None else json.loads(tokens))
+            out.chunks.setdefault(file, []).append(stored)
+        for file, source, text, title, line_offset, meta, is_page in documents:
+            doc = Document(source, text, title, line_offset, json.loads(meta), bool(is_page))
+            out.documents.setdefault(file, []).append(doc)
+        for file, line, reason in rejections:
+            out.rejections.setdefault(file, []).append(Rejection(file, reason, line))
+        return out
+
     def close(self) -> None:
         with self._lock:
             self._con.close()
 
 
-def _describe(identity: dict[str, str]) -> str:
+def describe_model(identity: dict[str, str]) -> str:
     name = identity.get("name", "?")
     weights = identity.get("weights_sha256", "")
     return f"{name} (weights {weights[:12]})" if weights and weights != "none" else name

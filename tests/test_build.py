@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +22,8 @@ from index import (
     load,
     read_corpus,
 )
-from index._build import BuildReport
-from index._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS
+from index._build import BATCH_SIZE, BuildReport
+from index._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -56,14 +57,22 @@ def test_build_the_corpus(tmp_path: Path) -> None:
     assert report.sections == len({(c.source, c.title, c.section) for c in chunks})
     assert report.rejections == []
     counts = f"{len(docs)} articles, {report.sections} sections, {len(chunks)} chunks"
-    assert report.summary().startswith(f"Indexed {len(pages)} files: {counts} in ")
-    assert "\n" not in report.summary()
+    head, change = report.summary().splitlines()
+    assert head.startswith(f"Indexed {len(pages)} files: {counts} in ")
+    # A first build: everything is new, and each distinct text is embedded once.
+    texts = len({c.embed_text for c in chunks})
+    assert report.embedded == texts
+    assert change.startswith(
+        f"Sources: 5 added, 0 updated, 0 removed, 0 unchanged. "
+        f"Chunks: {len(chunks)} added, 0 removed, 0 unchanged; {texts} embedded in "
+    )
 
     ix = load(tmp_path / "ix")
     m = ix.manifest
     assert m.model == {"name": "hash-bigram-256", "weights_sha256": "none"}
     assert m.dim == 256
-    assert m.chunker == {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS}
+    chunker = {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS, "overlap": DEFAULT_OVERLAP}
+    assert m.chunker == chunker
     assert m.files == {p: hashlib.sha256((CORPUS / p).read_bytes()).hexdigest() for p in pages}
     assert m.counts == {"files": 5, "documents": 5, "sections": report.sections, "chunks": len(chunks)}
     assert abs((datetime.now().astimezone() - datetime.fromisoformat(m.built_at)).total_seconds()) < 60
@@ -95,16 +104,29 @@ def test_rejections_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
         "empty.txt: empty file, nothing to index",
     ]
     lines = report.summary().splitlines()
-    assert lines[1:] == ["Skipped 2 inputs:", *map(str, report.rejections)]
+    assert lines[2:] == ["Skipped 2 inputs:", *map(str, report.rejections)]
     assert load(tmp_path / "ix").document("a.jsonl#1").text == "浙江省总工会发布通知。"
 
 
 def test_summary_format() -> None:
-    report = BuildReport(Path("ix"), 3, 7, 9, 40, 1.25, [Rejection("x.jsonl", "not valid JSON", 4)])
+    report = BuildReport(
+        Path("ix"), 3, 7, 9, 40, 1.25, [Rejection("x.jsonl", "not valid JSON", 4)],
+        added=["new.txt"], updated=[], removed=["a.md", "b.md", "c.md", "d.md"], unchanged=2,
+        chunks_added=6, chunks_removed=12, embedded=5, embed_seconds=0.25,
+        notes=["an earlier build was interrupted; it left nothing to clean up"],
+    )  # fmt: skip
     assert report.summary() == (
         "Indexed 3 files: 7 articles, 9 sections, 40 chunks in 1.2 s into ix.\n"
+        "Sources: 1 added (new.txt), 0 updated, 4 removed, 2 unchanged. "
+        "Chunks: 6 added, 12 removed, 34 unchanged; 5 embedded in 0.2 s.\n"
+        "Note: an earlier build was interrupted; it left nothing to clean up.\n"
         "Skipped 1 input:\n"
         "x.jsonl:4: not valid JSON"
+    )
+    kept = BuildReport(Path("ix"), 1, 1, 1, 2, 0.0, unchanged=1, written=False)
+    assert kept.summary().endswith(
+        "Chunks: 0 added, 0 removed, 2 unchanged; 0 embedded in 0.0 s. "
+        "Nothing changed: the index was kept as it was."
     )
 
 
@@ -128,13 +150,22 @@ def test_missing_corpus_is_nothing_to_index(tmp_path: Path) -> None:
 
 
 def test_failed_build_keeps_the_previous_index(tmp_path: Path) -> None:
-    build(settings(CORPUS, tmp_path / "ix"), HashEmbedder())
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build(settings(corpus, tmp_path / "ix"), HashEmbedder())
     before = load(tmp_path / "ix")
+    # Enough new text for several batches: the embedder dies on the second.
+    (corpus / "new.jsonl").write_text(
+        "".join(json.dumps({"id": i, "text": f"第{i}届职工运动会在湖州举行。"}) + "\n" for i in range(80))
+    )
     failing = FailingEmbedder()
     with pytest.raises(MemoryError):
-        build(settings(CORPUS, tmp_path / "ix"), failing)
+        build(settings(corpus, tmp_path / "ix"), failing)
     assert failing.calls == 2
     after = load(tmp_path / "ix")
     assert after.version == before.version
     assert [p.name for p in (tmp_path / "ix").iterdir() if p.name.startswith("v-")] == [before.version.name]
     assert json.loads((after.version / "manifest.json").read_text())["counts"] == before.manifest.counts
+    # What the dead build embedded before failing was cached: the next build does only the rest.
+    report = build(settings(corpus, tmp_path / "ix"), HashEmbedder())
+    assert (report.added, report.embedded) == (["new.jsonl"], 80 - BATCH_SIZE)

@@ -62,8 +62,11 @@ def test_build_with_bad_inputs(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Indexed 3 files: 3 articles, ")
-    assert lines[1] == "Skipped 4 inputs:"
-    rejected = sorted(lines[2:])
+    assert lines[1].startswith(
+        "Sources: 3 added (articles.jsonl, gbk.txt, good.txt), 0 updated, 0 removed, 0 unchanged. Chunks: "
+    )
+    assert lines[2] == "Skipped 4 inputs:"
+    rejected = sorted(lines[3:])
     assert len(rejected) == 4
     assert rejected[0].startswith("articles.jsonl:2: not valid JSON")
     assert rejected[1].startswith('articles.jsonl:3: no "text"')

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from index import (
+    BuildRunning,
     Chunk,
     Document,
     HashEmbedder,
@@ -16,6 +18,7 @@ from index import (
     IndexNotFound,
     IndexProblem,
     Manifest,
+    Rejection,
     UnknownSource,
     load,
 )
@@ -65,7 +68,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert [ix.chunk(i) for i in range(3)] == CHUNKS
     assert ix.document("b.jsonl#7") == DOCS[1]
     assert ix.document("a.txt").text == DOCS[0].text
-    assert ix.manifest == manifest()
+    assert ix.manifest == manifest(built_at=ix.manifest.built_at)  # the clock may have ticked since
     rows = ix.search(EMBEDDER.embed_query("安吉县两山工匠"), 10)
     assert len(rows) == 3  # k larger than the index: every row once
     assert rows[0][0] == 2
@@ -196,12 +199,92 @@ def test_load_follows_a_switch_that_happens_while_opening(
     open_version = store._open_version
     newer: list[Path] = []
 
-    def build_finishes_first(index_dir: Path, name: str) -> store.LoadedIndex:
+    def build_finishes_first(index_dir: Path, name: str, lexical: bool = True) -> store.LoadedIndex:
         if not newer:
             newer.append(save(tmp_path))  # deletes the version `name` names
-        return open_version(index_dir, name)
+        return open_version(index_dir, name, lexical=lexical)
 
     monkeypatch.setattr(store, "_open_version", build_finishes_first)
     ix = load(tmp_path)
     assert ix.version == newer[0]
     assert len(ix) == 3
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    me = f"pid {os.getpid()}, started "
+    with store.writer_lock(tmp_path) as interrupted:
+        assert interrupted is None
+        assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
+        with pytest.raises(BuildRunning) as e, store.writer_lock(tmp_path, wait=False):
+            pass
+        assert str(e.value).startswith(f"another build ({me}")
+        assert str(e.value).endswith(f") is running on {tmp_path}; try again when it has finished")
+        assert (store.build_running(tmp_path) or "").startswith(f"a build ({me}")
+    assert (tmp_path / ".lock").read_text() == ""  # a build that ends, however, clears its record
+    assert store.build_running(tmp_path) is None
+
+
+def test_a_killed_writer_is_noticed(tmp_path: Path) -> None:
+    # What a build killed with SIGKILL leaves: its record, but no lock (the kernel drops it).
+    (tmp_path / ".lock").write_text('{"pid": 4242, "started": "2025-01-01T00:00:00+00:00"}')
+    with store.writer_lock(tmp_path) as interrupted:
+        assert interrupted == "an earlier build (pid 4242, started 2025-01-01T00:00:00+00:00) was interrupted"
+    with store.writer_lock(tmp_path) as interrupted:
+        assert interrupted is None
+
+
+def test_contents_for_the_next_build(tmp_path: Path) -> None:
+    vectors = EMBEDDER.embed_documents([c.embed_text for c in CHUNKS])
+    tokens = [["嘉善", "工会"], [], ["两山", "工匠"]]
+    rejected = [Rejection("b.jsonl", "not valid JSON", 4)]
+    with store.writer_lock(tmp_path):
+        store.write_version(
+            tmp_path, manifest(), CHUNKS, vectors, DOCS, files=["a.txt", "b.jsonl"], tokens=tokens,
+            rejections=rejected,
+        )  # fmt: skip
+    ix = load(tmp_path)
+    contents = ix.contents()
+    assert contents.documents == {"a.txt": [DOCS[0]], "b.jsonl": [DOCS[1]]}
+    assert contents.chunks == {
+        "a.txt": [store.StoredChunk(0, CHUNKS[0], tokens[0]), store.StoredChunk(1, CHUNKS[1], [])],
+        "b.jsonl": [store.StoredChunk(2, CHUNKS[2], tokens[2])],
+    }
+    assert contents.rejections == {"b.jsonl": rejected}
+    assert ix.vectors().tolist() == vectors.tolist()
+    # Saved without tokens (no lexical index): the next build tokenises every chunk.
+    save(tmp_path)
+    assert [s.tokens for s in load(tmp_path).contents().chunks["a.txt"]] == [None, None]
+
+
+def test_newer_version(tmp_path: Path) -> None:
+    save(tmp_path, CHUNKS[:2])
+    ix = load(tmp_path)
+    assert ix.newer_version() is None
+    second = save(tmp_path)
+    assert ix.newer_version() == second.name
+    (tmp_path / "CURRENT").unlink()
+    assert ix.newer_version() is None  # nothing better to switch to: keep answering
+
+
+def test_remove_leftovers_names_what_it_removed(tmp_path: Path) -> None:
+    good = save(tmp_path)
+    (tmp_path / "v-20990101T000000Z-deadbeef").mkdir()
+    (tmp_path / "CURRENT.0badf00d.tmp").write_text("x")
+    assert store.remove_leftovers(tmp_path) == ["v-20990101T000000Z-deadbeef"]
+    assert versions(tmp_path) == [good.name] and not (tmp_path / "CURRENT.0badf00d.tmp").exists()
+
+
+def test_other_lexical_version_refused_but_readable_for_a_build(tmp_path: Path) -> None:
+    version = save(tmp_path)
+    path = version / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["lexical"] = {"version": "0", "words": 0}
+    path.write_text(json.dumps(raw))
+    with pytest.raises(IndexIncompatible) as e:
+        load(tmp_path)
+    assert str(e.value) == (
+        f"index at {tmp_path} has lexical index version 0, this program reads version "
+        f"{store.LEXICAL_VERSION}; rebuild it with: python -m index build --index-dir {tmp_path}"
+    )
+    ix = load(tmp_path, lexical=False)  # what a build takes over: vectors and texts
+    assert ix.lexical is None and len(ix) == 3
