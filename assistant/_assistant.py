@@ -220,25 +220,25 @@ class Assistant:
             # is searched in simplified, and the passages are shown as written.
             query = self.index.lexical.lexicon.simplify(query)
         vector = self._embedder.embed_query(query)
-        hits = self._distinct_hits(query, vector, k, mode)
-        lexical = self.index.lexical.scores(query) if self.index.lexical is not None else None
-        best_bm25 = float(lexical.max()) if lexical is not None and lexical.size else 0.0
+        # Scored once: BM25 covers every chunk, and both the ranking and "found" need it.
+        lexical = self.index.lexical.scores(query) if self.index.lexical is not None else np.zeros(0)
+        chinese = is_chinese(query)
+        hits = self._distinct_hits(vector, lexical, chinese, k, mode)
+        best_bm25 = float(lexical.max()) if lexical.size else 0.0
         best_cosine = self.index.search(vector, 1)[0][1] if len(self.index) else 0.0
-        found = bool(hits) and judge_found(best_cosine, best_bm25, is_chinese(query))
+        found = bool(hits) and judge_found(best_cosine, best_bm25, chinese)
         return SearchResult(question, found, hits)
 
-    def _ranked(self, query: str, vector: Any, want: int, mode: str) -> list[tuple[int, float]]:
+    def _ranked(
+        self, vector: Any, lexical: np.ndarray, chinese: bool, want: int, mode: str
+    ) -> list[tuple[int, float]]:
         """Rows by fused score: the dense top ``want`` and the lexical top ``want``, best first."""
-        lexical = self.index.lexical.scores(query) if self.index.lexical is not None else None
         if mode == "lexical":
-            if lexical is None or not lexical.size:
-                return []
             return [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
         scores = dict(self.index.search(vector, want))
         # A question that is not mostly Chinese keeps the dense order: its few Latin words match
         # stray English in the news (NBA, ESPN) and would push the passages that answer it down.
-        chinese = is_chinese(query)
-        if mode == "hybrid" and chinese and lexical is not None and lexical.size and float(lexical.max()) > 0:
+        if mode == "hybrid" and chinese and lexical.size and float(lexical.max()) > 0:
             top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
             missing = [r for r in top if r not in scores]
             scores.update(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True))
@@ -246,14 +246,14 @@ class Assistant:
             scores = {r: s + LEXICAL_WEIGHT * float(norm[r]) for r, s in scores.items()}
         return sorted(scores.items(), key=lambda rs: -rs[1])
 
-    def _distinct_hits(self, query: str, vector: Any, k: int, mode: str) -> list[Hit]:
+    def _distinct_hits(self, vector: Any, lexical: np.ndarray, chinese: bool, k: int, mode: str) -> list[Hit]:
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
         # and widen the net until k distinct texts are found or the index is exhausted.
         want = min(len(self.index), 2 * k + 8)
         while True:
             hits: list[Hit] = []
             kept: list[set[str]] = []
-            for row, score in self._ranked(query, vector, want, mode):
+            for row, score in self._ranked(vector, lexical, chinese, want, mode):
                 c = self.index.chunk(row)
                 grams = _bigrams(c.text)
                 if any(_near_duplicate(grams, other) for other in kept):

@@ -477,6 +477,6 @@ def is_current(manifest: Manifest, paths: Sequence[Path], embedder: Embedder) ->
     return (
         manifest.model == dict(embedder.identity)
         and manifest.chunker == CHUNKER
-        and bool(manifest.lexical)
+        and manifest.lexical.get("version") == LEXICAL_VERSION
         and not changed_sources(manifest, paths)
     )
