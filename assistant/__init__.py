@@ -13,8 +13,8 @@ from ._assistant import (
     Hit,
     InvalidQuery,
     SearchResult,
-    judge_found,
 )
+from ._found import judge_found
 
 __all__ = [
     "MAX_K",

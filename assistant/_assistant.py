@@ -14,13 +14,8 @@ import numpy as np
 
 from index import Document, Embedder, IndexProblem, LoadedIndex, Settings, embedder_for, load, make_embedder
 
-# "found": does the archive appear to answer the question? Calibrated on the dev questions
-# (docs/benchmarks.md). Cosines of multilingual-e5 crowd into 0.75-0.95 whatever the question, so
-# for a Chinese question the evidence is lexical: the best raw BM25 score of a passage (jieba words
-# and character bigrams) must reach FOUND_MIN_BM25. A question in another language is judged on
-# the cosine alone.
-FOUND_MIN_BM25 = 10.0
-FOUND_MIN_COSINE = 0.775
+from ._found import KEY_TERM_PASSAGES, judge_found, key_terms, unmatched_terms
+
 # Longer questions are cut before embedding: the model reads at most 512 tokens anyway, and a
 # pasted page as a question should still get an answer rather than an error.
 MAX_QUESTION_CHARS = 1000
@@ -64,22 +59,19 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResult:
     question: str
-    found: bool  # the archive appears to answer the question: see judge_found
+    found: bool  # the archive appears to answer the question: see _found.py
     hits: list[Hit]
+    # The question's specific terms (names, numbers, quoted words) that none of the best passages
+    # contains: why it was judged not found.
+    unmatched: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "found": self.found, "hits": [h.to_dict() for h in self.hits]}
-
-
-def judge_found(best_cosine: float, best_bm25: float, chinese: bool) -> bool:
-    """Whether the archive appears to answer a question, from its best dense and lexical scores.
-
-    >>> judge_found(0.93, 26.7, True), judge_found(0.93, 7.1, True), judge_found(0.80, 4.3, False)
-    (True, False, True)
-    """
-    if chinese:
-        return best_bm25 >= FOUND_MIN_BM25
-    return best_cosine >= FOUND_MIN_COSINE
+        return {
+            "question": self.question,
+            "found": self.found,
+            "unmatched": list(self.unmatched),
+            "hits": [h.to_dict() for h in self.hits],
+        }
 
 
 def is_chinese(text: str) -> bool:
@@ -223,11 +215,17 @@ class Assistant:
         # Scored once: BM25 covers every chunk, and both the ranking and "found" need it.
         lexical = self.index.lexical.scores(query) if self.index.lexical is not None else np.zeros(0)
         chinese = is_chinese(query)
-        hits = self._distinct_hits(vector, lexical, chinese, k, mode)
+        # "found" looks at the first KEY_TERM_PASSAGES passages whatever k is.
+        hits = self._distinct_hits(vector, lexical, chinese, max(k, KEY_TERM_PASSAGES), mode)
+        unmatched: list[str] = []
+        if chinese and self.index.lexical is not None:
+            lexicon = self.index.lexical.lexicon
+            best = [f"{h.title}\n{h.section}\n{h.text}" for h in hits[:KEY_TERM_PASSAGES]]
+            unmatched = unmatched_terms(key_terms(query, lexicon), best, lexicon)
         best_bm25 = float(lexical.max()) if lexical.size else 0.0
         best_cosine = self.index.search(vector, 1)[0][1] if len(self.index) else 0.0
-        found = bool(hits) and judge_found(best_cosine, best_bm25, chinese)
-        return SearchResult(question, found, hits)
+        found = bool(hits) and judge_found(best_cosine, best_bm25, chinese, unmatched)
+        return SearchResult(question, found, hits[:k], tuple(unmatched))
 
     def _ranked(
         self, vector: Any, lexical: np.ndarray, chinese: bool, want: int, mode: str

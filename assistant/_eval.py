@@ -100,7 +100,7 @@ class Report:
                 + "  ".join(f"hit@{k}={r[f'hit@{k}']:.3f}" for k in KS)
                 + f"  mrr@10={r['mrr@10']:.3f}"
             )
-        if self.unanswerable:
+        if self.unanswerable or self.answerable:
             lines.append(
                 f"  not found: {self.abstained}/{self.unanswerable} unanswerable marked not found; "
                 f"{self.false_abstain}/{self.answerable} answerable wrongly marked not found"

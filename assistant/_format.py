@@ -63,6 +63,8 @@ def format_result(result: SearchResult, columns: int = 80) -> str:
     if not result.hits:
         return f"{question}\nNo passages."
     verdict = "found" if result.found else "weak matches only: the archive may not answer this"
+    if result.unmatched:
+        verdict += f"; the best passage does not mention {', '.join(result.unmatched)}"
     n = len(result.hits)
     out = [
         f"{question}\n{n} passage{'s' if n != 1 else ''}, best score {result.hits[0].score:.3f} ({verdict})"

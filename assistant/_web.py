@@ -207,7 +207,7 @@ def search(assistant: Assistant, question: str, k: int, source: str = "") -> Sea
     kept = [h for h in result.hits if h.source.startswith(source)][:k]
     hits = [replace(h, rank=rank) for rank, h in enumerate(kept, 1)]
     found = result.found and bool(result.hits) and result.hits[0] in kept
-    return SearchResult(result.question, found, hits)
+    return SearchResult(result.question, found, hits, result.unmatched)
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
@@ -271,11 +271,16 @@ def result_html(result: SearchResult, asked: str | None = None) -> str:
             + (", with the answering sentence highlighted." if marked else "."),
         )
     else:
+        zh_terms = "、".join(f"“{t}”" for t in result.unmatched)
+        en_terms = ", ".join(f"“{t}”" for t in result.unmatched)
         verdict = _say(
             chinese,
-            "资料里似乎没有回答这个问题的内容。下面几段只是最接近的，相关性弱，仅供参考。",
-            "The archive does not seem to answer this. The passages below are only the closest, "
-            "weak matches.",
+            "资料里似乎没有回答这个问题的内容"
+            + (f"：最相关的段落没有提到{zh_terms}" if zh_terms else "")
+            + "。下面几段只是最接近的，相关性弱，仅供参考。",
+            "The archive does not seem to answer this"
+            + (f": the best passage does not mention {en_terms}" if en_terms else "")
+            + ". The passages below are only the closest, weak matches.",
         )
     status = "na-found" if result.found else "na-notfound"
     out = [f'<div class="na-answer"><p class="na-verdict {status}">{html.escape(verdict)}</p>']
@@ -440,8 +445,9 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
 
     def search_api(question: str, k: int = k, source: str = "") -> dict[str, Any]:
         """The k passages that best answer the question, best first, as
-        {"question", "found", "hits": [{"rank", "score", "text", "source", "title", "section",
-        "start", "end", "line_start", "line_end"}]}; only sources starting with `source`, if given."""
+        {"question", "found", "unmatched", "hits": [{"rank", "score", "text", "source", "title",
+        "section", "start", "end", "line_start", "line_end"}]}; only sources starting with `source`,
+        if given. "unmatched": names and numbers of the question no best passage mentions."""
         try:
             return search(assistant, question, k, source).to_dict()
         except _known_errors() as e:
@@ -456,7 +462,7 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
             result = search(assistant, query, k)
         except _known_errors() as e:
             raise _api_error(e) from e
-        return {"question": message, "query": query, "found": result.found, "hits": result.to_dict()["hits"]}
+        return {**result.to_dict(), "question": message, "query": query}
 
     with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
         head = gr.HTML(head_html(manifest))
@@ -557,6 +563,9 @@ class HitOut(BaseModel):
 class SearchOut(BaseModel):
     question: str
     found: bool = Field(description="whether the archive appears to answer the question")
+    unmatched: list[str] = Field(
+        description="the question's names, numbers and quoted words that the best passages do not mention"
+    )
     hits: list[HitOut]
 
 

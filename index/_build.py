@@ -1,8 +1,9 @@
 """The build: bring the saved index up to date with the corpus, redoing only what changed.
 
 A source file whose bytes hash as the live version recorded is not read again: its documents,
-chunks and rejected lines are taken over from the live version. A chunk is embedded only if no
-vector for its exact text exists, from the live version (same model) or the embedding cache.
+chunks and rejected lines are taken over from the live version. A chunk, or one of its sentence
+windows, is embedded only if no vector for its exact text exists, from the live version (same
+model) or the embedding cache.
 BM25 is rebuilt from stored tokens; only new chunks, and old ones containing a word that entered
 or left the archive's dictionary, are tokenised again. ``full`` re-reads, re-chunks and
 re-tokenises everything, but still embeds only text no vector exists for.
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document
+from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, WINDOW_CHARS, chunk_document, windows
 from ._embed import Embedder
 from ._embedcache import CACHE_FILE, EmbeddingCache, text_key
 from ._lexical import LEXICAL_VERSION, LexicalIndex, Lexicon, domain_words
@@ -54,6 +55,7 @@ CHUNKER: dict[str, str | int] = {
     "version": CHUNKER_VERSION,
     "max_chars": DEFAULT_MAX_CHARS,
     "overlap": DEFAULT_OVERLAP,
+    "windows": WINDOW_CHARS,
 }
 # Up to this many changed dictionary words, find each in all stored text at once; beyond, look
 # up every text's substrings instead (a fixed cost of a few seconds, whatever the word count).
@@ -241,13 +243,19 @@ def _update(
         changed_words = set(lexicon.words) ^ set(old_words)
     tokens = _tokens(texts, contents, lexicon, changed_words)
 
-    vectors = np.empty((len(chunks), embedder.dim), dtype=np.float32)
-    keys = [text_key(t) for t in texts]
-    missing = _vectors_from_live(vectors, keys, live, contents) if same_model else list(range(len(keys)))
+    # What is embedded: each chunk, then the windows of each chunk in turn (see _store.py).
+    parts = [windows(c) for c in chunks]
+    units = texts + [w for ws in parts for w in ws]
+    vectors = np.empty((len(units), embedder.dim), dtype=np.float32)
+    keys = [text_key(t) for t in units]
+    if same_model:
+        missing = _vectors_from_live(vectors, keys, live, contents, with_windows=same_chunker)
+    else:
+        missing = list(range(len(keys)))
     embed_started = time.monotonic()
     cache = EmbeddingCache(index_dir / CACHE_FILE, identity, embedder.dim)
     try:
-        embedded = _fill_missing(vectors, keys, texts, missing, embedder, cache, progress=progress)
+        embedded = _fill_missing(vectors, keys, units, missing, embedder, cache, progress=progress)
     finally:
         cache.close()
         notes.extend(cache.notes)
@@ -263,6 +271,7 @@ def _update(
             "documents": len(documents),
             "sections": sections,
             "chunks": len(chunks),
+            "windows": len(units) - len(chunks),
         },
         lexical={"version": LEXICAL_VERSION, "words": len(lexicon.words)},
     )
@@ -276,6 +285,7 @@ def _update(
         files=[s.name for s in sources for _ in s.documents],
         tokens=tokens,
         rejections=[r for s in sources for r in s.rejections],
+        windows=[len(ws) for ws in parts],
     )
     remove_leftovers(index_dir)
     return report(True, embedded, embed_seconds)
@@ -378,10 +388,26 @@ def _lexical_index(tokens: Sequence[list[str]], lexicon: Lexicon) -> LexicalInde
 
 
 def _vectors_from_live(
-    vectors: np.ndarray, keys: Sequence[str], live: LoadedIndex | None, contents: Contents
+    vectors: np.ndarray,
+    keys: Sequence[str],
+    live: LoadedIndex | None,
+    contents: Contents,
+    *,
+    with_windows: bool,
 ) -> list[int]:
-    """Copy into ``vectors`` the live version's vector of every text it holds; return the rest's indices."""
-    rows = {text_key(s.chunk.embed_text): s.row for kept in contents.chunks.values() for s in kept}
+    """Copy into ``vectors`` the live version's vector of every text it holds; return the rest's indices.
+
+    ``with_windows``: the live version cut windows as this build does, so its window rows are
+    known from its chunks; otherwise only chunk vectors are taken over.
+    """
+    rows: dict[str, int] = {}
+    for kept in contents.chunks.values():
+        for s in kept:
+            rows[text_key(s.chunk.embed_text)] = s.row
+            stored_windows = live.windows_of(s.row) if live is not None and with_windows else range(0)
+            texts = windows(s.chunk) if stored_windows else []
+            if len(texts) == len(stored_windows):
+                rows.update((text_key(t), r) for t, r in zip(texts, stored_windows, strict=True))
     stored = live.vectors() if live is not None and rows else None
     missing = []
     for i, k in enumerate(keys):
@@ -448,11 +474,6 @@ def embed_texts(
                 on_batch(i, vectors)
             bar.update(len(batch))
     return out
-
-
-def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, *, progress: bool = False) -> np.ndarray:
-    """(len(chunks), dim) float32: the embedding of each chunk's title, section and text."""
-    return embed_texts([c.embed_text for c in chunks], embedder, progress=progress)
 
 
 def changed_sources(manifest: Manifest, paths: Sequence[Path]) -> dict[str, str]:

@@ -18,6 +18,11 @@ CHUNKER_VERSION = "3"
 # sentences from the one before, so that a fact stated across a boundary is whole in one of them.
 DEFAULT_MAX_CHARS = 500
 DEFAULT_OVERLAP = 150
+# Besides the whole passage, each run of its sentences up to this many characters is embedded too,
+# and a passage's dense score is that of its best run (docs/benchmarks.md). A question asks about
+# one fact; in a 500-character passage covering five, its cosine is diluted, above all for an
+# English question, which has no lexical leg to make up for it.
+WINDOW_CHARS = 100
 
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』)）\"']*")
 _CLAUSE_END = re.compile(r"[，,；;：:、]")
@@ -47,6 +52,28 @@ def split_sentences(text: str) -> list[str]:
     if start < len(text):
         out.append(text[start:])
     return [s for s in out if s.strip()]
+
+
+def windows(chunk: Chunk, size: int = WINDOW_CHARS) -> list[str]:
+    """Texts to embed for the runs of whole sentences, up to ``size`` characters, of a chunk,
+    each under the chunk's title and section; none for a chunk that is a single run.
+
+    >>> c = Chunk("缴了会费。选出了主席。", "p.txt", "小镇工会", "", 0, 11, 1, 1)
+    >>> windows(c, 6)
+    ['小镇工会\\n缴了会费。', '小镇工会\\n选出了主席。']
+    >>> windows(c)
+    []
+    """
+    runs: list[str] = []
+    for sentence in split_sentences(chunk.text):
+        if runs and len(runs[-1]) + len(sentence) <= size:
+            runs[-1] += sentence
+        else:
+            runs.append(sentence)
+    if len(runs) < 2:
+        return []
+    context = chunk.context
+    return [f"{context}\n{r.strip()}" if context else r.strip() for r in runs]
 
 
 def _units(paras: list[Para], max_chars: int) -> Iterator[_Unit]:

@@ -62,6 +62,25 @@ class Lexicon:
         return tokenizer
 
     @cached_property
+    def _tagger(self) -> Any:
+        import jieba.posseg
+
+        return jieba.posseg.POSTokenizer(self._jieba)
+
+    def frequency(self, word: str) -> int:
+        """How often the word occurs in jieba's reference corpus (0: not in its dictionary)."""
+        return int(self._jieba.FREQ.get(word) or 0)
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """jieba's words of the simplified text with their part-of-speech tags (ns: place, nr: person,
+        m: number, eng: Latin letters, x: the archive's own words, ...).
+
+        >>> Lexicon(["杭工e家"]).tagged("温州推出杭工e家")
+        [('温州', 'ns'), ('推出', 'v'), ('杭工e家', 'x')]
+        """
+        return [(p.word, p.flag) for p in self._tagger.cut(self.simplify(text))]
+
+    @cached_property
     def _t2s(self) -> Any:
         import opencc
 

@@ -5,7 +5,9 @@ Layout under ``index_dir``::
     CURRENT                 name of the live version, e.g. "v-20250101T120000Z-1a2b3c4d"
     v-<time>-<rand>/
         manifest.json       format version, model identity, dim, chunker, file hashes, counts
-        vectors.faiss       IndexFlatIP over normalised vectors; row i is chunks.row = i
+        vectors.faiss       IndexFlatIP over normalised vectors: rows 0..n-1 are the n chunks
+                            (chunks.row), then the windows of chunk 0, of chunk 1, ... (chunks.windows
+                            of each): runs of a few sentences, so a chunk scores by its best part
         chunks.sqlite       tables ``chunks`` (with each chunk's source file and BM25 tokens),
                             ``documents`` and ``rejections`` (bad lines inside indexed files)
         lexical/            BM25 over jieba tokens of the same rows, and the archive's word list
@@ -45,7 +47,8 @@ from ._lexical import LEXICAL_VERSION, LexicalIndex
 from ._types import Chunk, Document, Rejection
 
 # 3: chunks carry their source file and BM25 tokens; documents their file; table rejections.
-FORMAT_VERSION = 3
+# 4: vectors of each chunk's sentence windows after the chunks' own.
+FORMAT_VERSION = 4
 POINTER = "CURRENT"
 VERSION_PREFIX = "v-"
 MANIFEST = "manifest.json"
@@ -97,7 +100,7 @@ class Manifest:
     dim: int
     chunker: dict[str, str | int]  # version, max_chars
     files: dict[str, str]  # source file -> sha256 of its bytes
-    counts: dict[str, int]  # files, documents, sections, chunks
+    counts: dict[str, int]  # files, documents, sections, chunks, windows
     built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
     lexical: dict[str, str | int] = field(default_factory=dict)  # version, words; empty: dense only
@@ -148,7 +151,8 @@ CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL,
     title TEXT NOT NULL, section TEXT NOT NULL, "start" INTEGER NOT NULL, "end" INTEGER NOT NULL,
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL,
-    tokens TEXT  -- JSON list of BM25 tokens of embed_text; NULL: not tokenised
+    tokens TEXT,  -- JSON list of BM25 tokens of embed_text; NULL: not tokenised
+    windows INTEGER NOT NULL  -- how many window vectors of this chunk follow the chunks' vectors
 );
 CREATE TABLE documents (
     source TEXT PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL,
@@ -238,13 +242,15 @@ def save(
     vectors: np.ndarray,
     documents: Sequence[Document],
     lexical: LexicalIndex | None = None,
+    *,
+    windows: Sequence[int] | None = None,
 ) -> Path:
     """Write a new version under ``index_dir``, make it the live one, delete older ones; return its folder.
 
     Takes the writer lock for the write alone; a build holds it throughout and calls write_version.
     """
     with writer_lock(index_dir):
-        version = write_version(index_dir, manifest, chunks, vectors, documents, lexical)
+        version = write_version(index_dir, manifest, chunks, vectors, documents, lexical, windows=windows)
         remove_leftovers(index_dir)
     return version
 
@@ -260,18 +266,28 @@ def write_version(
     files: Sequence[str] | None = None,
     tokens: Sequence[Sequence[str]] | None = None,
     rejections: Sequence[Rejection] = (),
+    windows: Sequence[int] | None = None,
 ) -> Path:
     """Write a complete version beside the live one, then switch ``CURRENT`` to it; return its folder.
 
-    The caller holds writer_lock. ``vectors[i]`` is the normalised embedding of ``chunks[i]``,
-    ``tokens[i]`` its BM25 tokens, from which ``lexical`` was built; ``files[j]`` is the source file
+    The caller holds writer_lock. ``vectors[i]`` is the normalised embedding of ``chunks[i]``; after
+    the chunks' rows come ``windows[0]`` rows for the windows of chunk 0, then chunk 1's, and so on
+    (None: no windows), and ``manifest.counts["windows"]`` is their total. ``tokens[i]`` is the chunk's
+    BM25 tokens, from which ``lexical`` was built; ``files[j]`` is the source file
     of ``documents[j]`` (default: the document's source up to its ``#``); ``rejections`` are bad
     lines inside indexed files, kept so that a rebuild that does not re-read a file still lists them.
     """
     if lexical is not None and len(lexical) != len(chunks):
         raise ValueError(f"lexical index has {len(lexical)} rows, expected {len(chunks)}")
-    if vectors.shape != (len(chunks), manifest.dim):
-        raise ValueError(f"vectors have shape {vectors.shape}, expected ({len(chunks)}, {manifest.dim})")
+    windows = [0] * len(chunks) if windows is None else list(windows)
+    if len(windows) != len(chunks) or min(windows, default=0) < 0:
+        raise ValueError(f"{len(windows)} window counts for {len(chunks)} chunks")
+    counted = manifest.counts.get("windows", 0)
+    if sum(windows) != counted:
+        raise ValueError(f"{sum(windows)} windows, but the manifest counts {counted}")
+    rows = len(chunks) + sum(windows)
+    if vectors.shape != (rows, manifest.dim):
+        raise ValueError(f"vectors have shape {vectors.shape}, expected ({rows}, {manifest.dim})")
     if tokens is not None and len(tokens) != len(chunks):
         raise ValueError(f"{len(tokens)} token lists for {len(chunks)} chunks")
     if files is None:
@@ -285,7 +301,7 @@ def write_version(
     try:
         _write_vectors(version / VECTORS, vectors)
         crash_point("writing")
-        _write_database(version / DATABASE, chunks, file_of, tokens, documents, rejections)
+        _write_database(version / DATABASE, chunks, windows, file_of, tokens, documents, rejections)
         if lexical is not None:
             lexical.save(version / LEXICAL)
             for f in (version / LEXICAL).iterdir():
@@ -316,6 +332,7 @@ def _write_vectors(path: Path, vectors: np.ndarray) -> None:
 def _write_database(
     path: Path,
     chunks: Sequence[Chunk],
+    windows: Sequence[int],
     file_of: dict[str, str],
     tokens: Sequence[Sequence[str]] | None,
     documents: Sequence[Document],
@@ -328,11 +345,11 @@ def _write_database(
         con.execute("PRAGMA synchronous=OFF")
         con.executescript(_SCHEMA)
         con.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (i, file_of.get(c.source, c.source), c.text, c.source, c.title, c.section, c.start, c.end,
                  c.line_start, c.line_end,
-                 None if tokens is None else json.dumps(list(tokens[i]), ensure_ascii=False))
+                 None if tokens is None else json.dumps(list(tokens[i]), ensure_ascii=False), windows[i])
                 for i, c in enumerate(chunks)
             ),
         )  # fmt: skip
@@ -440,7 +457,8 @@ def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> Loaded
         vectors = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
     except RuntimeError as e:
         raise _corrupt(index_dir, f"{VECTORS} cannot be read") from e
-    if vectors.d != manifest.dim or vectors.ntotal != manifest.counts.get("chunks"):
+    chunk_rows = manifest.counts.get("chunks", -1)
+    if vectors.d != manifest.dim or vectors.ntotal != chunk_rows + manifest.counts.get("windows", 0):
         raise _corrupt(index_dir, f"{VECTORS} does not match {MANIFEST}")
     db = version / DATABASE
     if not db.is_file():
@@ -453,13 +471,18 @@ def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> Loaded
     except sqlite3.DatabaseError as e:
         raise _corrupt(index_dir, f"{DATABASE} cannot be opened ({e})") from e
     try:
-        (rows,) = con.execute("SELECT count(*) FROM chunks").fetchone()
+        windows = np.array(
+            [n for (n,) in con.execute("SELECT windows FROM chunks ORDER BY row")], dtype=np.int64
+        )
     except sqlite3.DatabaseError as e:
         con.close()
         raise _corrupt(index_dir, f"{DATABASE} cannot be read ({e})") from e
-    if rows != vectors.ntotal:
+    rows = len(windows)
+    if rows != chunk_rows or rows + int(windows.sum()) != vectors.ntotal:
         con.close()
-        raise _corrupt(index_dir, f"{DATABASE} has {rows} chunks but {VECTORS} has {vectors.ntotal}")
+        n = int(windows.sum())
+        what = f"{DATABASE} has {rows} chunks and {n} windows, {VECTORS} {vectors.ntotal} rows"
+        raise _corrupt(index_dir, what)
     built = manifest.lexical.get("version", LEXICAL_VERSION)
     if lexical and built != LEXICAL_VERSION:
         con.close()
@@ -477,7 +500,7 @@ def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> Loaded
         if len(bm25) != rows:
             con.close()
             raise _corrupt(index_dir, f"{LEXICAL}/ has {len(bm25)} rows but {VECTORS} has {rows}")
-    return LoadedIndex(index_dir, version, manifest, vectors, con, bm25)
+    return LoadedIndex(index_dir, version, manifest, vectors, con, bm25, windows)
 
 
 class StoredChunk(NamedTuple):
@@ -506,6 +529,7 @@ class LoadedIndex:
         vectors: Any,
         con: sqlite3.Connection,
         lexical: LexicalIndex | None = None,
+        windows: np.ndarray | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.version = version
@@ -514,9 +538,17 @@ class LoadedIndex:
         self._vectors = vectors
         self._con = con
         self._lock = threading.Lock()
+        n = int(vectors.ntotal) if windows is None else len(windows)
+        counts = np.zeros(n, dtype=np.int64) if windows is None else windows
+        self._rows = n
+        # Vector row -> chunk row, and where each chunk's windows start among the vectors.
+        self._owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), counts)])
+        self._first = n + np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self._windows = counts
+        self._fanout = 1 + int(counts.max(initial=0))
 
     def __len__(self) -> int:
-        return int(self._vectors.ntotal)
+        return self._rows
 
     def check_embedder(self, embedder: Embedder) -> None:
         """Refuse an embedder other than the one that built the index: its scores would be meaningless."""
@@ -534,22 +566,36 @@ class LoadedIndex:
             )
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` rows nearest ``vector`` as (row, inner product), best first."""
+        """The ``k`` chunks nearest ``vector`` as (row, inner product), best first: a chunk's
+        product is the best of its own vector's and its windows'."""
         q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         if q.shape[1] != self.manifest.dim:
             raise ValueError(f"query vector has {q.shape[1]} dimensions, the index {self.manifest.dim}")
         k = min(k, len(self))
         if k <= 0:
             return []
-        scores, rows = self._vectors.search(q, k)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        # Exact: each chunk above the k-th has at most _fanout vectors, so the best vector of
+        # every one of the top k chunks is among the top k * _fanout vectors.
+        scores, found = self._vectors.search(q, min(k * self._fanout, int(self._vectors.ntotal)))
+        best: dict[int, float] = {}
+        for r, s in zip(found[0], scores[0], strict=True):
+            if r >= 0:
+                best.setdefault(int(self._owner[r]), float(s))
+        return list(best.items())[:k]
 
     def similarity(self, vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
-        """Inner product of ``vector`` with the stored vectors of ``rows``."""
-        if not rows:
-            return np.zeros(0, dtype=np.float32)
-        stored = np.stack([self._vectors.reconstruct(int(r)) for r in rows])
-        return stored @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        """Inner product of ``vector`` with the chunks of ``rows``, each the best of its vectors."""
+        v = np.asarray(vector, dtype=np.float32).reshape(-1)
+        out = np.zeros(len(rows), dtype=np.float32)
+        for i, row in enumerate(rows):
+            units = [int(row), *self.windows_of(int(row))]
+            out[i] = max(float(self._vectors.reconstruct(u) @ v) for u in units)
+        return out
+
+    def windows_of(self, row: int) -> range:
+        """The vector rows of the windows of chunk ``row`` (see windows in _chunk.py)."""
+        start = int(self._first[row])
+        return range(start, start + int(self._windows[row]))
 
     def chunk(self, row: int) -> Chunk:
         with self._lock:
@@ -587,10 +633,11 @@ class LoadedIndex:
         return name if name != self.version.name else None
 
     def vectors(self) -> np.ndarray:
-        """(len(self), dim) float32: every stored vector, row by row."""
-        if not len(self):
+        """(vectors, dim) float32: every stored vector, the chunks' then their windows'."""
+        total = int(self._vectors.ntotal)
+        if not total:
             return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        return np.asarray(self._vectors.reconstruct_n(0, len(self)), dtype=np.float32)
+        return np.asarray(self._vectors.reconstruct_n(0, total), dtype=np.float32)
 
     def contents(self) -> Contents:
         """Every document, chunk (with its row and tokens) and stored rejection, by source file."""

@@ -33,7 +33,7 @@ def test_search(client: TestClient, assistant: Assistant) -> None:
     r = client.get("/api/search", params={"q": JIASHAN, "k": 3})
     assert r.status_code == 200
     body = r.json()
-    assert list(body) == ["question", "found", "hits"]
+    assert list(body) == ["question", "found", "unmatched", "hits"]
     assert [list(h) for h in body["hits"]] == [HIT_FIELDS] * 3
     assert body["hits"][0]["source"] == "002_b66ab0af8ed20314.txt"
     assert body == assistant.search(JIASHAN, 3).to_dict()  # the same as `python -m assistant ask --json`

@@ -62,6 +62,21 @@ def test_finds_the_passage_about_jiashan(assistant: Assistant) -> None:
     assert result.found  # 嘉善 and 工人先锋号 are in the index
 
 
+def test_not_found_names_what_no_passage_mentions(assistant: Assistant) -> None:
+    # A near miss: a real kind of fact, asked of a district the archive never mentions.
+    miss = assistant.search("温州鹿城区总工会今年的重点工作有哪些？", k=1)
+    assert not miss.found and "鹿城区" in miss.unmatched
+    assert len(miss.hits) == 1  # still shown, as weak matches
+    # Another year than the one reported (2017年元旦春节期间 on page 003).
+    year = assistant.search("绍兴市2019年元旦春节期间工会发了多少送温暖款物？", k=5)
+    assert not year.found and year.unmatched == ("2019",)
+    real = assistant.search("绍兴市2017年元旦春节期间工会发了多少送温暖款物？", k=5)
+    assert real.found and real.unmatched == ()
+    # Traditional script and a question quoting a name: matched after folding to simplified.
+    quoted = assistant.search("嘉善縣總工會怎樣創建“工人先鋒號”？", k=5)
+    assert quoted.found and quoted.unmatched == ()
+
+
 def test_citations_point_into_the_source(assistant: Assistant) -> None:
     for hit in assistant.search("安吉县评出的两山工匠有哪些人", k=10).hits:
         page = (CORPUS / hit.source).read_text(encoding="utf-8")
@@ -79,7 +94,7 @@ def test_hit_shape(assistant: Assistant) -> None:
     assert list(hit.to_dict()) == names
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.rank = 2  # type: ignore[misc]
-    assert list(assistant.search(JIASHAN, k=1).to_dict()) == ["question", "found", "hits"]
+    assert list(assistant.search(JIASHAN, k=1).to_dict()) == ["question", "found", "unmatched", "hits"]
 
 
 def test_found_when_a_passage_matches_exactly(assistant: Assistant) -> None:

@@ -23,7 +23,7 @@ from index import (
     read_corpus,
 )
 from index._build import BATCH_SIZE, BuildReport
-from index._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP
+from index._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, WINDOW_CHARS, windows
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -59,8 +59,8 @@ def test_build_the_corpus(tmp_path: Path) -> None:
     counts = f"{len(docs)} articles, {report.sections} sections, {len(chunks)} chunks"
     head, change = report.summary().splitlines()
     assert head.startswith(f"Indexed {len(pages)} files: {counts} in ")
-    # A first build: everything is new, and each distinct text is embedded once.
-    texts = len({c.embed_text for c in chunks})
+    # A first build: everything is new, and each distinct text, chunk or window, is embedded once.
+    texts = len({c.embed_text for c in chunks} | {w for c in chunks for w in windows(c)})
     assert report.embedded == texts
     assert change.startswith(
         f"Sources: 5 added, 0 updated, 0 removed, 0 unchanged. "
@@ -71,10 +71,14 @@ def test_build_the_corpus(tmp_path: Path) -> None:
     m = ix.manifest
     assert m.model == {"name": "hash-bigram-256", "weights_sha256": "none"}
     assert m.dim == 256
-    chunker = {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS, "overlap": DEFAULT_OVERLAP}
+    chunker = {"version": CHUNKER_VERSION, "max_chars": DEFAULT_MAX_CHARS, "overlap": DEFAULT_OVERLAP,
+               "windows": WINDOW_CHARS}  # fmt: skip
     assert m.chunker == chunker
     assert m.files == {p: hashlib.sha256((CORPUS / p).read_bytes()).hexdigest() for p in pages}
-    assert m.counts == {"files": 5, "documents": 5, "sections": report.sections, "chunks": len(chunks)}
+    n_windows = sum(len(windows(c)) for c in chunks)
+    assert n_windows > len(chunks)  # most passages hold several sentence windows
+    assert m.counts == {"files": 5, "documents": 5, "sections": report.sections, "chunks": len(chunks),
+                        "windows": n_windows}  # fmt: skip
     assert abs((datetime.now().astimezone() - datetime.fromisoformat(m.built_at)).total_seconds()) < 60
     assert len(ix) == len(chunks)
     # Rows are in chunk order, and the full documents are kept for showing a citation in context.

@@ -121,7 +121,7 @@ def test_ask_json(index_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "嘉善" in done.stdout  # ensure_ascii=False: Chinese as itself
     result = json.loads(done.stdout)
-    assert list(result) == ["question", "found", "hits"]
+    assert list(result) == ["question", "found", "unmatched", "hits"]
     assert result["question"] == "嘉善县工人先锋号"
     assert isinstance(result["found"], bool)
     assert len(result["hits"]) == 5  # the default k
@@ -195,7 +195,7 @@ def test_search_batch(index_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == 1
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["qid"] for r in out] == ["q1", "q4"]
-    assert all(list(r) == ["qid", "question", "found", "hits"] for r in out)
+    assert all(list(r) == ["qid", "question", "found", "unmatched", "hits"] for r in out)
     assert [len(r["hits"]) for r in out] == [3, 3]
     assert all(list(h) == HIT_KEYS for r in out for h in r["hits"])
     assert "嘉善" in out[0]["hits"][0]["text"]

@@ -13,6 +13,7 @@ MODULES = [
     "index._read",
     "index._lexical",
     "assistant._assistant",
+    "assistant._found",
     "assistant._eval",
 ]
 

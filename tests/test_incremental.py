@@ -28,7 +28,9 @@ from index import (
     load,
     remove_sources,
 )
+from index._chunk import windows
 from index._embedcache import CACHE_FILE
+from index._store import FORMAT_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -242,7 +244,8 @@ def test_status(work: Path) -> None:
     lines = done.stdout.splitlines()
     ix = load(work / "ix")
     assert lines[0] == (
-        f"Index {work / 'ix'}: version {ix.version.name}, built {ix.manifest.built_at}, format 3."
+        f"Index {work / 'ix'}: version {ix.version.name}, built {ix.manifest.built_at}, "
+        f"format {FORMAT_VERSION}."
     )
     assert lines[1].startswith("Model hash-bigram-256 (256 dimensions); chunker ")
     assert (
@@ -295,6 +298,18 @@ def test_dictionary_changes_retokenise_old_chunks(work: Path, built: Path) -> No
     assert tokens_by_file(work / "ix") == tokens_by_file(built / "ix")
 
 
+def test_vectors_of_chunks_and_windows_are_taken_over_from_the_live_version(work: Path) -> None:
+    before = load(work / "ix")
+    (work / "ix" / CACHE_FILE).unlink()
+    report = build(settings(work), HashEmbedder(), full=True)
+    after = load(work / "ix")
+    assert report.written and report.embedded == 0
+    assert after.version != before.version and after.manifest.counts == before.manifest.counts
+    assert (after.vectors() == before.vectors()).all()
+    before.close()
+    after.close()
+
+
 def test_a_new_chunker_re_chunks_without_re_embedding(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_build, "CHUNKER", dict(_build.CHUNKER, version="next"))
     report = build(settings(work), HashEmbedder())
@@ -308,7 +323,7 @@ def test_another_model_is_never_mixed_in(work: Path) -> None:
     build(settings(work), HashEmbedder())
     report = build(settings(work, "hash-bigram-128"), HashEmbedder(128))
     ix = load(work / "ix")
-    texts = {ix.chunk(i).embed_text for i in range(len(ix))}
+    texts = {t for c in map(ix.chunk, range(len(ix))) for t in [c.embed_text, *windows(c)]}
     assert report.embedded == len(texts)  # every vector anew: none of the old model is kept
     assert any("no vector of the old model is kept" in n for n in report.notes)
     assert (ix.manifest.model["name"], ix.manifest.dim) == ("hash-bigram-128", 128)

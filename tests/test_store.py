@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import (
@@ -288,3 +290,36 @@ def test_other_lexical_version_refused_but_readable_for_a_build(tmp_path: Path) 
     )
     ix = load(tmp_path, lexical=False)  # what a build takes over: vectors and texts
     assert ix.lexical is None and len(ix) == 3
+
+
+def test_a_chunk_scores_by_its_best_vector_among_its_own_and_its_windows(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    counts = [2, 0, 3]  # chunk 0 has two windows, chunk 1 none, chunk 2 three
+    owner = np.array([0, 1, 2, 0, 0, 2, 2, 2])
+    vectors = rng.normal(size=(8, EMBEDDER.dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    m = manifest(counts={"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 5})
+    store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=counts)
+    with closing(load(tmp_path)) as ix:
+        assert len(ix) == 3 and list(ix.windows_of(0)) == [3, 4] and list(ix.windows_of(2)) == [5, 6, 7]
+        for _ in range(20):
+            q = rng.normal(size=EMBEDDER.dim).astype(np.float32)
+            q /= np.linalg.norm(q)
+            best = np.full(3, -np.inf)
+            np.maximum.at(best, owner, vectors @ q)
+            ranked = ix.search(q, 3)
+            assert [r for r, _ in ranked] == list(np.argsort(-best))
+            assert np.allclose([s for _, s in ranked], np.sort(best)[::-1], atol=1e-5)
+            assert ix.search(q, 1) == ranked[:1]
+            assert np.allclose(ix.similarity(q, [2, 0, 1]), best[[2, 0, 1]], atol=1e-5)
+
+
+def test_window_counts_must_match_the_vectors(tmp_path: Path) -> None:
+    vectors = EMBEDDER.embed_documents([c.embed_text for c in CHUNKS] + ["w1", "w2"])
+    with pytest.raises(ValueError, match="windows, but the manifest counts 0"):
+        store.save(tmp_path, manifest(), CHUNKS, vectors, DOCS, windows=[2, 0, 0])
+    m = manifest(counts={"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 2})
+    with pytest.raises(ValueError, match="window counts for 3 chunks"):
+        store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=[2, 0])
+    with pytest.raises(ValueError, match=r"expected \(5, 256\)"):
+        store.save(tmp_path, m, CHUNKS, vectors[:4], DOCS, windows=[2, 0, 0])

@@ -155,6 +155,15 @@ def test_not_found_in_chinese() -> None:
     assert "似乎没有回答这个问题" in out and "弱匹配" in out
 
 
+def test_not_found_says_which_terms_no_passage_mentions() -> None:
+    asked = "温州鹿城区<b>总工会</b>今年的重点工作？"
+    out = result_html(SearchResult(asked, False, [_hit()], ("鹿城区", "<b>")))
+    assert "最相关的段落没有提到“鹿城区”、“&lt;b&gt;”。" in out and "<b>" not in out
+    asked = "How many members did the Yongjia union have in 2018?"
+    out = result_html(SearchResult(asked, False, [_hit()], ("2018",)))
+    assert "the best passage does not mention “2018”." in out
+
+
 def test_nothing_at_all() -> None:
     assert "没有找到任何段落" in result_html(SearchResult(JIASHAN, False, []))
 
@@ -323,7 +332,7 @@ def client(assistant: Assistant) -> Iterator[Client]:
 
 def test_gradio_search(client: Client) -> None:
     out = client.predict(JIASHAN, 3, "", api_name="/search")
-    assert set(out) == {"question", "found", "hits"}
+    assert set(out) == {"question", "found", "unmatched", "hits"}
     assert out["question"] == JIASHAN
     assert isinstance(out["found"], bool)
     assert [list(h) for h in out["hits"]] == [HIT_FIELDS] * 3

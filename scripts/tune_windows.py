@@ -1,0 +1,83 @@
+"""Compare window sizes for the dense leg on a built index: how a chunk scored by its own vector
+compares with a chunk scored by the best of its own and its sentence windows' vectors.
+
+    .venv/bin/python scripts/tune_windows.py INDEX_DIR QUESTIONS.jsonl 100,150,250
+
+For each size, embeds the windows of every chunk of the index (cached in the temp folder by
+index version and size) and prints hit@1, hit@5 and MRR@10 by question type for: dense with
+the chunk vector alone, dense with the best window, and both fused with BM25 as the assistant
+does (weight LEXICAL_WEIGHT, Chinese questions only). This is how WINDOW_CHARS was chosen
+(docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant  # noqa: E402
+from assistant._assistant import LEXICAL_WEIGHT, is_chinese  # noqa: E402
+from assistant._eval import first_hit_rank, read_questions  # noqa: E402
+from index._build import embed_texts  # noqa: E402
+from index._chunk import windows  # noqa: E402
+
+
+def main(index_dir: str, questions_file: str, sizes: str) -> None:
+    assistant = Assistant.open(index_dir)
+    ix, embedder = assistant.index, assistant._embedder
+    assert ix.lexical is not None
+    n = len(ix)
+    chunks = [ix.chunk(i) for i in range(n)]
+    own = ix.vectors()[:n]
+    questions = [q for q in read_questions(Path(questions_file)) if q.get("answers")]
+    queries = [ix.lexical.lexicon.simplify(q["question"]) for q in questions]
+    vectors = np.stack([embedder.embed_query(q) for q in queries])
+    lexical = []
+    for q in queries:
+        b = ix.lexical.scores(q)
+        lexical.append(b / b.max() if is_chinese(q) and b.max() > 0 else np.zeros(n))
+    for size in map(int, sizes.split(",")):
+        texts, owner = [], []
+        for i, c in enumerate(chunks):
+            for w in windows(c, size):
+                texts.append(w)
+                owner.append(i)
+        cache = Path(tempfile.gettempdir()) / f"news-assistant-windows-{ix.version.name}-{size}.npy"
+        if cache.exists():
+            window_vectors = np.load(cache)
+        else:
+            window_vectors = embed_texts(texts, embedder, progress=True)
+            np.save(cache, window_vectors)
+        ranks: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for q, v, lex in zip(questions, vectors, lexical, strict=True):
+            chunk_scores = own @ v
+            best = chunk_scores.copy()
+            np.maximum.at(best, np.asarray(owner, dtype=np.int64), window_vectors @ v)
+            for name, s in [("dense chunk", chunk_scores), ("dense best window", best),
+                            ("hybrid chunk", chunk_scores + LEXICAL_WEIGHT * lex),
+                            ("hybrid best window", best + LEXICAL_WEIGHT * lex)]:  # fmt: skip
+                top = np.argsort(-s)[:10]
+                rank = first_hit_rank([chunks[i].text for i in top], q["answers"]) or 99
+                ranks[name].append((str(q.get("type", "all")), rank))
+        print(f"window {size} characters: {len(texts)} windows for {n} chunks")
+        for name, got in ranks.items():
+            for kind in ["all", *sorted({t for t, _ in got})]:
+                rs = [r for t, r in got if kind == "all" or t == kind]
+                print(
+                    f"  {name:18s} {kind:12s} n={len(rs):5d}  hit@1={sum(r == 1 for r in rs) / len(rs):.3f}"
+                    f"  hit@5={sum(r <= 5 for r in rs) / len(rs):.3f}"
+                    f"  mrr@10={sum(1 / r for r in rs if r <= 10) / len(rs):.3f}"
+                )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
