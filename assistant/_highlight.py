@@ -39,10 +39,10 @@ ENGLISH_STOPWORDS = frozenset(
 )
 
 
-def is_chinese(text: str) -> bool:
+def has_chinese(text: str) -> bool:
     """Whether the text holds any Chinese character (then the page answers in Chinese).
 
-    >>> is_chinese("嘉善 has how many?"), is_chinese("How many?")
+    >>> has_chinese("嘉善 has how many?"), has_chinese("How many?")
     (True, False)
     """
     return _HAN_CHAR.search(text) is not None

@@ -42,7 +42,7 @@ from index import (
 )
 
 from ._assistant import MAX_K, MAX_QUESTION_CHARS, Assistant, Hit, InvalidQuery, SearchResult
-from ._highlight import highlight_html, is_chinese, warm_up
+from ._highlight import has_chinese, highlight_html, warm_up
 
 # Questions the seed corpus answers (checked against corpus/ by the tests).
 EXAMPLES = [
@@ -91,7 +91,7 @@ def is_follow_up(question: str) -> bool:
     (False, True)
     """
     q = question.strip()
-    if is_chinese(q):
+    if has_chinese(q):
         short = sum(c.isalnum() for c in q) < SHORT_CHARS
     else:
         short = len(q.split()) < SHORT_WORDS
@@ -257,7 +257,7 @@ def result_html(result: SearchResult, asked: str | None = None) -> str:
     """
     query = result.question
     asked = asked or query
-    chinese = is_chinese(asked)
+    chinese = has_chinese(asked)
     hits = [hit_html(h, query, chinese, weak=not result.found) for h in result.hits]
     marked = any('<mark class="answer">' in h for h in hits)
     n = len(hits)

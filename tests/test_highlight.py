@@ -13,8 +13,8 @@ from assistant import _highlight
 from assistant._highlight import (
     best_sentence,
     bigrams,
+    has_chinese,
     highlight_html,
-    is_chinese,
     query_terms,
     sentence_spans,
     term_spans,
@@ -144,5 +144,5 @@ def test_highlight_keeps_every_character_of_the_corpus() -> None:
 
 
 def test_is_chinese() -> None:
-    assert is_chinese("嘉善縣總工會怎樣創建工人先鋒號")  # traditional too
-    assert not is_chinese("How many? 123 ？")
+    assert has_chinese("嘉善縣總工會怎樣創建工人先鋒號")  # traditional too
+    assert not has_chinese("How many? 123 ？")
