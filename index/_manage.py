@@ -189,7 +189,7 @@ class IndexStatus:
             f"{m.lexical.get('words', 0)} dictionary words; "
             f"{self.cached_vectors} cached embeddings.",
             f"Holds {c.get('files', 0)} files: {c.get('documents', 0)} articles, {c.get('sections', 0)} "
-            f"sections, {c.get('chunks', 0)} chunks.",
+            f"sections, {c.get('chunks', 0)} chunks with {c.get('windows', 0)} sentence windows.",
         ]
         if self.running:
             lines.append(f"{self.running[0].upper()}{self.running[1:]}.")

@@ -474,11 +474,11 @@ def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> Loaded
         windows = np.array(
             [n for (n,) in con.execute("SELECT windows FROM chunks ORDER BY row")], dtype=np.int64
         )
-    except sqlite3.DatabaseError as e:
+    except (sqlite3.DatabaseError, TypeError, ValueError) as e:
         con.close()
         raise _corrupt(index_dir, f"{DATABASE} cannot be read ({e})") from e
     rows = len(windows)
-    if rows != chunk_rows or rows + int(windows.sum()) != vectors.ntotal:
+    if rows != chunk_rows or rows + int(windows.sum()) != vectors.ntotal or (windows < 0).any():
         con.close()
         n = int(windows.sum())
         what = f"{DATABASE} has {rows} chunks and {n} windows, {VECTORS} {vectors.ntotal} rows"

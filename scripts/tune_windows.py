@@ -1,12 +1,13 @@
 """Compare window sizes for the dense leg on a built index: how a chunk scored by its own vector
 compares with a chunk scored by the best of its own and its sentence windows' vectors.
 
-    .venv/bin/python scripts/tune_windows.py INDEX_DIR QUESTIONS.jsonl 100,150,250
+    .venv/bin/python scripts/tune_windows.py INDEX_DIR QUESTIONS.jsonl 100,150,250 [0.05,0.1,0.2]
 
-For each size, embeds the windows of every chunk of the index (cached in the temp folder by
-index version and size) and prints hit@1, hit@5 and MRR@10 by question type for: dense with
-the chunk vector alone, dense with the best window, and both fused with BM25 as the assistant
-does (weight LEXICAL_WEIGHT, Chinese questions only). This is how WINDOW_CHARS was chosen
+For each size, embeds the windows of every chunk of the index (the index's own for its size;
+others cached in the temp folder by index version and size) and prints hit@1, hit@5 and MRR@10
+by question type for: dense with the chunk vector alone, dense with the best window, and both
+fused with BM25 as the assistant does (at each lexical weight given, default LEXICAL_WEIGHT;
+Chinese questions only). This is how WINDOW_CHARS was chosen, and LEXICAL_WEIGHT checked
 (docs/benchmarks.md).
 """
 
@@ -29,7 +30,7 @@ from index._build import embed_texts  # noqa: E402
 from index._chunk import windows  # noqa: E402
 
 
-def main(index_dir: str, questions_file: str, sizes: str) -> None:
+def main(index_dir: str, questions_file: str, sizes: str, weights: str = str(LEXICAL_WEIGHT)) -> None:
     assistant = Assistant.open(index_dir)
     ix, embedder = assistant.index, assistant._embedder
     assert ix.lexical is not None
@@ -50,7 +51,9 @@ def main(index_dir: str, questions_file: str, sizes: str) -> None:
                 texts.append(w)
                 owner.append(i)
         cache = Path(tempfile.gettempdir()) / f"news-assistant-windows-{ix.version.name}-{size}.npy"
-        if cache.exists():
+        if size == ix.manifest.chunker.get("windows") and ix.manifest.counts.get("windows") == len(texts):
+            window_vectors = ix.vectors()[n:]
+        elif cache.exists():
             window_vectors = np.load(cache)
         else:
             window_vectors = embed_texts(texts, embedder, progress=True)
@@ -60,9 +63,11 @@ def main(index_dir: str, questions_file: str, sizes: str) -> None:
             chunk_scores = own @ v
             best = chunk_scores.copy()
             np.maximum.at(best, np.asarray(owner, dtype=np.int64), window_vectors @ v)
-            for name, s in [("dense chunk", chunk_scores), ("dense best window", best),
-                            ("hybrid chunk", chunk_scores + LEXICAL_WEIGHT * lex),
-                            ("hybrid best window", best + LEXICAL_WEIGHT * lex)]:  # fmt: skip
+            runs = [("dense chunk", chunk_scores), ("dense best window", best)]
+            for w in map(float, weights.split(",")):
+                runs.append((f"hybrid {w} chunk", chunk_scores + w * lex))
+                runs.append((f"hybrid {w} window", best + w * lex))
+            for name, s in runs:
                 top = np.argsort(-s)[:10]
                 rank = first_hit_rank([chunks[i].text for i in top], q["answers"]) or 99
                 ranks[name].append((str(q.get("type", "all")), rank))
@@ -71,13 +76,13 @@ def main(index_dir: str, questions_file: str, sizes: str) -> None:
             for kind in ["all", *sorted({t for t, _ in got})]:
                 rs = [r for t, r in got if kind == "all" or t == kind]
                 print(
-                    f"  {name:18s} {kind:12s} n={len(rs):5d}  hit@1={sum(r == 1 for r in rs) / len(rs):.3f}"
+                    f"  {name:22s} {kind:12s} n={len(rs):5d}  hit@1={sum(r == 1 for r in rs) / len(rs):.3f}"
                     f"  hit@5={sum(r <= 5 for r in rs) / len(rs):.3f}"
                     f"  mrr@10={sum(1 / r for r in rs if r <= 10) / len(rs):.3f}"
                 )
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     main(*sys.argv[1:])

@@ -248,8 +248,10 @@ def test_status(work: Path) -> None:
         f"format {FORMAT_VERSION}."
     )
     assert lines[1].startswith("Model hash-bigram-256 (256 dimensions); chunker ")
-    assert (
-        lines[2] == f"Holds 5 files: 5 articles, {ix.manifest.counts['sections']} sections, {len(ix)} chunks."
+    counts = ix.manifest.counts
+    assert lines[2] == (
+        f"Holds 5 files: 5 articles, {counts['sections']} sections, {len(ix)} chunks "
+        f"with {counts['windows']} sentence windows."
     )
     assert lines[3] == "The corpus on disk matches the index."
     assert lines[4:] == ["Sources:", *(f"  {n}" for n in sorted(ix.manifest.files))]

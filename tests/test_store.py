@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -323,3 +324,20 @@ def test_window_counts_must_match_the_vectors(tmp_path: Path) -> None:
         store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=[2, 0])
     with pytest.raises(ValueError, match=r"expected \(5, 256\)"):
         store.save(tmp_path, m, CHUNKS, vectors[:4], DOCS, windows=[2, 0, 0])
+
+
+@pytest.mark.parametrize("damage", ["UPDATE chunks SET windows = windows + 1 WHERE row = 0",
+                                    "DELETE FROM chunks WHERE row = 2",
+                                    "UPDATE chunks SET windows = -2 WHERE row = 0"])  # fmt: skip
+def test_window_counts_that_do_not_match_the_vectors_are_damage(tmp_path: Path, damage: str) -> None:
+    vectors = EMBEDDER.embed_documents([c.embed_text for c in CHUNKS] + ["w1", "w2"])
+    m = manifest(counts={"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 2})
+    version = store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=[2, 0, 0])
+    with closing(load(tmp_path)) as ix:
+        assert list(ix.windows_of(0)) == [3, 4]
+    con = sqlite3.connect(version / "chunks.sqlite")
+    con.execute(damage)
+    con.commit()
+    con.close()
+    with pytest.raises(IndexCorrupt, match="chunks.sqlite"):
+        load(tmp_path)
