@@ -223,7 +223,8 @@ class Assistant:
             best = [f"{h.title}\n{h.section}\n{h.text}" for h in hits[:KEY_TERM_PASSAGES]]
             unmatched = unmatched_terms(key_terms(query, lexicon), best, lexicon)
         best_bm25 = float(lexical.max()) if lexical.size else 0.0
-        best_cosine = self.index.search(vector, 1)[0][1] if len(self.index) else 0.0
+        # Only a question in another language is judged on its cosine: spare the others a search.
+        best_cosine = self.index.search(vector, 1)[0][1] if not chinese and len(self.index) else 0.0
         found = bool(hits) and judge_found(best_cosine, best_bm25, chinese, unmatched)
         return SearchResult(question, found, hits[:k], tuple(unmatched))
 
