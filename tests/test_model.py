@@ -18,7 +18,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from index import _model
+from assistant import Assistant
+from index import Settings, _model, build
 from index._model import (
     CONVERTER_VERSION,
     MARKER,
@@ -270,3 +271,42 @@ def test_weights_are_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_import_does_not_load_torch() -> None:
     code = "import sys, index._model; assert not {'torch', 'sentence_transformers'} & set(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+# ----------------------------------------------------------------------------- retrieval with the real model
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def seed_assistant(
+    embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
+    index_dir = tmp_path_factory.mktemp("seed") / "ix"
+    build(Settings(corpus=[CORPUS], index_dir=index_dir), embedder)
+    with Assistant.open(index_dir, embedder) as assistant:
+        yield assistant
+
+
+@pytest.mark.model
+def test_english_questions_find_one_fact_in_a_long_passage(seed_assistant: Assistant) -> None:
+    # The fact is one sentence of a 500-character passage: its window carries the match.
+    question = "How many security guards and property management workers joined trade unions in Anji?"
+    result = seed_assistant.search(question, k=5)
+    assert any("500多名保安人员" in h.text for h in result.hits)
+    question = "Which county union spent ten years building the Workers' Pioneer brand?"
+    result = seed_assistant.search(question, k=1)
+    assert result.hits[0].source == "002_b66ab0af8ed20314.txt"
+
+
+@pytest.mark.model
+def test_near_misses_are_not_found_and_say_why(seed_assistant: Assistant) -> None:
+    real = seed_assistant.search("绍兴市2017年元旦春节期间工会发了多少送温暖款物？", k=1)
+    assert real.found and "555万元" in real.hits[0].text
+    other_year = seed_assistant.search("绍兴市2019年元旦春节期间工会发了多少送温暖款物？", k=1)
+    assert not other_year.found and other_year.unmatched == ("2019",)
+    other_place = seed_assistant.search("温州鹿城区总工会的职工微信群平台有多少个群？", k=1)
+    assert not other_place.found and "鹿城区" in other_place.unmatched
+    # Traditional script, folded for matching.
+    traditional = seed_assistant.search("永嘉縣總工會的職工微信群平台有多少個群？", k=1)
+    assert traditional.found and "88个职工微信群" in traditional.hits[0].text
