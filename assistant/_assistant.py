@@ -12,7 +12,17 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from index import Document, Embedder, IndexProblem, LoadedIndex, Settings, embedder_for, load, make_embedder
+from index import (
+    Document,
+    Embedder,
+    IndexProblem,
+    LoadedIndex,
+    Manifest,
+    Settings,
+    embedder_for,
+    load,
+    make_embedder,
+)
 
 from ._found import KEY_TERM_PASSAGES, judge_found, key_terms, unmatched_terms
 
@@ -267,6 +277,11 @@ class Assistant:
             if want >= len(self.index):
                 return hits
             want = min(len(self.index), want * 4)
+
+    @_on_live_index
+    def manifest(self) -> Manifest:
+        """What the live index holds and what built it, following a rebuild since the last query."""
+        return self.index.manifest
 
     @_on_live_index
     def document(self, source: str) -> Document:

@@ -356,6 +356,7 @@ def index_html(manifest: Manifest) -> str:
         ("文章 · articles", counts.get("documents", "?")),
         ("栏目 · sections", counts.get("sections", "?")),
         ("段落 · passages (chunks)", counts.get("chunks", "?")),
+        ("句窗 · sentence windows", counts.get("windows", 0)),
         ("模型 · model", f"{model} ({weights[:12]})" if weights and weights != "none" else model),
         ("维度 · dimensions", manifest.dim),
         ("切分 · chunker", ", ".join(f"{k} {v}" for k, v in sorted(manifest.chunker.items()))),
@@ -528,14 +529,15 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
                     add = gr.Button("加入资料库 · Add to the archive", variant="primary")
                     outcome = gr.Textbox(label="结果 · Result", lines=6, interactive=False)
 
-                    def upload(files: list[str] | None) -> str:
-                        return add_uploads(assistant, settings, files or [])
+                    def upload(files: list[str] | None) -> tuple[str, str, dict[str, Any], str]:
+                        # The panels describe the index the upload built, without reloading the page.
+                        return add_uploads(assistant, settings, files or []), *refresh()
 
-                    add.click(upload, [uploads], [outcome], api_visibility="private")
+                    add.click(upload, [uploads], [outcome, head, source, about], api_visibility="private")
 
         def refresh() -> tuple[str, dict[str, Any], str]:
             # The assistant follows rebuilds of the index: a page loaded later describes the new one.
-            m = assistant.index.manifest
+            m = assistant.manifest()
             return head_html(m), gr.update(choices=_sources(m)), index_html(m)
 
         ui.load(refresh, None, [head, source, about], api_visibility="private", queue=False)

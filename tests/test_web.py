@@ -382,11 +382,27 @@ def test_a_page_loaded_after_a_rebuild_describes_the_new_index(tmp_path: Path) -
         assert "<td>2</td>" in refresh()[2]
         (corpus / "003_9d0583d7963fa8de.txt").write_bytes((CORPUS / "003_9d0583d7963fa8de.txt").read_bytes())
         hash_index(index_dir, corpus)
-        a.search(JIASHAN, 1)  # the assistant moves to the new version on its next question
-        head, sources, about = refresh()
+        head, sources, about = refresh()  # no question needed to move to the new version
         assert "<td>3</td>" in about and "003_9d0583d7963fa8de.txt" in about
         assert "在 3 篇" in head
         assert "003_9d0583d7963fa8de.txt" in sources["choices"]
+
+
+def test_the_index_panel_describes_an_upload_at_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "001.txt").write_bytes((CORPUS / "001_18f9ea61070103fb.txt").read_bytes())
+    settings = Settings(corpus=(corpus,), index_dir=tmp_path / "idx")
+    build(settings, HashEmbedder())
+    page = tmp_path / "upload" / "002.txt"
+    page.parent.mkdir()
+    page.write_bytes((CORPUS / "002_b66ab0af8ed20314.txt").read_bytes())
+    with Assistant.open(settings.index_dir, HashEmbedder()) as a:
+        ui = build_ui(a, settings=settings)
+        (upload,) = (f.fn for f in ui.fns.values() if f.fn is not None and f.fn.__name__ == "upload")
+        said, head, sources, about = upload([str(page)])
+        assert said.startswith("Added: 002.txt.")
+        assert "在 2 篇" in head and "002.txt" in sources["choices"] and "002.txt" in about
 
 
 def test_uploaded_page_is_indexed_and_found_by_the_next_question(tmp_path: Path) -> None:
