@@ -41,6 +41,12 @@ class InvalidQuery(ValueError):
     """A question or ``k`` that cannot be searched; the message says what to change."""
 
 
+def check_k(k: object) -> None:
+    """Raise InvalidQuery unless ``k`` is a whole number of passages from 1 to MAX_K."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+
+
 class EmptyQuestion(InvalidQuery):
     def __init__(self) -> None:
         super().__init__("the question is empty; ask something, e.g. 嘉善县总工会怎样创建“工人先锋号”？")
@@ -212,8 +218,7 @@ class Assistant:
         """
         if mode not in MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+        check_k(k)
         if not question.strip():
             raise EmptyQuestion()
         query = question.strip()[:MAX_QUESTION_CHARS]
@@ -226,15 +231,18 @@ class Assistant:
         lexical = self.index.lexical.scores(query) if self.index.lexical is not None else np.zeros(0)
         chinese = is_chinese(query)
         # "found" looks at the first KEY_TERM_PASSAGES passages whatever k is.
-        hits = self._distinct_hits(vector, lexical, chinese, max(k, KEY_TERM_PASSAGES), mode)
+        hits, top = self._distinct_hits(vector, lexical, chinese, max(k, KEY_TERM_PASSAGES), mode)
         unmatched: list[str] = []
         if chinese and self.index.lexical is not None:
             lexicon = self.index.lexical.lexicon
             best = [f"{h.title}\n{h.section}\n{h.text}" for h in hits[:KEY_TERM_PASSAGES]]
             unmatched = unmatched_terms(key_terms(query, lexicon), best, lexicon)
         best_bm25 = float(lexical.max()) if lexical.size else 0.0
-        # Only a question in another language is judged on its cosine: spare the others a search.
-        best_cosine = self.index.search(vector, 1)[0][1] if not chinese and len(self.index) else 0.0
+        # Only a question in another language is judged on its best cosine, and its dense ranking
+        # (kept as it is, see _ranked) starts with it.
+        best_cosine = 0.0
+        if not chinese and hits:
+            best_cosine = top if mode != "lexical" else self.index.search(vector, 1)[0][1]
         found = bool(hits) and judge_found(best_cosine, best_bm25, chinese, unmatched)
         return SearchResult(question, found, hits[:k], tuple(unmatched))
 
@@ -255,14 +263,19 @@ class Assistant:
             scores = {r: s + LEXICAL_WEIGHT * float(norm[r]) for r, s in scores.items()}
         return sorted(scores.items(), key=lambda rs: -rs[1])
 
-    def _distinct_hits(self, vector: Any, lexical: np.ndarray, chinese: bool, k: int, mode: str) -> list[Hit]:
+    def _distinct_hits(
+        self, vector: Any, lexical: np.ndarray, chinese: bool, k: int, mode: str
+    ) -> tuple[list[Hit], float]:
+        """Up to ``k`` hits, and the best score of the ranking (unrounded)."""
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
         # and widen the net until k distinct texts are found or the index is exhausted.
         want = min(len(self.index), 2 * k + 8)
         while True:
             hits: list[Hit] = []
             kept: list[set[str]] = []
-            for row, score in self._ranked(vector, lexical, chinese, want, mode):
+            ranked = self._ranked(vector, lexical, chinese, want, mode)
+            top = ranked[0][1] if ranked else 0.0
+            for row, score in ranked:
                 c = self.index.chunk(row)
                 grams = _bigrams(c.text)
                 if any(_near_duplicate(grams, other) for other in kept):
@@ -273,9 +286,9 @@ class Assistant:
                         c.start, c.end, c.line_start, c.line_end)
                 )  # fmt: skip
                 if len(hits) == k:
-                    return hits
+                    return hits, top
             if want >= len(self.index):
-                return hits
+                return hits, top
             want = min(len(self.index), want * 4)
 
     @_on_live_index

@@ -12,12 +12,13 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from index import IndexProblem, Settings, build, is_current, load, make_embedder, model_errors
 
-from ._assistant import MAX_K, Assistant, InvalidQuery
+from ._assistant import MAX_K, MODES, Assistant, InvalidQuery
 from ._format import format_result
 
 
@@ -70,7 +71,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_(corpus=corpus, index_dir=index_dir)
     embedder = make_embedder(settings.model, settings.cache_dir)
     try:
-        current = is_current(load(index_dir).manifest, corpus, embedder)
+        with closing(load(index_dir, lexical=False)) as built:  # the manifest is all it needs
+            current = is_current(built.manifest, corpus, embedder)
     except IndexProblem:  # none yet, or one this version cannot read: build it afresh
         current = False
     if current:
@@ -80,7 +82,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary(), file=sys.stderr)
     reports = []
     with Assistant.open(index_dir, embedder=embedder) as assistant:
-        for mode in ("hybrid", "dense", "lexical") if args.compare else ("hybrid",):
+        for mode in MODES if args.compare else ("hybrid",):
             reports.append(evaluate(assistant, questions, mode))
             print(reports[-1].table())
     if args.results:

@@ -41,7 +41,7 @@ from index import (
     model_errors,
 )
 
-from ._assistant import MAX_K, MAX_QUESTION_CHARS, Assistant, Hit, InvalidQuery, SearchResult
+from ._assistant import MAX_K, MAX_QUESTION_CHARS, Assistant, Hit, InvalidQuery, SearchResult, check_k
 from ._highlight import has_chinese, highlight_html, warm_up
 
 # Questions the seed corpus answers (checked against corpus/ by the tests).
@@ -201,8 +201,7 @@ def search(assistant: Assistant, question: str, k: int, source: str = "") -> Sea
     source = source.strip()
     if not source:
         return assistant.search(question, k)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    check_k(k)
     result = assistant.search(question, MAX_K)
     kept = [h for h in result.hits if h.source.startswith(source)][:k]
     hits = [replace(h, rank=rank) for rank, h in enumerate(kept, 1)]

@@ -224,14 +224,7 @@ def _update(
             notes, written,
         )  # fmt: skip
 
-    up_to_date = (
-        old is not None
-        and same_model
-        and take_over
-        and old.lexical.get("version") == LEXICAL_VERSION
-        and not (added or updated or removed)
-    )
-    if up_to_date:
+    if old is not None and not full and built_as_now(old, embedder) and not (added or updated or removed):
         return report(False)
 
     texts = [c.embed_text for c in chunks]
@@ -281,7 +274,7 @@ def _update(
         chunks,
         vectors,
         documents,
-        _lexical_index(tokens, lexicon),
+        LexicalIndex.from_tokens(tokens, lexicon),
         files=[s.name for s in sources for _ in s.documents],
         tokens=tokens,
         rejections=[r for s in sources for r in s.rejections],
@@ -375,16 +368,6 @@ def containing(words: Collection[str], texts: Sequence[str]) -> set[int]:
         if any(t[j : j + n] in words for n in lengths for j in range(len(t) - n + 1)):
             found.add(i)
     return found
-
-
-def _lexical_index(tokens: Sequence[list[str]], lexicon: Lexicon) -> LexicalIndex:
-    # What LexicalIndex.build does after tokenising: bm25s indexes ready-made token lists quickly.
-    import bm25s
-
-    bm25 = bm25s.BM25()
-    if tokens:
-        bm25.index(list(tokens), show_progress=False)
-    return LexicalIndex(lexicon, bm25, len(tokens))
 
 
 def _vectors_from_live(
@@ -493,11 +476,16 @@ def changed_sources(manifest: Manifest, paths: Sequence[Path]) -> dict[str, str]
     return dict(sorted(changes.items()))
 
 
-def is_current(manifest: Manifest, paths: Sequence[Path], embedder: Embedder) -> bool:
-    """Whether an index already holds exactly these sources, chunked and embedded as a build would now."""
+def built_as_now(manifest: Manifest, embedder: Embedder) -> bool:
+    """Whether a build now would embed, chunk and tokenise as the one that wrote ``manifest`` did."""
     return (
         manifest.model == dict(embedder.identity)
+        and manifest.dim == embedder.dim
         and manifest.chunker == CHUNKER
         and manifest.lexical.get("version") == LEXICAL_VERSION
-        and not changed_sources(manifest, paths)
     )
+
+
+def is_current(manifest: Manifest, paths: Sequence[Path], embedder: Embedder) -> bool:
+    """Whether an index already holds exactly these sources, chunked and embedded as a build would now."""
+    return built_as_now(manifest, embedder) and not changed_sources(manifest, paths)

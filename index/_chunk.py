@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._pages import Article, Para, Section, parse_page
 from ._types import Chunk, Document
@@ -72,8 +72,7 @@ def windows(chunk: Chunk, size: int = WINDOW_CHARS) -> list[str]:
             runs.append(sentence)
     if len(runs) < 2:
         return []
-    context = chunk.context
-    return [f"{context}\n{r.strip()}" if context else r.strip() for r in runs]
+    return [replace(chunk, text=r.strip()).embed_text for r in runs]
 
 
 def _units(paras: list[Para], max_chars: int) -> Iterator[_Unit]:

@@ -117,13 +117,14 @@ class LexicalIndex:
         self._rows = rows
 
     @classmethod
-    def build(cls, texts: Sequence[str], lexicon: Lexicon) -> LexicalIndex:
+    def from_tokens(cls, tokens: Sequence[list[str]], lexicon: Lexicon) -> LexicalIndex:
+        """BM25 over ready-made token lists (``lexicon.tokens`` of each chunk, or stored ones)."""
         import bm25s
 
         bm25 = bm25s.BM25()
-        if texts:
-            bm25.index([lexicon.tokens(t) for t in texts], show_progress=False)
-        return cls(lexicon, bm25, len(texts))
+        if tokens:
+            bm25.index(list(tokens), show_progress=False)
+        return cls(lexicon, bm25, len(tokens))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -462,12 +462,9 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> Any:
         if self._model is None:
-            import torch
             from sentence_transformers import SentenceTransformer
 
-            if "OMP_NUM_THREADS" not in os.environ:
-                # Batches use every usable core (torch may count only physical ones).
-                torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+            _all_cores()
             local = Path(self.path).is_dir()
             # A local folder must never touch the network; a hub name downloads as usual (with its bars).
             try:
@@ -495,6 +492,9 @@ class SentenceTransformerEmbedder:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # Set here, not once at load: torch's thread count is not private to a thread, and a query
+        # running elsewhere (see _one_thread) may have left it at 1.
+        _all_cores()
         v = model.encode_document(
             list(texts),
             batch_size=self._batch_size,
@@ -511,6 +511,14 @@ class SentenceTransformerEmbedder:
                 text, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
             )
         return np.asarray(v, dtype=np.float32)
+
+
+def _all_cores() -> None:
+    """Batches use every usable core (torch may count only physical ones)."""
+    if "OMP_NUM_THREADS" not in os.environ:
+        import torch
+
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
 
 
 @contextmanager

@@ -367,8 +367,7 @@ def _write_database(
         con.commit()
     finally:
         con.close()
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
+    _fsync_file(path)
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -528,9 +527,10 @@ class LoadedIndex:
         manifest: Manifest,
         vectors: Any,
         con: sqlite3.Connection,
-        lexical: LexicalIndex | None = None,
-        windows: np.ndarray | None = None,
+        lexical: LexicalIndex | None,
+        windows: np.ndarray,
     ) -> None:
+        """``windows[i]``: how many window vectors chunk ``i`` has (see the layout above)."""
         self.index_dir = index_dir
         self.version = version
         self.manifest = manifest
@@ -538,17 +538,15 @@ class LoadedIndex:
         self._vectors = vectors
         self._con = con
         self._lock = threading.Lock()
-        n = int(vectors.ntotal) if windows is None else len(windows)
-        counts = np.zeros(n, dtype=np.int64) if windows is None else windows
-        self._rows = n
+        n = len(windows)
         # Vector row -> chunk row, and where each chunk's windows start among the vectors.
-        self._owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), counts)])
-        self._first = n + np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self._windows = counts
-        self._fanout = 1 + int(counts.max(initial=0))
+        self._owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), windows)])
+        self._first = n + np.concatenate([[0], np.cumsum(windows)[:-1]]).astype(np.int64)
+        self._windows = windows
+        self._fanout = 1 + int(windows.max(initial=0))
 
     def __len__(self) -> int:
-        return self._rows
+        return len(self._windows)
 
     def check_embedder(self, embedder: Embedder) -> None:
         """Refuse an embedder other than the one that built the index: its scores would be meaningless."""
@@ -585,12 +583,13 @@ class LoadedIndex:
 
     def similarity(self, vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         """Inner product of ``vector`` with the chunks of ``rows``, each the best of its vectors."""
-        v = np.asarray(vector, dtype=np.float32).reshape(-1)
-        out = np.zeros(len(rows), dtype=np.float32)
-        for i, row in enumerate(rows):
-            units = [int(row), *self.windows_of(int(row))]
-            out[i] = max(float(self._vectors.reconstruct(u) @ v) for u in units)
-        return out
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
+        units = [[int(row), *self.windows_of(int(row))] for row in rows]
+        ids = np.fromiter((u for us in units for u in us), dtype=np.int64)
+        products = self._vectors.reconstruct_batch(ids) @ np.asarray(vector, dtype=np.float32).reshape(-1)
+        starts = np.cumsum([0, *(len(us) for us in units[:-1])])
+        return np.maximum.reduceat(products, starts).astype(np.float32)
 
     def windows_of(self, row: int) -> range:
         """The vector rows of the windows of chunk ``row`` (see windows in _chunk.py)."""
