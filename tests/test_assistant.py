@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from webserver import CORPUS, REPO, hash_index
 
 from assistant import (
     MAX_QUESTION_CHARS,
@@ -22,22 +23,12 @@ from assistant import (
 )
 from index import HashEmbedder, Settings, build
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
 JIASHAN = "嘉善县总工会怎样创建“工人先锋号”？"
-
-
-def build_index(corpus: Path, index_dir: Path) -> Path:
-    build(
-        Settings(corpus=(corpus,), index_dir=index_dir, model="hash", cache_dir=index_dir / "cache"),
-        HashEmbedder(),
-    )
-    return index_dir
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_index(CORPUS, tmp_path_factory.mktemp("ix"))
+    return hash_index(tmp_path_factory.mktemp("ix"))
 
 
 @pytest.fixture
@@ -114,7 +105,7 @@ def test_identical_texts_appear_once(tmp_path: Path) -> None:
     (corpus / "a.txt").write_text(f"{para}\n", encoding="utf-8")
     (corpus / "b.txt").write_text(f"{para}\n", encoding="utf-8")
     (corpus / "c.txt").write_text("安吉县评出首届两山工匠。\n", encoding="utf-8")
-    with Assistant.open(build_index(corpus, tmp_path / "ix"), HashEmbedder()) as a:
+    with Assistant.open(hash_index(tmp_path / "ix", corpus), HashEmbedder()) as a:
         hits = a.search(para, k=3).hits
     assert [h.text for h in hits].count(para) == 1
     assert len(hits) == 2

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import doctest
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
+from workspace import CORPUS, REPO, child_env
 
 from assistant import Assistant, _format
 from index import HashEmbedder
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
 HIT_KEYS = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
 GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉兴市总工会在南湖区举办职工技能大赛。\n"
 GOOD_PAGE = "湖州市总工会慰问环卫工人\n\n本报讯 湖州市总工会为一线环卫工人送去清凉用品。\n"
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWS_ASSISTANT_")}
-    # The hash fake needs no model; should anything reach for one, it is not the user's cache.
-    env["NEWS_ASSISTANT_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "news-assistant-test-cache")
-    env["PYTHONPATH"] = str(REPO)
     done = subprocess.run(
         [sys.executable, "-m", *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
-        cwd=cwd, env=env, timeout=120,
+        cwd=cwd, env=child_env(), timeout=120,
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
     return done

@@ -6,21 +6,18 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from workspace import REPO, child_env
 
 from assistant import Assistant
-from index import HashEmbedder, Settings, build, load
+from index import HashEmbedder, load
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
 JIASHAN = "嘉善县总工会怎样创建“工人先锋号”？"
 NEW_QUESTION = "鹿城区外卖骑手的暖蜂驿站"
 SEED_ANSWER = "002_b66ab0af8ed20314.txt"  # the seed's best for NEW_QUESTION, before the page is added
@@ -48,17 +45,10 @@ def build_cmd(where: Path, *more: str) -> list[str]:
             "--index-dir", str(where / "ix"), *more]  # fmt: skip
 
 
-def env(**extra: str) -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if not k.startswith("NEWS_ASSISTANT_")}
-    out["NEWS_ASSISTANT_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "news-assistant-test-cache")
-    out["PYTHONPATH"] = str(REPO)
-    return out | extra
-
-
 def run_build(where: Path, *more: str, **extra: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         build_cmd(where, *more), capture_output=True, text=True, encoding="utf-8", cwd=REPO,
-        env=env(**extra), timeout=300,
+        env=child_env(extra), timeout=300,
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
     return done
@@ -67,7 +57,7 @@ def run_build(where: Path, *more: str, **extra: str) -> subprocess.CompletedProc
 def start_build(where: Path, *more: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         build_cmd(where, *more), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8", cwd=REPO, env=env(),
+        encoding="utf-8", cwd=REPO, env=child_env(),
     )  # fmt: skip
 
 
@@ -81,21 +71,9 @@ def top_hits(where: Path) -> tuple[str, str]:
         return tuple(assistant.search(q, 1).hits[0].source for q in (JIASHAN, NEW_QUESTION))  # type: ignore[return-value]
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("seed")
-    shutil.copytree(CORPUS, where / "corpus")
-    settings = Settings(corpus=(where / "corpus",), index_dir=where / "ix", model="hash", cache_dir=where)
-    build(settings, HashEmbedder())
-    assert top_hits(where) == ("002_b66ab0af8ed20314.txt", SEED_ANSWER)
-    return where
-
-
-@pytest.fixture
-def work(seed: Path, tmp_path: Path) -> Path:
-    shutil.copytree(seed / "corpus", tmp_path / "corpus")
-    shutil.copytree(seed / "ix", tmp_path / "ix")
-    return tmp_path
+@pytest.fixture(scope="module", autouse=True)
+def seed_answers(built: Path) -> None:
+    assert top_hits(built) == ("002_b66ab0af8ed20314.txt", SEED_ANSWER)
 
 
 @pytest.mark.parametrize("point", ["embedding", "writing", "before-switch", "after-switch"])

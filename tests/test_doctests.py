@@ -12,9 +12,13 @@ MODULES = [
     "index._chunk",
     "index._read",
     "index._lexical",
+    "index._build",
+    "index._manage",
     "assistant._assistant",
     "assistant._found",
     "assistant._eval",
+    "assistant._highlight",
+    "assistant._web",
 ]
 
 

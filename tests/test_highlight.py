@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 import html
 import re
 from pathlib import Path
 
 import pytest
 
-from assistant import _highlight
 from assistant._highlight import (
     best_sentence,
     bigrams,
@@ -30,12 +28,6 @@ LINE_11 = (
     "全国“工人先锋号”、1家获评省级“工人先锋号”、29家获评市级“工人先锋号”、208家获评县级“工人先锋号”,"
     "成为全县各行各业标杆,在社会上树立起良好的形象。"
 )
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(_highlight)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_the_paragraph_is_the_corpus_text() -> None:

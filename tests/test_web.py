@@ -3,7 +3,6 @@ Gradio API called with gradio_client against the app served on a free port."""
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 from collections.abc import Iterator
@@ -39,12 +38,6 @@ HIT_FIELDS = ["rank", "score", "text", "source", "title", "section", "start", "e
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     with Assistant.open(hash_index(tmp_path_factory.mktemp("ix")), HashEmbedder()) as a:
         yield a
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(_web)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 # --- follow-ups -------------------------------------------------------------------------------------
