@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ._build import changed_sources, file_sha256
 from ._embedcache import CACHE_FILE, cached_vectors
-from ._read import SUFFIXES, discover
+from ._read import FORMATS, SUFFIXES, discover
 from ._settings import Settings
 from ._store import IndexProblem, Manifest, UnknownSource, build_running, describe_model, load
 
@@ -55,7 +55,8 @@ def add_files(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], lis
 
     A folder's files keep their paths below it. Names are made safe (see safe_name). Returns the
     names copied and the names already there with the same bytes. Refuses with SourceConflict,
-    copying nothing, a path that is neither a .txt, .md or .jsonl file nor a folder holding one,
+    copying nothing, a path that is neither a file of an accepted format (``index.SUFFIXES``) nor a
+    folder holding one,
     and a name already taken by a different file.
     """
     target = settings.corpus[0]
@@ -66,17 +67,17 @@ def add_files(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], lis
         if path.is_dir():
             found, _ = discover([path])
             if not found:
-                raise SourceConflict(f"{path} holds no .txt, .md or .jsonl file")
+                raise SourceConflict(f"{path} holds no {FORMATS.removeprefix('a ')}")
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
-                raise SourceConflict(f"{path} is not a .txt, .md or .jsonl file")
+                raise SourceConflict(f"{path} is not {FORMATS}")
             found = [(path, path.name)]
         else:
             raise SourceConflict(f"{path}: no such file or folder")
         for src, name in found:
             safe = safe_name(name)
             if Path(safe).suffix.lower() not in SUFFIXES:
-                raise SourceConflict(f"{src}: its name {safe!r} has no .txt, .md or .jsonl ending")
+                raise SourceConflict(f"{src}: its name {safe!r} does not end as {FORMATS} does")
             if safe in wanted and not _same_bytes(wanted[safe], src):
                 raise SourceConflict(f"{src} and {wanted[safe]} would both be added as {safe}; rename one")
             wanted[safe] = src

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ._dates import page_header
+
 TERMINAL = "。！？!?…"
 CLOSERS = "”’」』)）】\"'"
 # A line ending in one of these stops mid-sentence: the next line continues it.
@@ -104,12 +106,15 @@ def _blocks(text: str) -> list[_Block]:
     blocks: list[_Block] = []
     gap = 0
     offset = 0
+    # The page's header line (``2019年3月5日 星期二 第3版``) is page furniture: its date and edition
+    # are the document's meta (see _read.py), and it is not text to search.
+    _, header = page_header(text)
     for lineno, line in enumerate(text.split("\n"), 1):
         start = offset
         offset += len(line) + 1
         stripped = line.strip()
-        if not stripped:
-            gap += 1
+        if not stripped or (header is not None and start == header[0]):
+            gap += 1 if not stripped else 0
             continue
         begin = start + len(line) - len(line.lstrip())
         level = 0

@@ -1,8 +1,16 @@
 """Read corpus paths into documents, turning every unreadable input into a Rejection.
 
-Page files (``.txt``, ``.md``) become one document each; a ``.jsonl`` file becomes one
-document per line ``{"id", "title", "text", "date"?, "source"?, "url"?}``. Nothing here
-raises on bad input: a bad file or line is listed, and the rest is still read.
+Page files (``.txt``, ``.md``) and Word files (``.docx``) become one document each; a ``.jsonl``
+file becomes one document per line ``{"id", "title", "text", "date"?, "source"?, "url"?}``; a
+PDF one document per page with text (``name.pdf#p3``, see _pdf.py); a web page (``.html``,
+``.htm``) one document, its article (see _html.py). Nothing here raises on bad input: a bad
+file, page or line is listed, and the rest is still read.
+
+Every document gets ``meta["date"]`` (ISO) where one can be known: the JSONL ``date`` field; a
+PDF page's header line, else the file name, else the PDF's creation date; a web page's
+metadata, else the date printed under its headline, else the file name; a page's or Word
+file's header line (``2019年3月5日 星期二 第3版``), else the file name. ``meta["edition"]``
+(``第3版``) comes from the same header lines, ``meta["page"]`` is a PDF page's number.
 """
 
 from __future__ import annotations
@@ -14,14 +22,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._dates import date_in_name, page_header, parse_date
+from ._docx import MAX_DOCX_BYTES, read_docx
+from ._html import MAX_HTML_BYTES, read_html
+from ._pdf import MAX_PDF_BYTES, read_pdf
 from ._types import Document, Rejection
 
 PAGE_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*PAGE_SUFFIXES, ".jsonl")
+SUFFIXES = (*PAGE_SUFFIXES, ".jsonl", ".pdf", ".html", ".htm", ".docx")
+FORMATS = "a .txt, .md, .jsonl, .pdf, .html, .htm or .docx file"
 # A newspaper page is ~20 KB; a page file far larger is almost surely a mistake (a dump,
 # a binary) and would take minutes to embed, so it is refused with a way out.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_ARTICLE_CHARS = 1_000_000
+_LIMITS = {".pdf": MAX_PDF_BYTES, ".html": MAX_HTML_BYTES, ".htm": MAX_HTML_BYTES, ".docx": MAX_DOCX_BYTES}
 _META_KEYS = ("date", "source", "url")
 
 
@@ -48,7 +62,7 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError as e:
             raise DecodeError("broken UTF-16 text; re-save the file as UTF-8") from e
     if b"\x00" in data[:8192]:
-        raise DecodeError("binary file, not text; give a .txt, .md or .jsonl file")
+        raise DecodeError(f"binary file, not text; give {FORMATS}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -58,7 +72,7 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as e:
         raise DecodeError("neither UTF-8 nor GBK/GB18030 text; re-save the file as UTF-8") from e
     if _mostly_control(text):
-        raise DecodeError("binary file, not text; give a .txt, .md or .jsonl file")
+        raise DecodeError(f"binary file, not text; give {FORMATS}")
     return text
 
 
@@ -86,7 +100,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Reject
             if root.suffix.lower() in SUFFIXES:
                 found.append((root, root.name))
             else:
-                rejected.append(Rejection(str(root), "not a .txt, .md or .jsonl file"))
+                rejected.append(Rejection(str(root), f"not {FORMATS}"))
         else:
             rejected.append(Rejection(str(root), "no such file or folder"))
     seen: dict[str, Path] = {}
@@ -114,30 +128,51 @@ def read_corpus(paths: Iterable[Path]) -> Corpus:
 
 def read_file(path: Path, name: str) -> tuple[list[Document], list[Rejection], str | None]:
     """Documents of one file, its rejections, and the sha256 of its bytes (None if unreadable)."""
+    suffix = path.suffix.lower()
+    limit = _LIMITS.get(suffix, MAX_PAGE_BYTES if suffix in PAGE_SUFFIXES else None)
     try:
         size = path.stat().st_size
-        if path.suffix.lower() in PAGE_SUFFIXES and size > MAX_PAGE_BYTES:
-            mb = size / 1024 / 1024
-            limit = MAX_PAGE_BYTES // 1024 // 1024
+        if limit is not None and size > limit:
+            mb, most = size / 1024 / 1024, limit // 1024 // 1024
+            what = "page " if suffix in PAGE_SUFFIXES else ""
             return (
                 [],
-                [Rejection(name, f"file is {mb:.1f} MB, over the {limit} MB page limit; split it")],
+                [Rejection(name, f"file is {mb:.1f} MB, over the {most} MB {what}limit; split it")],
                 None,
             )
         data = path.read_bytes()
     except OSError as e:
         return [], [Rejection(name, f"cannot read: {e.strerror or e}")], None
     digest = hashlib.sha256(data).hexdigest()
-    if path.suffix.lower() == ".jsonl":
+    if suffix == ".jsonl":
         docs, rejections = _read_jsonl(data, name)
         return docs, rejections, digest
+    if suffix in (".pdf", ".html", ".htm", ".docx"):
+        reader = {".pdf": read_pdf, ".html": read_html, ".htm": read_html, ".docx": read_docx}[suffix]
+        docs, rejections = reader(data, name)
+        if suffix == ".docx":
+            docs = [_dated_page(d) for d in docs]
+        # A file none of whose pages could be read is not recorded, so the next build tries again.
+        return docs, rejections, digest if docs else None
     try:
         text = decode(data)
     except DecodeError as e:
         return [], [Rejection(name, str(e))], None
     if not text.strip():
         return [], [Rejection(name, "empty file, nothing to index")], None
-    return [Document(source=name, text=text)], [], digest
+    return [_dated_page(Document(source=name, text=text))], [], digest
+
+
+def _dated_page(doc: Document) -> Document:
+    """A page with the date and edition of its header line, else the date in its file name."""
+    meta, _ = page_header(doc.text)
+    if "date" not in meta:
+        day = date_in_name(doc.source)
+        if day:
+            meta["date"] = day
+    if not meta:
+        return doc
+    return Document(doc.source, doc.text, doc.title, doc.line_offset, {**doc.meta, **meta}, doc.is_page)
 
 
 def _read_jsonl(data: bytes, name: str) -> tuple[list[Document], list[Rejection]]:
@@ -148,9 +183,10 @@ def _read_jsonl(data: bytes, name: str) -> tuple[list[Document], list[Rejection]
     docs: list[Document] = []
     rejections: list[Rejection] = []
     ids: set[str] = set()
+    file_date = date_in_name(name)
     for lineno, line in _lines(text):
         try:
-            doc = _article(json.loads(line), name, lineno)
+            doc = _article(json.loads(line), name, lineno, file_date)
         except json.JSONDecodeError as e:
             rejections.append(Rejection(name, f"not valid JSON ({e.msg}, column {e.colno})", lineno))
             continue
@@ -173,7 +209,7 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
             yield i, line
 
 
-def _article(obj: object, name: str, lineno: int) -> Document:
+def _article(obj: object, name: str, lineno: int, file_date: str | None = None) -> Document:
     if not isinstance(obj, dict):
         raise ValueError('expected a JSON object {"id", "title", "text"}')
     body = obj.get("text")
@@ -187,6 +223,10 @@ def _article(obj: object, name: str, lineno: int) -> Document:
     art_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"line{lineno}"
     title = obj.get("title")
     meta = {k: str(obj[k]) for k in _META_KEYS if isinstance(obj.get(k), str | int)}
+    # The date as given may be any common form; the index keeps it as ISO (or not at all).
+    day = parse_date(meta.pop("date")) if "date" in meta else None
+    if day or file_date:
+        meta["date"] = day or file_date or ""
     return Document(
         source=f"{name}#{art_id}",
         text=body,

@@ -102,7 +102,7 @@ def test_add_refuses_a_name_taken_by_another_file(work: Path) -> None:
     assert not (work / "corpus" / "fine.txt").exists()  # all or nothing
     assert load(work / "ix").version == before
     for bad, why in [
-        (work / "drop" / "notes.pdf", "is not a .txt, .md or .jsonl file"),
+        (work / "drop" / "notes.xlsx", "is not a .txt, .md, .jsonl, .pdf, .html, .htm or .docx file"),
         (work / "nope", "no such"),
     ]:
         if bad.suffix:
