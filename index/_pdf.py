@@ -216,11 +216,13 @@ def _glyphs(page: Any) -> tuple[list[_Glyph], int]:
 
 
 def _sizes(glyphs: Sequence[_Glyph]) -> dict[float, float]:
-    """Each glyph height, mapped to the size class it belongs to (heights within 8% are one)."""
+    """Each glyph size, mapped to the size class it belongs to (sizes within 2% are one: sizes come
+    from the font and the text matrix, exact but for rounding; a caption may be set only half a
+    point smaller than the body)."""
     classes: dict[float, float] = {}
     base = 0.0
     for h in sorted({round(g.size, 1) for g in glyphs}):
-        if not base or h > base * 1.08:
+        if not base or h > base * 1.02:
             base = h
         classes[h] = base
     return classes
@@ -231,6 +233,7 @@ def _lines(glyphs: Sequence[_Glyph]) -> list[_Line]:
     by_size: dict[float, list[_Glyph]] = {}
     for g in glyphs:
         by_size.setdefault(classes[round(g.size, 1)], []).append(g)
+    body = max(by_size, key=lambda size: len(by_size[size]))
     lines: list[_Line] = []
     for size, group in by_size.items():
         group.sort(key=lambda g: (-g.cy, g.x0))
@@ -243,14 +246,16 @@ def _lines(glyphs: Sequence[_Glyph]) -> list[_Line]:
                 rows.append([g])
                 anchor = g.cy
         for row in rows:
-            row.sort(key=lambda g: g.x0)
+            # By the middle of each box: punctuation set tight (``(“``) overlaps its neighbour.
+            row.sort(key=lambda g: (round(g.x0 + g.x1, 1), g.seq))
             piece: list[_Glyph] = []
             for g in row:
-                if piece and _gutter(piece, g, size):
+                if piece and _gutter(piece, g, min(size, body)):
                     lines.append(_line(piece, size))
                     piece = []
-                if piece and g.ch == piece[-1].ch and abs(g.x0 - piece[-1].x0) < 0.2 * size:
-                    continue  # printed twice over itself (a fake bold)
+                last = piece[-1] if piece else None
+                if last and g.ch == last.ch and abs(g.x0 - last.x0) < 0.2 * size and g.seq > last.seq + 1:
+                    continue  # printed twice over itself (a fake bold); ``——`` is one glyph, two characters
                 piece.append(g)
             if piece:
                 lines.append(_line(piece, size))
@@ -260,9 +265,10 @@ def _lines(glyphs: Sequence[_Glyph]) -> list[_Line]:
 def _gutter(piece: Sequence[_Glyph], b: _Glyph, size: float) -> bool:
     """Whether the gap between two characters of a row parts two columns.
 
-    Characters of a line stand at most 0.4 em apart, a gutter is wider; but a justified line
-    with a long unbreakable word spreads its characters further, so characters written one
-    after the other in the content stream stay together up to 2.5 em.
+    Characters of a line stand at most 0.4 em apart, a gutter is wider (``size`` is the body
+    text's, for headlines too: gutters are set to the body); but a justified line with a long
+    unbreakable word spreads its characters further, and headlines have word spaces, so
+    characters written one after the other in the content stream stay together up to 2.5 em.
     """
     gap = b.x0 - max(g.x1 for g in piece[-3:])
     if gap <= 0.7 * size:
@@ -372,11 +378,31 @@ def _split(blocks: Sequence[_Block], axis: str, gap: float) -> list[list[_Block]
     return groups
 
 
+def _bands(blocks: Sequence[_Block], body: float) -> list[list[_Block]]:
+    """Horizontal bands of the page, cut only where an article can end.
+
+    Photos and subheads leave gaps in every column now and then, and where such gaps line up a
+    cut would run through the middle of an article. A cut is kept where the band below starts
+    with a headline, the band above is only headlines or small print (the page header), or the
+    gap is wider than the gaps inside articles.
+    """
+    bands = _split(blocks, "y", 0.0)
+    kept = [bands[0]]
+    for below in bands[1:]:
+        top = min(b.top for b in below)
+        if any(b.kind == "head" and b.top - top < 2 * body for b in below) or all(
+            b.kind in ("head", "small") for b in kept[-1]
+        ):
+            kept.append(list(below))
+        else:
+            kept[-1].extend(below)
+    return kept
+
+
 def _order(blocks: list[_Block], body: float) -> list[_Block]:
     if len(blocks) <= 1:
         return blocks
-    bands = _split(blocks, "y", 0.0)
-    columns = _split(blocks, "x", 0.5 * body)
+    bands = _bands(blocks, body)
     if len(bands) > 1:
         merged: list[list[_Block]] = []
         for band in bands:
@@ -386,10 +412,11 @@ def _order(blocks: list[_Block], body: float) -> list[_Block]:
                 merged.append(list(band))
         if len(merged) > 1:
             return [b for band in merged for b in _order(band, body)]
-        if len(columns) == 1:
-            return [b for band in bands for b in _order(band, body)]
+    columns = _split(blocks, "x", 0.5 * body)
     if len(columns) > 1:
         return [b for col in columns for b in _order(col, body)]
+    if len(bands) > 1:  # a headline over the columns of its article
+        return [b for band in bands for b in _order(band, body)]
     return sorted(blocks, key=lambda b: (b.top, b.x0))
 
 
@@ -464,17 +491,19 @@ def _continues(a: _Block, b: _Block) -> bool:
 def _furniture(
     blocks: Sequence[_Block], page_top: float, page_height: float
 ) -> tuple[set[int], dict[str, str]]:
-    """Blocks of the header line at the top of the page (and a folio at its foot): left out of
-    the text, their date and edition kept."""
+    """The header line at the top of the page (and a folio at its foot): the first (last) band of
+    the page, near its edge, in print no larger than the body's, naming an edition or a date.
+    Left out of the text; its date and edition are kept."""
     meta: dict[str, str] = {}
     out: set[int] = set()
-    for edge in ("top", "bottom"):
+    bands = _split(blocks, "y", 0.0)
+    for band, edge in ((bands[0], "top"), (bands[-1], "bottom")):
         if edge == "top":
-            strip = [b for b in blocks if b.bottom - page_top < 0.1 * page_height and b.kind != "head"]
+            near = max(b.bottom for b in band) - page_top < 0.08 * page_height
         else:
-            strip = [b for b in blocks if b.top - page_top > 0.95 * page_height and b.kind != "head"]
-        text = " ".join("".join(g.ch for ln in b.lines for g in ln.glyphs) for b in strip)
-        if not text or len(text) > 120:
+            near = min(b.top for b in band) - page_top > 0.95 * page_height
+        text = " ".join("".join(g.ch for ln in b.lines for g in ln.glyphs) for b in band)
+        if not near or len(text) > 120 or any(b.kind in ("head", "sub") for b in band):
             continue
         found: dict[str, str] = {}
         edition = edition_in(text)
@@ -484,7 +513,7 @@ def _furniture(
         if day:
             found["date"] = day
         if found:
-            out.update(id(b) for b in strip)
+            out.update(id(b) for b in band)
             for k, v in found.items():
                 meta.setdefault(k, v)
     return out, meta

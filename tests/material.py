@@ -129,9 +129,9 @@ def _rows(items: list[Story]) -> list[list[tuple[Story, int]]]:
 
 
 _CSS = """
-@page { size: 330mm 480mm; margin: 14mm 12mm; }
+@page { size: 390mm 560mm; margin: 12mm 10mm; }
 body { margin: 0; font-family: "Noto Serif CJK SC", serif; color: #111; }
-.page { display: grid; grid-template-columns: repeat(4, 1fr); column-gap: 5mm; row-gap: 7mm;
+.page { display: grid; grid-template-columns: repeat(4, 1fr); column-gap: 5mm; row-gap: 5mm;
         align-items: start; }
 .masthead { grid-column: 1 / span 4; grid-row: 1; display: flex; justify-content: space-between;
             font: 9pt "Noto Sans CJK SC", sans-serif; border-bottom: 1.5pt solid #222; padding-bottom: 2mm; }
@@ -139,15 +139,15 @@ body { margin: 0; font-family: "Noto Serif CJK SC", serif; color: #111; }
 .kicker { font: 600 14pt "Noto Sans CJK SC", sans-serif; margin: 0 0 1mm; }
 h1 { font: 900 25pt "Noto Sans CJK SC", sans-serif; margin: 0 0 1.5mm; line-height: 1.25; }
 .subtitle { font: 600 14pt "Noto Serif CJK SC", serif; margin: 0 0 3mm; }
-.body { column-gap: 5mm; column-rule: 0.4pt solid #bbb; font-size: 10pt; line-height: 1.6;
+.body { column-gap: 5mm; column-rule: 0.4pt solid #bbb; font-size: 8.5pt; line-height: 1.45;
         text-align: justify; }
 .body p { margin: 0; text-indent: 2em; }
 .body p.item { text-indent: 0; }
-.body p.byline { text-indent: 0; font: 9pt "Noto Sans CJK SC", sans-serif; margin: 1mm 0; }
-.body h3 { font: 700 11pt "Noto Sans CJK SC", sans-serif; text-align: center; margin: 2.5mm 0 1.5mm; }
+.body p.byline { text-indent: 0; font: 8pt "Noto Sans CJK SC", sans-serif; margin: 1mm 0; }
+.body h3 { font: 700 10pt "Noto Sans CJK SC", sans-serif; text-align: center; margin: 2.5mm 0 1.5mm; }
 figure { margin: 1mm 0 3mm; break-inside: avoid; }
-.photo { height: 34mm; background: linear-gradient(135deg, #9aa 0%, #cdd 60%, #889 100%); }
-figcaption { font: 8.5pt "Noto Sans CJK SC", sans-serif; color: #333; margin-top: 1mm; }
+.photo { height: 26mm; background: linear-gradient(135deg, #9aa 0%, #cdd 60%, #889 100%); }
+figcaption { font: 8pt "Noto Sans CJK SC", sans-serif; color: #333; margin-top: 1mm; }
 """
 
 
