@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ._dates import date_in_name, edition_in, parse_date, search_date
+from ._pages import ends_sentence
 from ._types import Document, Rejection
 
 __all__ = ["PdfProblem", "PdfText", "read_pdf", "render_page", "page_text"]
@@ -265,15 +266,16 @@ def _lines(glyphs: Sequence[_Glyph]) -> list[_Line]:
 def _gutter(piece: Sequence[_Glyph], b: _Glyph, size: float) -> bool:
     """Whether the gap between two characters of a row parts two columns.
 
-    Characters of a line stand at most 0.4 em apart, a gutter is wider (``size`` is the body
-    text's, for headlines too: gutters are set to the body); but a justified line with a long
-    unbreakable word spreads its characters further, and headlines have word spaces, so
-    characters written one after the other in the content stream stay together up to 2.5 em.
+    ``size`` is the body text's, for headlines too: gutters are set to the body. Characters
+    written one after the other in the content stream are one line up to 2.5 em apart (a
+    justified line with a long unbreakable word spreads its characters; headlines have word
+    spaces). Others are parted by more than 0.35 em: a narrow gutter after a full-width ``”``
+    (whose box takes its whole em) can look as small as half an em.
     """
     gap = b.x0 - max(g.x1 for g in piece[-3:])
-    if gap <= 0.7 * size:
-        return False
-    return gap > 2.5 * size or all(b.seq != g.seq + 1 for g in piece[-3:])
+    if any(b.seq == g.seq + 1 for g in piece[-3:]):
+        return gap > 2.5 * size
+    return gap > 0.35 * size
 
 
 def _line(glyphs: list[_Glyph], size: float) -> _Line:
@@ -382,21 +384,53 @@ def _bands(blocks: Sequence[_Block], body: float) -> list[list[_Block]]:
     """Horizontal bands of the page, cut only where an article can end.
 
     Photos and subheads leave gaps in every column now and then, and where such gaps line up a
-    cut would run through the middle of an article. A cut is kept where the band below starts
-    with a headline, the band above is only headlines or small print (the page header), or the
-    gap is wider than the gaps inside articles.
+    cut would run through the middle of an article. A cut is kept where the band above is only
+    headlines or small print (the page header), or where the band below starts with a headline
+    and no column's text runs on across the cut (a sentence left open above, going on unindented
+    below: articles running down the columns one after another). The width of the gap is no
+    guide: a photo leaves a wider one inside an article than the space between two articles.
     """
     bands = _split(blocks, "y", 0.0)
     kept = [bands[0]]
     for below in bands[1:]:
         top = min(b.top for b in below)
-        if any(b.kind == "head" and b.top - top < 2 * body for b in below) or all(
-            b.kind in ("head", "small") for b in kept[-1]
-        ):
+        above = kept[-1]
+        headline = any(b.kind == "head" and b.top - top < 2 * body for b in below)
+        if all(b.kind in ("head", "small") for b in above) or (headline and not _runs_on(above, below, body)):
             kept.append(list(below))
         else:
-            kept[-1].extend(below)
+            above.extend(below)
     return kept
+
+
+def _runs_on(above: Sequence[_Block], below: Sequence[_Block], body: float) -> bool:
+    """Whether some column's text goes on across the cut between two bands: a column whose last
+    block above the cut is a headline or subhead set just over the first block below, or a
+    sentence left open that the column's first block below goes on with, unindented."""
+    above = [b for b in above if b.kind != "small"]
+    below = [b for b in below if b.kind != "small"]
+    for a in above:
+        if any(_over(o, a) and o.top > a.top for o in above if o is not a):
+            continue  # not the last block of its column
+        under = [b for b in below if _over(a, b)]
+        if not under:
+            continue
+        b = min(under, key=lambda b: b.top)
+        # A headline or subhead is set tight on what it heads; a subhead left at a column's foot
+        # (its text in the next column) is not followed by the next row's headline that closely.
+        close = b.top - a.bottom < 2 * body
+        if close and (a.kind == "head" or (a.kind == "sub" and b.kind == "body")):
+            return True
+        tail = "".join(g.ch for g in a.lines[-1].glyphs).rstrip()
+        if a.kind == "body" and b.kind == "body" and not ends_sentence(tail, long=False):
+            if b.lines[0].x0 <= b.x0 + 0.8 * b.size:
+                return True
+    return False
+
+
+def _over(a: _Block, b: _Block) -> bool:
+    """Whether two blocks share most of the narrower one's width (stand in one column)."""
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 * min(a.x1 - a.x0, b.x1 - b.x0)
 
 
 def _order(blocks: list[_Block], body: float) -> list[_Block]:
@@ -503,7 +537,7 @@ def _furniture(
         else:
             near = min(b.top for b in band) - page_top > 0.95 * page_height
         text = " ".join("".join(g.ch for ln in b.lines for g in ln.glyphs) for b in band)
-        if not near or len(text) > 120 or any(b.kind in ("head", "sub") for b in band):
+        if not near or len(text) > 120 or any(b.kind == "head" for b in band):
             continue
         found: dict[str, str] = {}
         edition = edition_in(text)
@@ -528,7 +562,7 @@ def _page_text(
     blocks = _blocks(lines)
     body = _kinds(blocks)
     skip, meta = _furniture(blocks, page_top, page_height)
-    ordered = [b for b in _order(blocks, body) if id(b) not in skip]
+    ordered = _order([b for b in blocks if id(b) not in skip], body)
     w = _Writer()
     heading_run = False
     prev: _Block | None = None

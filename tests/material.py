@@ -147,14 +147,55 @@ h1 { font: 900 25pt "Noto Sans CJK SC", sans-serif; margin: 0 0 1.5mm; line-heig
 .body h3 { font: 700 10pt "Noto Sans CJK SC", sans-serif; text-align: center; margin: 2.5mm 0 1.5mm; }
 figure { margin: 1mm 0 3mm; break-inside: avoid; }
 .photo { height: 26mm; background: linear-gradient(135deg, #9aa 0%, #cdd 60%, #889 100%); }
+.flow { grid-column: 1 / span 4; column-count: 3; column-gap: 6mm; column-rule: 0.4pt solid #bbb; }
+.flow .story { break-inside: auto; margin-bottom: 4mm; }
+.flow h1 { font-size: 17pt; }
 figcaption { font: 8pt "Noto Sans CJK SC", sans-serif; color: #333; margin-top: 1mm; }
 """
 
 
+_ALT_CSS = """
+body { font-family: "Noto Sans CJK SC", sans-serif; }
+.page { column-gap: 3.5mm; }
+.body { column-gap: 3.5mm; font: 9.5pt/1.75 "Noto Sans CJK SC", sans-serif; }
+h1 { font-size: 21pt; }
+"""
+
+
 def newspaper_html(
-    items: list[Story], date: dt.date, edition: int, *, name: str = "工会", seed: int = 0
+    items: list[Story],
+    date: dt.date,
+    edition: int,
+    *,
+    name: str = "工会",
+    seed: int = 0,
+    layout: str = "grid",
 ) -> str:
-    """A four-column newspaper page as HTML, with the articles in a shuffled order in the markup."""
+    """A newspaper page as HTML, the articles in a shuffled order in the markup.
+
+    ``grid``: four columns, each article across the columns of its row, its headline spanning
+    them. ``flow``: three columns the articles run down one after the other, each headline in
+    its column (a page of news briefs), the articles in the markup in reading order. ``alt``:
+    the grid with the articles in reverse order, sans-serif body text set larger and looser, and
+    narrower gutters (a page the reader was not tuned on).
+    """
+    masthead = (
+        f'<div class="masthead"><span>浙江工人日报 · {html.escape(name)}</span>'
+        f"<span>{html.escape(header_line(date, edition))}</span><span>责任编辑:本报</span></div>"
+    )
+    head = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{html.escape(name)} {date.isoformat()}</title><style>{_CSS}</style></head>"
+    )
+    if layout == "flow":
+        stories_html = "".join(_story_html(s, 0, 0, 1) for s in items)
+        return (
+            f'{head}<body><div class="page">{masthead}'
+            f'<div class="flow">{stories_html}</div></div></body></html>'
+        )
+    if layout == "alt":
+        items = items[::-1]
+        head = head.replace("</style>", _ALT_CSS + "</style>")
     parts: list[tuple[int, str]] = []
     for r, row in enumerate(_rows(items), 2):
         col = 1
@@ -162,15 +203,7 @@ def newspaper_html(
             parts.append((len(parts), _story_html(story, r, col, span)))
             col += span
     random.Random(seed).shuffle(parts)
-    masthead = (
-        f'<div class="masthead"><span>浙江工人日报 · {html.escape(name)}</span>'
-        f"<span>{html.escape(header_line(date, edition))}</span><span>责任编辑:本报</span></div>"
-    )
-    return (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(name)} {date.isoformat()}</title><style>{_CSS}</style></head>"
-        f'<body><div class="page">{masthead}{"".join(p for _, p in parts)}</div></body></html>'
-    )
+    return f'{head}<body><div class="page">{masthead}{"".join(p for _, p in parts)}</div></body></html>'
 
 
 def _story_html(s: Story, row: int, col: int, span: int) -> str:
@@ -192,8 +225,9 @@ def _story_html(s: Story, row: int, col: int, span: int) -> str:
         # Photos sit between paragraphs, spread through the article.
         at = min(len(body), 1 + n * max(2, len(body) // max(1, len(s.captions))))
         body.insert(at, f'<figure><div class="photo"></div><figcaption>{e(cap)}</figcaption></figure>')
+    place = f' style="grid-row: {row}; grid-column: {col} / span {span}"' if row else ""
     return (
-        f'<section class="story" style="grid-row: {row}; grid-column: {col} / span {span}">{head}'
+        f'<section class="story"{place}>{head}'
         f'<div class="body" style="column-count: {span}">{"".join(body)}</div></section>'
     )
 
@@ -220,9 +254,11 @@ def html_to_pdf(page: str, out: Path) -> Path:
     return out
 
 
-def seed_pdf(page_text: str, out: Path, date: dt.date, edition: int, *, seed: int = 0) -> Path:
+def seed_pdf(
+    page_text: str, out: Path, date: dt.date, edition: int, *, seed: int = 0, layout: str = "grid"
+) -> Path:
     """A newspaper PDF of one seed page, dated and numbered."""
-    return html_to_pdf(newspaper_html(stories(page_text), date, edition, seed=seed), out)
+    return html_to_pdf(newspaper_html(stories(page_text), date, edition, seed=seed, layout=layout), out)
 
 
 def seed_dates(n: int) -> list[tuple[dt.date, int]]:
