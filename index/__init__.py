@@ -8,7 +8,8 @@ from ._chunk import chunk_document
 from ._embed import Embedder, HashEmbedder
 from ._embedders import embedder_for, make_embedder, model_errors
 from ._manage import IndexStatus, SourceConflict, add_files, remove_sources, status
-from ._read import read_corpus
+from ._pdf import PdfProblem, render_page
+from ._read import SUFFIXES, read_corpus
 from ._settings import Settings
 from ._store import (
     BuildRunning,
@@ -39,7 +40,9 @@ __all__ = [
     "LoadedIndex",
     "Manifest",
     "NothingToIndex",
+    "PdfProblem",
     "Rejection",
+    "SUFFIXES",
     "Settings",
     "SourceConflict",
     "UnknownSource",
@@ -54,6 +57,7 @@ __all__ = [
     "model_errors",
     "read_corpus",
     "rebuild_command",
+    "render_page",
     "remove_sources",
     "status",
 ]

@@ -35,6 +35,7 @@ from typing import Any
 
 from ._dates import date_in_name, edition_in, parse_date, search_date
 from ._pages import ends_sentence
+from ._store import IndexProblem
 from ._types import Document, Rejection
 
 __all__ = ["PdfProblem", "PdfText", "read_pdf", "render_page", "page_text"]
@@ -49,8 +50,9 @@ MAX_PDF_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 2000
 
 
-class PdfProblem(ValueError):
-    """A PDF that cannot be read at all; the message says why and what to do."""
+class PdfProblem(IndexProblem):
+    """A PDF (or a page of it) that cannot be read; the message says why and what to do. The build
+    turns it into a Rejection; ``render_page`` raises it."""
 
 
 @dataclass(frozen=True)
@@ -202,15 +204,28 @@ def _glyphs(page: Any) -> tuple[list[_Glyph], int]:
             if font is None:
                 font = fonts[key] = key.decode("latin-1").split("+", 1)[-1].lower()
             base = oy.value
+            ch = _fold(chr(code))
             out.append(
-                _Glyph(
-                    chr(code), rect.left, base - 0.12 * size, rect.right, base + 0.88 * size, font, len(out)
-                )
+                _Glyph(ch, rect.left, base - 0.12 * size, rect.right, base + 0.88 * size, font, len(out))
             )
     finally:
         textpage.close()
     images = sum(1 for _ in page.get_objects(filter=[c.FPDF_PAGEOBJ_IMAGE], max_depth=3))
     return out, images
+
+
+def _fold(ch: str) -> str:
+    """A Kangxi radical or compatibility ideograph as the ideograph it stands for: some PDFs'
+    Unicode maps give ``⼯`` (U+2F2F) for 工, which no question would match.
+
+    >>> _fold("⼯"), _fold("工"), _fold("，")
+    ('工', '工', '，')
+    """
+    code = ord(ch)
+    if 0x2E80 <= code <= 0x2FDF or 0xF900 <= code <= 0xFAFF:
+        folded = unicodedata.normalize("NFKC", ch)
+        return folded if len(folded) == 1 else ch
+    return ch
 
 
 # --- lines and blocks ---------------------------------------------------------------------------
@@ -230,6 +245,8 @@ def _sizes(glyphs: Sequence[_Glyph]) -> dict[float, float]:
 
 
 def _lines(glyphs: Sequence[_Glyph]) -> list[_Line]:
+    if not glyphs:
+        return []
     classes = _sizes(glyphs)
     by_size: dict[float, list[_Glyph]] = {}
     for g in glyphs:
@@ -666,16 +683,15 @@ def _documents(pdf: Any, name: str) -> tuple[list[Document], list[Rejection]]:
         docs.append(Document(source=f"{name}#p{number}", text=got.text, meta=dict(sorted(meta.items()))))
     rejections = []
     if scans:
-        what = "has no text layer" if n == 1 else f"{_pages(scans, n)} no text layer"
         rejections.append(
-            Rejection(name, f"{what} (a scanned image); OCR is not available here, so it is not indexed")
+            Rejection(name, f"{_which(scans, n)}no text layer (a scan); OCR is not available, so not indexed")
         )
     if noise:
         rejections.append(
             Rejection(
                 name,
-                f"{_pages(noise, n)} text that cannot be decoded (fonts without a Unicode map); "
-                "OCR is not available here, so it is not indexed",
+                f"{_which(noise, n)}text that cannot be decoded (fonts without a Unicode map); "
+                "OCR is not available, so not indexed",
             )
         )
     if not docs and not rejections:
@@ -683,11 +699,16 @@ def _documents(pdf: Any, name: str) -> tuple[list[Document], list[Rejection]]:
     return docs, rejections
 
 
-def _pages(numbers: Sequence[int], n: int) -> str:
+def _which(numbers: Sequence[int], n: int) -> str:
+    """The pages a problem is on, to start a sentence (nothing for a one-page file).
+
+    >>> _which([1], 1), _which([2], 3), _which([2, 3], 3), _which([1, 2], 2)
+    ('', 'page 2 has ', 'pages 2, 3 have ', 'all 2 pages have ')
+    """
     if len(numbers) == n:
-        return "has on all of its pages" if n > 1 else "has"
+        return "" if n == 1 else f"all {n} pages have "
     shown = ", ".join(str(p) for p in numbers[:10]) + (", …" if len(numbers) > 10 else "")
-    return f"page{'s' if len(numbers) > 1 else ''} {shown} {'have' if len(numbers) > 1 else 'has'}"
+    return f"pages {shown} have " if len(numbers) > 1 else f"page {shown} has "
 
 
 # --- the page as a picture ------------------------------------------------------------------------
@@ -701,6 +722,8 @@ def render_page(path: Path, page: int, spans: Iterable[tuple[int, int]] = (), *,
     """
     from PIL import Image, ImageDraw  # noqa: PLC0415
 
+    if not path.is_file():
+        raise PdfProblem(f"{path} is not in the corpus any more; build the index again")
     with _LOCK:
         pdf = _open(path, path.name)
         try:
