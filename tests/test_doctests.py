@@ -11,6 +11,8 @@ MODULES = [
     "index._pages",
     "index._chunk",
     "index._read",
+    "index._dates",
+    "index._pdf",
     "index._lexical",
     "index._build",
     "index._manage",
