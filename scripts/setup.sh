@@ -15,7 +15,8 @@ pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 .venv/bin/python -c 'import torch' 2>/dev/null || pip install torch==2.13.0
 if [ "${1:-}" = "--dev" ]; then
     pip install -e ".[dev]"
-    # The browser test drives Debian's Chromium (Playwright's own browser download is not reachable).
+    # The browser test drives Debian's Chromium (Playwright's own browser download is not reachable);
+    # the PDF tests print their newspaper pages with it, in the Noto CJK fonts.
     if ! command -v chromium >/dev/null; then
         SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
         $SUDO apt-get update -qq
