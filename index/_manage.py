@@ -77,7 +77,8 @@ def add_files(settings: Settings, paths: Sequence[Path]) -> tuple[list[str], lis
         for src, name in found:
             safe = safe_name(name)
             if Path(safe).suffix.lower() not in SUFFIXES:
-                raise SourceConflict(f"{src}: its name {safe!r} does not end as {FORMATS} does")
+                endings = ", ".join(SUFFIXES)
+                raise SourceConflict(f"{src}: its name {safe!r} has none of the endings {endings}")
             if safe in wanted and not _same_bytes(wanted[safe], src):
                 raise SourceConflict(f"{src} and {wanted[safe]} would both be added as {safe}; rename one")
             wanted[safe] = src

@@ -95,3 +95,23 @@ def test_ask_finds_the_web_page_without_its_site(archive: Path) -> None:
         "assistant", "ask", "版权所有 首页 扫码下载客户端", "--index-dir", str(archive / "ix"), "--json"
     )
     assert not any(b in h["text"] for h in json.loads(everything.stdout)["hits"] for b in BOILERPLATE)
+
+
+def test_add_takes_the_new_formats_and_refuses_others(seed_pdfs: Path, tmp_path: Path) -> None:
+    from index import Settings, SourceConflict, add_files
+
+    settings = Settings(
+        corpus=(tmp_path / "corpus",), index_dir=tmp_path / "ix", model="hash", cache_dir=tmp_path
+    )
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    pdf = drop / "第3版 2019-03-05.pdf"
+    pdf.write_bytes((seed_pdfs / "002_b66ab0af8ed20314.pdf").read_bytes())
+    (drop / "page.HTM").write_text("<html><body><p>正文。</p></body></html>", encoding="utf-8")
+    (drop / "notes.xlsx").write_bytes(b"PK")
+    copied, present = add_files(settings, [pdf, drop / "page.HTM"])
+    assert copied == ["第3版_2019-03-05.pdf", "page.HTM"] and present == []
+    with pytest.raises(
+        SourceConflict, match=r"notes\.xlsx is not a \.txt, \.md, \.jsonl, \.pdf, \.html, \.htm"
+    ):
+        add_files(settings, [drop / "notes.xlsx"])
