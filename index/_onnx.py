@@ -238,14 +238,15 @@ class OnnxEmbedder:
     def __init__(self, model: str, cache_dir: Path, threads: int | None = None) -> None:
         self._spec = model
         self._cache_dir = Path(cache_dir)
-        self._threads = threads
         self._path: str | None = None
         self._identity: dict[str, str] | None = None
-        self._session: Any = None
+        self._sessions: dict[str, Any] = {}  # "query" (one thread a pass), "document" (all cores)
         self._tokenizer: Any = None
         self._marker: dict[str, Any] = {}
         self._load_lock = threading.Lock()
-        self._queries = QueryBatcher(lambda texts: self._encode(texts, "query"))
+        cores = max(1, len(os.sched_getaffinity(0)))
+        self._cores = threads or cores
+        self._queries = QueryBatcher(lambda texts: self._encode(texts, "query"), lanes=cores)
 
     @property
     def path(self) -> str:
@@ -281,13 +282,19 @@ class OnnxEmbedder:
             return int(self._marker["dim"])
         return _hidden_size(_spec(self._snapshot()).transformer)
 
-    def _load(self) -> Any:
-        with self._load_lock:
-            if self._session is None:
-                self._session = self._open()
-        return self._session
+    def _load(self, kind: str = "document") -> Any:
+        """The session for questions or for documents, opened (and exported) on first use.
 
-    def _open(self) -> Any:
+        Questions run one thread a pass, as many passes at once as there are cores (see
+        QueryBatcher); documents come in batches that fill every core in one pass. A process that
+        only answers or only builds opens one session; the app, which does both, holds two.
+        """
+        with self._load_lock:
+            if kind not in self._sessions:
+                self._sessions[kind] = self._open(1 if kind == "query" else self._cores)
+        return self._sessions[kind]
+
+    def _open(self, threads: int) -> Any:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -306,7 +313,7 @@ class OnnxEmbedder:
             if marker is None:
                 raise ExportFailed(f"the ONNX export in {folder} is incomplete; delete the folder to redo it")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads or max(1, len(os.sched_getaffinity(0)))
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         # Threads that spin while waiting steal the core another process (or a second query)
         # needs; on a busy 2-core machine spinning made every pass several times slower.
@@ -317,10 +324,12 @@ class OnnxEmbedder:
             session = ort.InferenceSession(
                 str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
             )
-            # tokenizers raises a bare Exception for a bad file: parse it first to say why here.
-            text = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
-            json.loads(text)
-            tokenizer = Tokenizer.from_str(text)
+            tokenizer = self._tokenizer
+            if tokenizer is None:
+                # tokenizers raises a bare Exception for a bad file: parse it first to say why here.
+                text = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
+                json.loads(text)
+                tokenizer = Tokenizer.from_str(text)
         except errors as e:
             raise ModelUnavailable(
                 f"cannot load the ONNX model in {folder} ({' '.join(str(e).split())[:300]}); delete the "
@@ -333,7 +342,7 @@ class OnnxEmbedder:
         return session
 
     def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
-        session = self._load()
+        session = self._load(kind)
         prompt = self._marker["prompts"].get(kind, "")
         encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
         out = np.empty((len(texts), int(self._marker["dim"])), dtype=np.float32)

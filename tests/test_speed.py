@@ -278,3 +278,25 @@ def test_backends_never_share_cached_vectors(tmp_path: Path) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_with_two_lanes_two_passes_run_side_by_side() -> None:
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    fake = HashEmbedder()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return np.stack([fake.embed_query(t) for t in texts])
+
+    questions = [f"q{i}" for i in range(12)]
+    got = ask_together(QueryBatcher(encode, lanes=2), questions)
+    assert most == 2
+    assert all(np.allclose(got[q], fake.embed_query(q)) for q in questions)  # type: ignore[arg-type]
