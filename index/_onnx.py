@@ -246,7 +246,10 @@ class OnnxEmbedder:
         self._load_lock = threading.Lock()
         cores = max(1, len(os.sched_getaffinity(0)))
         self._cores = threads or cores
-        self._queries = QueryBatcher(lambda texts: self._encode(texts, "query"), lanes=cores)
+        # One question a pass: int8 activations are quantised with one scale per batch, so a vector
+        # would depend on the questions that happened to share its pass (components moved by up
+        # to 0.01). Concurrency comes from the lanes instead: one pass per core at a time.
+        self._queries = QueryBatcher(lambda texts: self._encode(texts, "query"), limit=1, lanes=cores)
 
     @property
     def path(self) -> str:
@@ -366,12 +369,6 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._encode(texts, "document")
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Several questions at once (an evaluation's batch)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode(texts, "query")
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._queries(text)

@@ -73,10 +73,29 @@ def test_onnx_vectors_agree_with_torch_fp32_on_corpus_texts(
     questions = ["嘉善有几家单位获评全国工人先锋号？", "Who runs the 'e港青友' brand?"]
     for q in questions:
         assert float(onnx.embed_query(q) @ torch_fp32.embed_query(q)) >= 0.99
-    # A batch of questions is the same as each alone (padding does not leak into the mean).
-    together = onnx.embed_queries(questions)
-    np.testing.assert_allclose(together[0], onnx.embed_query(questions[0]), atol=1e-5)
-    assert onnx.dim == 384 and together.dtype == np.float32
+    # Documents embedded in one batch or alone: int8 activations share one scale per batch, so
+    # vectors move a little with their companions, never beyond the bar.
+    alone = np.stack([onnx.embed_documents([t])[0] for t in texts[:8]])
+    assert (alone * onnx.embed_documents(texts[:8])).sum(axis=1).min() >= 0.99
+    assert onnx.dim == 384 and alone.dtype == np.float32
+
+
+@pytest.mark.model
+def test_a_question_gets_the_same_vector_whoever_else_asks(onnx: OnnxEmbedder) -> None:
+    import threading
+
+    questions = [f"第{i}个问题：嘉善有几家单位获评全国工人先锋号？" for i in range(12)]
+    alone = {q: onnx.embed_query(q) for q in questions}
+    together: dict[str, np.ndarray] = {}
+    threads = [
+        threading.Thread(target=lambda q=q: together.update({q: onnx.embed_query(q)})) for q in questions
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for q in questions:
+        np.testing.assert_array_equal(together[q], alone[q])
 
 
 @pytest.mark.model
