@@ -457,7 +457,8 @@ def _fill_missing(
         else:
             todo.setdefault(keys[i], []).append(i)
     # Longest first, so that each batch holds texts of about one length: a batch is padded to its
-    # longest text, and chunks then windows in page order padded two tokens for every one used.
+    # longest text, and chunks then windows in page order cost 1.6 times the token positions
+    # (docs/benchmarks.md).
     order = sorted(todo, key=lambda k: -len(texts[todo[k][0]]))
 
     def store(start: int, batch: np.ndarray) -> None:
