@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             print(status(settings).summary())
             return 0
-        embedder = make_embedder(settings.model, settings.cache_dir)
+        embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
         if args.command == "add":
             copied, present = add_files(settings, args.paths)
             done = f"{len(copied)} file{'s' if len(copied) != 1 else ''} copied into {settings.corpus[0]}"

@@ -85,6 +85,9 @@ class BuildReport:
     embed_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # recoveries and fallbacks, a sentence each
     written: bool = True  # False: nothing had changed, and the live version was kept
+    # Seconds by step (read, chunk, take over, tokenise, reuse vectors, embedding cache, encode, write,
+    # prune cache): where a build's time goes besides the model.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """The counts, what changed, any notes, then each rejected input as ``file:line: reason``."""
@@ -189,14 +192,18 @@ def _update(
     full: bool,
 ) -> BuildReport:
     index_dir = settings.index_dir
+    phases: dict[str, float] = {}
     identity = dict(embedder.identity)
     old = live.manifest if live is not None else None
-    same_model = old is not None and old.model == identity and old.dim == embedder.dim
+    # The identity names the weights and how they run, so the same identity means the same vectors
+    # (and dimension): a build that embeds nothing never has to load the model.
+    same_model = old is not None and old.model == identity
     if old is not None and not same_model:
         notes.append(
             f"the index was built with {describe_model(old.model)} ({old.dim} dimensions), this build "
             f"uses {describe_model(identity)} ({embedder.dim}); no vector of the old model is kept"
         )
+    dim = old.dim if old is not None and same_model else embedder.dim
     same_chunker = old is not None and old.chunker == CHUNKER
     if old is not None and not same_chunker:
         notes.append(f"the chunker changed ({old.chunker} to {CHUNKER}), so every source is chunked again")
@@ -216,17 +223,20 @@ def _update(
     old_chunks = Counter((s.chunk.source, s.chunk.embed_text) for ss in contents.chunks.values() for s in ss)
     new_chunks = Counter((c.source, c.embed_text) for c in chunks)
 
+    phases["read, chunk, take over"] = time.monotonic() - started
+
     def report(written: bool, embedded: int = 0, embed_seconds: float = 0.0) -> BuildReport:
         return BuildReport(
             index_dir, len(new_files), len(documents), sections, len(chunks), time.monotonic() - started,
             rejections, added, updated, removed, len(new_files) - len(added) - len(updated),
             (new_chunks - old_chunks).total(), (old_chunks - new_chunks).total(), embedded, embed_seconds,
-            notes, written,
+            notes, written, dict(phases),
         )  # fmt: skip
 
     if old is not None and not full and built_as_now(old, embedder) and not (added or updated or removed):
         return report(False)
 
+    mark = time.monotonic()
     texts = [c.embed_text for c in chunks]
     lexicon = Lexicon(domain_words(texts))
     changed_words = None  # stored tokens are not valid
@@ -235,28 +245,32 @@ def _update(
         old_words = domain_words(s.chunk.embed_text for kept in contents.chunks.values() for s in kept)
         changed_words = set(lexicon.words) ^ set(old_words)
     tokens = _tokens(texts, contents, lexicon, changed_words)
+    mark = _phase(phases, "tokenise", mark)
 
     # What is embedded: each chunk, then the windows of each chunk in turn (see _store.py).
     parts = [windows(c) for c in chunks]
     units = texts + [w for ws in parts for w in ws]
-    vectors = np.empty((len(units), embedder.dim), dtype=np.float32)
+    vectors = np.empty((len(units), dim), dtype=np.float32)
     keys = [text_key(t) for t in units]
     if same_model:
         missing = _vectors_from_live(vectors, keys, live, contents, with_windows=same_chunker)
     else:
         missing = list(range(len(keys)))
-    embed_started = time.monotonic()
-    cache = EmbeddingCache(index_dir / CACHE_FILE, identity, embedder.dim)
+    mark = _phase(phases, "reuse vectors", mark)
+    cache = EmbeddingCache(index_dir / CACHE_FILE, identity, dim)
     try:
-        embedded = _fill_missing(vectors, keys, units, missing, embedder, cache, progress=progress)
+        embedded, embed_seconds = _fill_missing(
+            vectors, keys, units, missing, embedder, cache, progress=progress, chunks=len(chunks)
+        )
     finally:
         cache.close()
         notes.extend(cache.notes)
-    embed_seconds = time.monotonic() - embed_started
+    mark = _phase(phases, "embedding cache", mark, minus=embed_seconds)
+    phases["encode"] = embed_seconds
 
     manifest = Manifest(
         model=identity,
-        dim=embedder.dim,
+        dim=dim,
         chunker=dict(CHUNKER),
         files=new_files,
         counts={
@@ -281,7 +295,25 @@ def _update(
         windows=[len(ws) for ws in parts],
     )
     remove_leftovers(index_dir)
+    mark = _phase(phases, "write", mark)
+    # Only once the new version is live: until then the old one may still need its vectors.
+    cache = EmbeddingCache(index_dir / CACHE_FILE, identity, dim)
+    try:
+        pruned = cache.prune(keys)
+    finally:
+        cache.close()
+        notes.extend(cache.notes)
+    if pruned:
+        notes.append(f"dropped {pruned} cached vectors of text no longer indexed")
+    _phase(phases, "prune cache", mark)
     return report(True, embedded, embed_seconds)
+
+
+def _phase(phases: dict[str, float], name: str, since: float, minus: float = 0.0) -> float:
+    """Record the seconds since ``since`` (less ``minus``) under ``name``; return now."""
+    now = time.monotonic()
+    phases[name] = phases.get(name, 0.0) + now - since - minus
+    return now
 
 
 def _sources(
@@ -411,9 +443,12 @@ def _fill_missing(
     cache: EmbeddingCache,
     *,
     progress: bool,
-) -> int:
+    chunks: int = 0,
+) -> tuple[int, float]:
     """Fill ``vectors[missing]`` from the cache, else the model (caching each batch at once);
-    return how many texts the model embedded. A text repeated in the archive is embedded once."""
+    return how many texts the model embedded, and the seconds it took. A text repeated in the
+    archive is embedded once. ``texts[:chunks]`` are chunks, the rest windows (for the progress bar).
+    """
     cached = cache.get(keys[i] for i in missing)
     todo: dict[str, list[int]] = {}
     for i in missing:
@@ -421,7 +456,10 @@ def _fill_missing(
             vectors[i] = cached[keys[i]]
         else:
             todo.setdefault(keys[i], []).append(i)
-    order = list(todo)
+    # Longest first, so that each batch holds texts of about one length: a batch is padded to its
+    # longest text, and chunks then windows in page order cost 1.6 times the token positions
+    # (docs/benchmarks.md).
+    order = sorted(todo, key=lambda k: -len(texts[todo[k][0]]))
 
     def store(start: int, batch: np.ndarray) -> None:
         batch_keys = order[start : start + len(batch)]
@@ -430,8 +468,13 @@ def _fill_missing(
             vectors[todo[k]] = v
         crash_point("embedding")
 
-    embed_texts([texts[todo[k][0]] for k in order], embedder, progress=progress, on_batch=store)
-    return len(order)
+    if not order:
+        return 0, 0.0
+    new_chunks = sum(1 for k in order if todo[k][0] < chunks)
+    what = f"embedding {new_chunks} chunks, {len(order) - new_chunks} windows"
+    started = time.monotonic()
+    embed_texts([texts[todo[k][0]] for k in order], embedder, progress=progress, on_batch=store, desc=what)
+    return len(order), time.monotonic() - started
 
 
 def embed_texts(
@@ -440,22 +483,33 @@ def embed_texts(
     *,
     progress: bool = False,
     on_batch: Callable[[int, np.ndarray], None] | None = None,
+    desc: str = "embedding",
 ) -> np.ndarray:
-    """(len(texts), dim) float32 embeddings, in batches; ``on_batch(start, vectors)`` sees each one."""
-    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    with tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress) as bar:
+    """(len(texts), dim) float32 embeddings, in batches; ``on_batch(start, vectors)`` sees each one.
+
+    The progress bar counts characters embedded, which is what the time goes with (a chunk is five
+    windows' worth), so its rate and time left hold while lengths change.
+    """
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    out: np.ndarray | None = None
+    total = sum(len(t) for t in texts)
+    with tqdm(total=total, unit="char", unit_scale=True, desc=desc, disable=not progress) as bar:
         for i in range(0, len(texts), BATCH_SIZE):
             batch = list(texts[i : i + BATCH_SIZE])
             vectors = np.asarray(embedder.embed_documents(batch), dtype=np.float32)
-            if vectors.shape != (len(batch), embedder.dim):
+            if out is None:
+                out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+            if vectors.shape != (len(batch), out.shape[1]):
                 raise ValueError(
                     f"embedder returned shape {vectors.shape} for {len(batch)} texts, "
-                    f"expected ({len(batch)}, {embedder.dim})"
+                    f"expected ({len(batch)}, {out.shape[1]})"
                 )
             out[i : i + len(batch)] = vectors
             if on_batch is not None:
                 on_batch(i, vectors)
-            bar.update(len(batch))
+            bar.update(sum(len(t) for t in batch))
+    assert out is not None
     return out
 
 
@@ -478,9 +532,9 @@ def changed_sources(manifest: Manifest, paths: Sequence[Path]) -> dict[str, str]
 
 def built_as_now(manifest: Manifest, embedder: Embedder) -> bool:
     """Whether a build now would embed, chunk and tokenise as the one that wrote ``manifest`` did."""
+    # The identity fixes the dimension too; asking the embedder for it could load the model.
     return (
         manifest.model == dict(embedder.identity)
-        and manifest.dim == embedder.dim
         and manifest.chunker == CHUNKER
         and manifest.lexical.get("version") == LEXICAL_VERSION
     )

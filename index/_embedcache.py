@@ -1,8 +1,9 @@
 """Vectors already computed, so that a rebuild embeds only text it has never seen.
 
 One SQLite file beside the index versions (``index_dir/embeddings.sqlite``), keyed by the model's
-identity (name and weights hash) and the sha256 of the exact text embedded. A changed chunker that
-cuts the same passages therefore re-embeds nothing, and two models never share a vector.
+identity (name, weights hash, and backend where it is not torch) and the sha256 of the exact text
+embedded. A changed chunker that cuts the same passages therefore re-embeds nothing, and two models
+never share a vector. After each build only the vectors of the live version's texts stay (prune).
 
 The cache is never required for correctness: a missing file is an empty cache, and a damaged one
 is replaced by a new, empty one (with a note), which only costs re-embedding. WAL mode keeps it
@@ -19,12 +20,20 @@ from pathlib import Path
 import numpy as np
 
 CACHE_FILE = "embeddings.sqlite"
+# Models that differ only in how they run (backend, optimisation) give different vectors; their
+# identity's other fields join the weights column, so an identity of name and weights alone keeps
+# the key it always had.
+_WEIGHTS_ONLY = ("name", "weights_sha256")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     model TEXT NOT NULL, weights TEXT NOT NULL, text_sha256 TEXT NOT NULL, vector BLOB NOT NULL,
+    seen INTEGER NOT NULL DEFAULT 0,  -- the last build (PRAGMA user_version) whose index held the text
     PRIMARY KEY (model, weights, text_sha256)
 )
 """
+# A vector stays while its text was in one of the last this many built versions: a page removed and
+# added back, or an edit undone, costs nothing, and text gone for good stops taking room.
+KEEP_BUILDS = 3
 # SQLite refuses statements with more parameters than this (32766 in current builds; be modest).
 _LOOKUP_BATCH = 500
 
@@ -41,7 +50,8 @@ class EmbeddingCache:
         self.path = path
         self.notes: list[str] = []
         self._model = identity.get("name", "")
-        self._weights = identity.get("weights_sha256", "")
+        extra = sorted((k, v) for k, v in identity.items() if k not in _WEIGHTS_ONLY)
+        self._weights = identity.get("weights_sha256", "") + "".join(f"|{k}={v}" for k, v in extra)
         self._dim = dim
         self._con: sqlite3.Connection | None = None
         try:
@@ -56,6 +66,11 @@ class EmbeddingCache:
             # NORMAL in WAL mode survives a killed process; only a power cut may lose the last batches.
             con.execute("PRAGMA synchronous=NORMAL")
             con.execute(_SCHEMA)
+            columns = {row[1] for row in con.execute("PRAGMA table_info(vectors)")}
+            if "seen" not in columns:  # a cache from before pruning: its rows count as seen now
+                con.execute("ALTER TABLE vectors ADD COLUMN seen INTEGER NOT NULL DEFAULT 0")
+                con.execute("UPDATE vectors SET seen = (SELECT user_version FROM pragma_user_version)")
+                con.commit()
             con.execute("SELECT 1 FROM vectors LIMIT 1").fetchall()
         except BaseException:
             con.close()
@@ -104,15 +119,50 @@ class EmbeddingCache:
         """Store ``vectors[i]`` under ``keys[i]``, committed at once: a later crash keeps them."""
         if self._con is None:
             return
-        rows = [
-            (self._model, self._weights, k, np.asarray(v, dtype=np.float32).tobytes())
-            for k, v in zip(keys, vectors, strict=True)
-        ]
         try:
+            (build,) = self._con.execute("PRAGMA user_version").fetchone()
+            rows = [
+                (self._model, self._weights, k, np.asarray(v, dtype=np.float32).tobytes(), build)
+                for k, v in zip(keys, vectors, strict=True)
+            ]
             with self._con:
-                self._con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)", rows)
         except sqlite3.DatabaseError as e:
             self._failed(e)
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Mark the texts ``keep`` as held by a new build, then delete the vectors (of every model)
+        of texts no build among the last KEEP_BUILDS held; return how many went.
+
+        A build calls it once its new version is live, with every text that version holds. So the
+        cache holds the live texts' vectors, by each model that embedded them (switching back to
+        another model or backend costs nothing), and recently removed text for a while. The file
+        is compacted when at least half of it was freed.
+        """
+        if self._con is None:
+            return 0
+        try:
+            with self._con:
+                (build,) = self._con.execute("PRAGMA user_version").fetchone()
+                build += 1
+                self._con.execute("CREATE TEMP TABLE IF NOT EXISTS keep (text_sha256 TEXT PRIMARY KEY)")
+                self._con.execute("DELETE FROM keep")
+                self._con.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
+                self._con.execute(
+                    "UPDATE vectors SET seen = ? WHERE text_sha256 IN (SELECT text_sha256 FROM keep)",
+                    (build,),
+                )
+                self._con.execute("DROP TABLE keep")
+                (before,) = self._con.execute("SELECT count(*) FROM vectors").fetchone()
+                old = build - KEEP_BUILDS
+                gone = self._con.execute("DELETE FROM vectors WHERE seen <= ?", (old,)).rowcount
+                self._con.execute(f"PRAGMA user_version = {int(build)}")
+            if gone and 2 * gone >= before:
+                self._con.execute("VACUUM")
+        except sqlite3.DatabaseError as e:
+            self._failed(e)
+            return 0
+        return int(gone)
 
     def close(self) -> None:
         if self._con is not None:

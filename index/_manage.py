@@ -208,8 +208,10 @@ class IndexStatus:
 
 
 def status(settings: Settings) -> IndexStatus:
-    """What the index under ``settings.index_dir`` holds, and what changed in the corpus since."""
-    index = load(settings.index_dir)
+    """What the index under ``settings.index_dir`` holds, and what changed in the corpus since.
+
+    Reads the manifest and hashes the corpus files: no model, and no BM25 index, is loaded."""
+    index = load(settings.index_dir, lexical=False)
     try:
         return IndexStatus(
             settings.index_dir,

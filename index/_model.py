@@ -21,13 +21,15 @@ import struct
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ._batching import QueryBatcher
 
 MODEL_NAME = "intfloat/multilingual-e5-small"
 CONVERTER_VERSION = "1"
@@ -413,6 +415,19 @@ def _cached_sha256(path: Path, cache_dir: Path) -> str:
     return str(known[key])
 
 
+def source_identity(path: str, cache_dir: Path, hub_folder: Callable[[], Path | None]) -> dict[str, str]:
+    """The model's name and weights hash: from the conversion marker, else by hashing the weights
+    of the folder (``hub_folder()`` finds a hub model's). No torch is needed for a local folder."""
+    folder = Path(path)
+    marker = _marker(folder) if folder.is_dir() else None
+    if marker is not None:
+        return {"name": marker["name"], "weights_sha256": marker["weights_sha256"]}
+    name = path if not folder.is_dir() else folder.name
+    found = folder if folder.is_dir() else hub_folder()
+    weights = _weights_file(found) if found is not None else None
+    return {"name": name, "weights_sha256": _cached_sha256(weights, cache_dir) if weights else "unknown"}
+
+
 class SentenceTransformerEmbedder:
     """multilingual-e5-small (or any sentence-transformers model with query/document prompts).
 
@@ -429,6 +444,7 @@ class SentenceTransformerEmbedder:
         self._path: str | None = None
         self._identity: dict[str, str] | None = None
         self._model: Any = None
+        self._queries = QueryBatcher(self.embed_queries)
 
     @property
     def path(self) -> str:
@@ -439,25 +455,17 @@ class SentenceTransformerEmbedder:
     @property
     def identity(self) -> dict[str, str]:
         if self._identity is None:
-            folder = Path(self.path)
-            marker = _marker(folder) if folder.is_dir() else None
-            if marker is not None:
-                self._identity = {"name": marker["name"], "weights_sha256": marker["weights_sha256"]}
-            else:
-                name = self.path if not folder.is_dir() else folder.name
-                weights = _weights_file(folder) if folder.is_dir() else self._hub_weights()
-                digest = _cached_sha256(weights, self._cache_dir) if weights else "unknown"
-                self._identity = {"name": name, "weights_sha256": digest}
+            self._identity = source_identity(self.path, self._cache_dir, self._hub_folder)
         return self._identity
 
-    def _hub_weights(self) -> Path | None:
+    def _hub_folder(self) -> Path | None:
         self._load()  # the hub copy is only on disk once loaded
         from huggingface_hub import try_to_load_from_cache
 
         for name in ("model.safetensors", "pytorch_model.bin"):
             p = try_to_load_from_cache(self.path, name)
             if isinstance(p, str):
-                return Path(p)
+                return Path(p).parent
         return None
 
     def _load(self) -> Any:
@@ -504,13 +512,19 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(v, dtype=np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several questions in one pass (see QueryBatcher)."""
         model = self._load()
-        with _one_thread():
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with _one_thread() if len(texts) == 1 else nullcontext():
             v = model.encode_query(
-                text, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+                list(texts), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
             )
         return np.asarray(v, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._queries(text)
 
 
 def _all_cores() -> None:

@@ -8,6 +8,10 @@ from pathlib import Path
 
 ENV_PREFIX = "NEWS_ASSISTANT_"
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+# How the real model runs: "onnx" (exported once, int8, onnxruntime) or "torch" (sentence-transformers,
+# fp32). Vectors differ slightly, so an index records which one built it (docs/benchmarks.md).
+BACKENDS = ("onnx", "torch")
+DEFAULT_BACKEND = "onnx"
 
 
 def _env(name: str, default: str) -> str:
@@ -19,6 +23,14 @@ def _default_cache() -> Path:
     return Path(base) / "union-news-assistant"
 
 
+def default_backend() -> str:
+    """NEWS_ASSISTANT_BACKEND, else onnx; ValueError for anything but the BACKENDS."""
+    backend = _env("BACKEND", DEFAULT_BACKEND).strip().lower() or DEFAULT_BACKEND
+    if backend not in BACKENDS:
+        raise ValueError(f"NEWS_ASSISTANT_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    return backend
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus: tuple[Path, ...] = field(default_factory=lambda: (Path(_env("CORPUS", "corpus")),))
@@ -27,6 +39,7 @@ class Settings:
     model: str = field(default_factory=lambda: _env("MODEL", ""))
     cache_dir: Path = field(default_factory=lambda: Path(_env("CACHE_DIR", str(_default_cache()))))
     top_k: int = field(default_factory=lambda: int(_env("TOP_K", "5")))
+    backend: str = field(default_factory=lambda: default_backend())
 
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

@@ -670,4 +670,6 @@ class LoadedIndex:
 def describe_model(identity: dict[str, str]) -> str:
     name = identity.get("name", "?")
     weights = identity.get("weights_sha256", "")
-    return f"{name} (weights {weights[:12]})" if weights and weights != "none" else name
+    described = f"{name} (weights {weights[:12]})" if weights and weights != "none" else name
+    backend = identity.get("backend")  # absent: torch, as before there was a choice
+    return f"{described} on {backend}, {identity.get('optimisation', '')}" if backend else described

@@ -11,10 +11,37 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/nul
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+# Nothing to do when this checkout is installed and every requirement in pyproject.toml (with the
+# dev extra for --dev) is met: pip would spend ~15 s finding that out.
+satisfied() {
+    # -I: the check must not see this folder through the current directory, only as installed.
+    .venv/bin/python -I - "$PWD" "$@" <<'PY' 2>/dev/null
+import sys, tomllib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from packaging.requirements import Requirement
+
+here = Path(sys.argv[1]).resolve()
+project = tomllib.loads((here / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+wanted = list(project["dependencies"])
+if "--dev" in sys.argv[2:]:
+    wanted += project["optional-dependencies"]["dev"]
+try:
+    import assistant, index  # installed editable from this folder?
+    if {Path(m.__file__).resolve().parent.parent for m in (assistant, index)} != {here}:
+        sys.exit(1)
+    for line in wanted:
+        req = Requirement(line)
+        if not req.specifier.contains(version(req.name), prereleases=True):
+            sys.exit(1)
+except (ImportError, PackageNotFoundError):
+    sys.exit(1)
+PY
+}
 # The CPU build of torch first, pinned: any other version pulls gigabytes of CUDA packages.
 .venv/bin/python -c 'import torch' 2>/dev/null || pip install torch==2.13.0
 if [ "${1:-}" = "--dev" ]; then
-    pip install -e ".[dev]"
+    satisfied --dev || pip install -e ".[dev]"
     # The browser test drives Debian's Chromium (Playwright's own browser download is not reachable);
     # the PDF tests print their newspaper pages with it, in the Noto CJK fonts.
     if ! command -v chromium >/dev/null; then
@@ -23,5 +50,5 @@ if [ "${1:-}" = "--dev" ]; then
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
     fi
 else
-    pip install -e .
+    satisfied || pip install -e .
 fi
