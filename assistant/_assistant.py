@@ -39,7 +39,11 @@ MAX_K = 100
 # seed_dev and cmrc_xquad (docs/benchmarks.md). English questions reach the archive's words through
 # CC-CEDICT and pinyin, weaker evidence than a Chinese question's own words: a smaller weight.
 LEXICAL_WEIGHT = 0.2
-ENGLISH_LEXICAL_WEIGHT = 0.1
+ENGLISH_LEXICAL_WEIGHT = 0.05
+# The named fusion strategies: "attainable" (above), or "best", the passage's BM25 over the best
+# BM25 of the question (how it was before; kept to compare, docs/benchmarks.md).
+FUSIONS = ("attainable", "best")
+FUSION = "attainable"
 MODES = ("hybrid", "dense", "lexical")
 
 
@@ -92,7 +96,11 @@ class SearchResult:
     # mention: why it was judged not found.
     unmatched: tuple[str, ...] = ()
     confidence: float = 0.0  # the verdict's probability that the archive answers it (calibrated)
-    reason: str = ""  # why not found: "no_words", "unknown_words", "weak"; "" when found
+    # Why not found: "no_words" (nothing to search for), "unknown_words" (none the archive has),
+    # "terms" (the best passage lacks a number of the question, or a name the archive has
+    # elsewhere: another year, another place), "weak" (the evidence
+    # is too weak), "other_sources" (the best passage is outside the sources asked for); "" when found.
+    reason: str = ""
     # The forms of the question's terms as searched (normalised): what a passage shows marked.
     terms: tuple[str, ...] = ()
     # What was searched, when not the question itself: a follow-up with the questions before it.
@@ -129,6 +137,7 @@ def _near_duplicate(grams: set[str], better: set[str]) -> bool:
     return len(grams - better) <= max(2, NEAR_DUPLICATE_NEW * len(grams))
 
 
+EVIDENCE_PASSAGES = 3  # the verdict looks for the question's terms in the best three passages
 DENSE_SPREAD = 20  # the dense leg's top passages a best passage is compared with
 
 
@@ -283,15 +292,17 @@ class Assistant:
         vector = self._embedder.embed_query(query)
         # Scored once: BM25 covers every chunk, and both the ranking and the verdict need it.
         scores, possible = self._lexical_scores(reading, query)
-        want = MAX_K if sources is not None else k
+        # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
+        # same verdict at any k.
+        want = MAX_K if sources is not None else max(k, EVIDENCE_PASSAGES)
         hits, rows, dense = self._distinct_hits(vector, scores, possible, reading, want, mode)
         ev = self._evidence(reading, hits, rows, dense, scores, possible, vector)
         verdict = judge(reading, ev)
-        if verdict.found:
-            hits = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in hits]
         kept = keep_sources(hits, sources, k)
         best_kept = bool(kept) and (kept[0].source, kept[0].start) == (hits[0].source, hits[0].start)
         found = verdict.found and (sources is None or best_kept)
+        if found:  # when not found, no sentence is offered as the answer
+            kept = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in kept]
         result = SearchResult(
             question, found, kept, verdict.unmatched, verdict.confidence,
             verdict.reason if not verdict.found else ("" if found else "other_sources"),
@@ -357,6 +368,7 @@ class Assistant:
             cosine_margin=cosines[0] - cosines[1] if len(pair) > 1 else 0.0,
             cosine_z=_standing(cosines[0], top_dense),
             lexical_margin=coverage[0] - coverage[1] if len(pair) > 1 else 0.0,
+            others=[f"{h.title}\n{h.section}\n{h.text}" for h in hits[1:EVIDENCE_PASSAGES]],
         )
 
     def _ranked(
@@ -376,7 +388,8 @@ class Assistant:
             dense.update(found)
             scores.update(found)
             weight = LEXICAL_WEIGHT if reading.chinese else ENGLISH_LEXICAL_WEIGHT
-            scores = {r: s + weight * min(1.0, float(lexical[r]) / possible) for r, s in scores.items()}
+            scale = possible if FUSION == "attainable" else float(lexical.max())
+            scores = {r: s + weight * min(1.0, float(lexical[r]) / scale) for r, s in scores.items()}
         return sorted(scores.items(), key=lambda rs: -rs[1]), dense
 
     def _distinct_hits(

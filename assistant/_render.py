@@ -93,7 +93,7 @@ def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
         why_en = f": the archive has no {en_terms or 'word of the question'}"
     elif result.reason == "other_sources":
         why_zh, why_en = "：最相关的段落不在所选的来源里", ": the best passage is in another source"
-    elif zh_terms:
+    elif zh_terms:  # "numbers" or "weak"
         why_zh, why_en = (
             f"：最相关的段落没有提到{zh_terms}",
             f": the best passage does not mention {en_terms}",

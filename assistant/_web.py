@@ -182,6 +182,11 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
             return _error(_status(e), e)
         return HTMLResponse(document_html(doc, start, end), headers={"Content-Security-Policy": _VIEW_CSP})
 
+    # The page is mounted at "/", so another method on an API path would reach Gradio's own 404.
+    @app.api_route("/api/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def other_method(request: Request) -> JSONResponse:
+        return _error(405, f"{request.method} is not supported here; use GET, e.g. /api/search?q=…")
+
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs() -> HTMLResponse:
         return HTMLResponse(docs_html(app.openapi()), headers={"Content-Security-Policy": _VIEW_CSP})

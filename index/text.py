@@ -37,6 +37,7 @@ __all__ = [
     "has_words",
     "is_chinese",
     "is_common_word",
+    "is_proper_name",
     "normalize",
     "numerals",
     "pinyin_key",
@@ -128,7 +129,8 @@ def numerals(text: str) -> str:
 
     def arabic(m: re.Match[str]) -> str:
         run = m.group(0)
-        if run in ("万", "亿", "千", "百"):
+        # 一个, 一位, 一次 are mostly "a": only 第一 or a longer numeral counts.
+        if run in ("万", "亿", "千", "百") or (run == "一" and not text[: m.start()].endswith("第")):
             return run
         try:
             import cn2an
@@ -324,6 +326,10 @@ class Lexicon:
         return out
 
 
+# 这首, 那位, 每项: they point at something, they do not name it.
+_POINTING = re.compile(r"[这那哪每该此本][一]?[个位首项条种家次些名件座届年]?")
+
+
 def content_words(question: str, lexicon: Lexicon) -> list[str]:
     """The words of a (normalised) Chinese question that say what it is about: jieba's words of two
     or more characters, and numbers, without question words; Chinese numerals in digits.
@@ -337,7 +343,7 @@ def content_words(question: str, lexicon: Lexicon) -> list[str]:
         w = w.lower()
         if w.isdigit() and n and words[n - 1] == "第":
             w = "第" + w  # an ordinal: 第3届 does not answer a question about 第2届
-        if w in QUESTION_WORDS or not _WORD.search(w):
+        if w in QUESTION_WORDS or _POINTING.fullmatch(w) or not _WORD.search(w):
             continue
         if len(w) >= 2 or w.isdigit():
             out.append(w)
@@ -462,6 +468,15 @@ def is_common_word(word: str) -> bool:
     """
     proper = _cedict()[1].get(word)
     return proper is False
+
+
+def is_proper_name(word: str) -> bool:
+    """Whether CC-CEDICT lists the word as a name only (哈尔滨 Ha1 er3 bin1).
+
+    >>> is_proper_name("哈尔滨"), is_proper_name("城市"), is_proper_name("杭工e家")
+    (True, False, False)
+    """
+    return _cedict()[1].get(word) is True
 
 
 def translations(phrase: str) -> frozenset[str]:

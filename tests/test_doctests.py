@@ -11,14 +11,14 @@ MODULES = [
     "index._pages",
     "index._chunk",
     "index._read",
-    "index._lexical",
+    "index.text",
     "index._build",
     "index._manage",
     "assistant._assistant",
     "assistant._found",
     "assistant._eval",
     "assistant._highlight",
-    "assistant._web",
+    "assistant._conversation",
 ]
 
 

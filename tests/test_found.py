@@ -3,6 +3,8 @@ itself on evidence checked by hand."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant._found import FEATURES, Evidence, answer_span, evidence, judge, read_question
@@ -100,13 +102,23 @@ def _ev(**given: float) -> Evidence:
 def test_the_verdict_weighs_the_evidence() -> None:
     reading = read_question("嘉善有几家单位获评全国工人先锋号？", LEXICON)
     strong = _ev(lexical_coverage=0.9, term_coverage=1.0, answer_type=1, cosine=0.9, cosine_margin=0.03,
-                 cosine_z=2.5)  # fmt: skip
+                 cosine_z=2.5, local_coverage=1.0, any_coverage=1.0)  # fmt: skip
     assert judge(reading, strong).found
     assert (
         judge(reading, strong).confidence
         > judge(reading, _ev(**{**vars(strong), "keys_missing": 1})).confidence
     )
-    assert not judge(reading, _ev(**{**vars(strong), "numbers_missing": 1, "term_coverage": 0.5})).found
+    weak = {
+        "lexical_coverage": 0.2,
+        "term_coverage": 0.3,
+        "any_coverage": 0.3,
+        "local_coverage": 0.3,
+        "cosine_z": 0.5,
+    }
+    assert not judge(reading, _ev(**{**vars(strong), **weak})).found
+    # A number of the question that the best passage lacks: not found, whatever the rest says.
+    numbers = judge(reading, dataclasses.replace(strong, numbers_absent=("2019",)))
+    assert not numbers.found and numbers.reason == "terms" and numbers.unmatched == ("2019",)
 
 
 @pytest.mark.parametrize("question", ["？？？", "😀", "\ufffd\ufffd", "", "the", "a"])
