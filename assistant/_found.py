@@ -472,7 +472,8 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
     if not any(t.known for t in reading.terms) or ev is None:
         return Verdict(False, 0.0, "unknown_words", tuple(t.text for t in reading.terms if not t.known))
     if ev.numbers_absent or ev.names_elsewhere:
-        return Verdict(False, RULE_CONFIDENCE[lang], "terms", (*ev.numbers_absent, *ev.names_elsewhere))
+        said = (*ev.numbers_absent, *ev.names_elsewhere, *ev.unmatched)
+        return Verdict(False, RULE_CONFIDENCE[lang], "terms", tuple(dict.fromkeys(said)))
     weights = COEFFICIENTS[lang]
     values = dict(zip(FEATURES, ev.features(), strict=True))
     z = weights["intercept"] + sum(w * values[name] for name, w in weights.items() if name != "intercept")
