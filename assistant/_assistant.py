@@ -288,13 +288,14 @@ class Assistant:
         raw = question.strip()[:MAX_QUESTION_CHARS]
         # Read once, the same way everywhere: markup out, NFKC, traditional script to simplified
         # (the archive's; passages are shown as written).
-        query = normalize(strip_markup(raw)) or normalize(raw)
+        asked = normalize(strip_markup(raw))
         lexical = self.index.lexical
         lexicon = lexical.lexicon if lexical is not None else Lexicon()
-        reading = read_question(query, lexicon, lexical)
-        vector = self._embedder.embed_query(query)
+        reading = read_question(asked, lexicon, lexical)  # "" for markup alone: nothing asked
+        # Passages are still listed for a question of markup alone (as weak matches).
+        vector = self._embedder.embed_query(asked or normalize(raw))
         # Scored once: BM25 covers every chunk, and both the ranking and the verdict need it.
-        scores, possible = self._lexical_scores(reading, query)
+        scores, possible = self._lexical_scores(reading, asked)
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.
         want = MAX_K if sources is not None else max(k, EVIDENCE_PASSAGES)

@@ -142,13 +142,17 @@ def numerals(text: str) -> str:
     return _COUNTED.sub(arabic, text)
 
 
-def strip_markup(text: str) -> str:
-    """Markup tags out of a question: ``<script>`` asks about nothing.
+_CODE = re.compile(r"<(script|style)\b[^<>]{0,200}>.*?(?:</\1\s*>|$)", re.I | re.S)
 
-    >>> strip_markup("<script>alert(1)</script> 工会")
-    'alert(1) 工会'
+
+def strip_markup(text: str) -> str:
+    """Markup out of a question: tags, and what a ``<script>`` or ``<style>`` holds (code asks
+    about nothing).
+
+    >>> strip_markup("<script>alert(1)</script> 工会"), strip_markup("<b>嘉善</b>有几家？")
+    ('工会', '嘉善 有几家？')
     """
-    return " ".join(re.sub(r"</?[A-Za-z][^<>]{0,200}>", " ", text).split())
+    return " ".join(re.sub(r"</?[A-Za-z][^<>]{0,200}>", " ", _CODE.sub(" ", text)).split())
 
 
 def has_words(text: str) -> bool:
