@@ -135,6 +135,17 @@ def test_ask_json(index_dir: Path) -> None:
     assert "嘉善" in result["hits"][0]["title"] + result["hits"][0]["text"]
 
 
+def test_ask_a_follow_up_about_one_source(index_dir: Path) -> None:
+    earlier = "嘉善有几家单位获评全国工人先锋号？"
+    args = ("assistant", "ask", "那绍兴呢？", "--after", earlier, "--index-dir", str(index_dir), "--json")
+    result = json.loads(run(*args, "--source", "002_").stdout)
+    assert result["question"] == "那绍兴呢？" and result["query"] == "绍兴有几家单位获评全国工人先锋号？"
+    assert not result["found"] and "绍兴" in result["unmatched"]
+    assert result["hits"] and all(h["source"].startswith("002_") for h in result["hits"])
+    shown = run("assistant", "ask", earlier, "--index-dir", str(index_dir), "-k", "1")
+    assert "confidence" in shown.stdout and "answer: " in shown.stdout
+
+
 def test_ask_empty_question(index_dir: Path) -> None:
     done = run("assistant", "ask", "", "--index-dir", str(index_dir))
     assert done.returncode == 2
