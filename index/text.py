@@ -33,7 +33,6 @@ __all__ = [
     "domain_words",
     "english_words",
     "fold",
-    "has_chinese",
     "has_words",
     "is_chinese",
     "is_common_word",
@@ -175,15 +174,6 @@ def is_chinese(text: str) -> bool:
     """
     letters = [c for c in text if c.isalnum()]
     return sum(bool(_HAN_CHAR.match(c)) for c in letters) >= 0.5 * max(len(letters), 1)
-
-
-def has_chinese(text: str) -> bool:
-    """Whether the text holds any Chinese character (a page, not a question, is in Chinese).
-
-    >>> has_chinese("嘉善 has how many?"), has_chinese("How many?")
-    (True, False)
-    """
-    return _HAN_CHAR.search(text) is not None
 
 
 def bigrams(text: str) -> set[str]:
