@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from assistant._web import create_app
+    from assistant._web import MAX_REQUEST_BYTES, create_app
 
     if args.host not in LOCAL_HOSTS:
         print(
@@ -56,7 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(assistant, settings.top_k, settings)
         shown = f"[{args.host}]" if ":" in args.host else args.host
         print(f"Serving on http://{shown}:{port}/ (JSON API: /api/search, docs: /docs). Ctrl-C stops.")
-        uvicorn.run(app, host=args.host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=3,
+            h11_max_incomplete_event_size=MAX_REQUEST_BYTES,  # a long question gets a JSON answer
+        )
     return 0
 
 

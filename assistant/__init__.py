@@ -13,8 +13,9 @@ from ._assistant import (
     Hit,
     InvalidQuery,
     SearchResult,
+    keep_sources,
 )
-from ._found import judge_found
+from ._conversation import follow_up_query, is_follow_up
 
 __all__ = [
     "MAX_K",
@@ -29,5 +30,7 @@ __all__ = [
     "InvalidQuery",
     "SearchResult",
     "UnknownSource",
-    "judge_found",
+    "follow_up_query",
+    "is_follow_up",
+    "keep_sources",
 ]

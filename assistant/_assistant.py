@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -23,17 +23,30 @@ from index import (
     load,
     make_embedder,
 )
+from index.text import Lexicon, char_bigrams, normalize, strip_markup
 
-from ._found import KEY_TERM_PASSAGES, judge_found, key_terms, unmatched_terms
+from ._conversation import follow_up_query
+from ._found import Evidence, Reading, answer_span, evidence, judge, read_question, unseen_weight
 
 # Longer questions are cut before embedding: the model reads at most 512 tokens anyway, and a
 # pasted page as a question should still get an answer rather than an error.
 MAX_QUESTION_CHARS = 1000
 MAX_K = 100
-# Hybrid ranking: cosine + LEXICAL_WEIGHT * BM25 / (best BM25 for this question). Chosen on the dev
-# sets (docs/benchmarks.md): BM25 alone finds exact names and numbers, dense alone paraphrases and
-# English; a question whose words match nothing lexically keeps the pure dense order.
+# Hybrid ranking: cosine + weight × (the passage's BM25 over the most the question's tokens can
+# score, each at its best passage). Dividing by the question's best BM25 instead gave the full bonus
+# to a passage that shares one common word with the question (兄弟姐妹 for 破产姐妹), pushing down
+# the dense leg's right answer; over the attainable score, one common word earns little. Chosen on
+# cmrc_xquad (hit@1 0.974 at 0.1, 0.973 at 0.2, 0.971 at 0.3; 0.972 for the old fusion at 0.1) and
+# seed_dev (0.961 at every weight): the smallest of the best, for the sets where the dense leg alone
+# is strongest. English questions reach the archive's words through CC-CEDICT and pinyin, weaker
+# evidence than a Chinese question's own: 0.05, chosen on xquad_en (hit@1 0.767 dense only, 0.869
+# at 0.05, 0.850 at 0.1, 0.807 at 0.2; docs/benchmarks.md).
 LEXICAL_WEIGHT = 0.1
+ENGLISH_LEXICAL_WEIGHT = 0.05
+# The named fusion strategies: "attainable" (above), or "best", the passage's BM25 over the best
+# BM25 of the question (how it was before; kept to compare, docs/benchmarks.md).
+FUSIONS = ("attainable", "best")
+FUSION = "attainable"
 MODES = ("hybrid", "dense", "lexical")
 
 
@@ -67,9 +80,14 @@ class Hit:
     end: int
     line_start: int
     line_end: int
+    # The sentence that answers the question, as (start, end) in ``text``; None when the verdict is
+    # not found or no sentence mentions the question's terms.
+    answer: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["answer"] = list(self.answer) if self.answer else None
+        return out
 
 
 @dataclass(frozen=True)
@@ -77,49 +95,71 @@ class SearchResult:
     question: str
     found: bool  # the archive appears to answer the question: see _found.py
     hits: list[Hit]
-    # The question's specific terms (names, numbers, quoted words) that none of the best passages
-    # contains: why it was judged not found.
+    # The question's terms (names, numbers, quoted words first) that the best passage does not
+    # mention: why it was judged not found.
     unmatched: tuple[str, ...] = ()
+    confidence: float = 0.0  # the verdict's probability that the archive answers it (calibrated)
+    # Why not found: "no_words" (nothing to search for), "unknown_words" (none the archive has),
+    # "terms" (the best passage lacks a number of the question, or a name the archive has
+    # elsewhere: another year, another place), "weak" (the evidence
+    # is too weak), "other_sources" (the best passage is outside the sources asked for); "" when found.
+    reason: str = ""
+    # The forms of the question's terms as searched (normalised): what a passage shows marked.
+    terms: tuple[str, ...] = ()
+    # What was searched, when not the question itself: a follow-up with the questions before it.
+    query: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "query": self.query or self.question,
             "found": self.found,
+            "confidence": self.confidence,
+            "reason": self.reason,
             "unmatched": list(self.unmatched),
+            "terms": list(self.terms),
             "hits": [h.to_dict() for h in self.hits],
         }
-
-
-def is_chinese(text: str) -> bool:
-    """Whether most of a question's letters are Chinese characters.
-
-    >>> is_chinese("信息港的“e港青友”是谁办的？"), is_chinese("Who runs the 'e港青友' brand?")
-    (True, False)
-    """
-    letters = [c for c in text if c.isalnum()]
-    return sum("\u4e00" <= c <= "\u9fff" for c in letters) >= 0.5 * max(len(letters), 1)
 
 
 # A passage adding at most this share of new character bigrams to a better-ranked one is a repeat.
 NEAR_DUPLICATE_NEW = 0.1
 
 
-def _bigrams(text: str) -> set[str]:
-    t = "".join(text.split())
-    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
-
-
 def _near_duplicate(grams: set[str], better: set[str]) -> bool:
     """The pages repeat paragraphs, captions and column tails: show such a passage once. A chunk
     that overlaps the one before it (DEFAULT_OVERLAP) but adds sentences of its own is kept.
 
-    >>> _near_duplicate(_bigrams("初步打响了工会的名声。"), _bigrams("为职工提供场所,初步打响了工会的名声。"))
+    >>> repeat = char_bigrams("为职工提供场所,初步打响了工会的名声。")
+    >>> _near_duplicate(char_bigrams("初步打响了工会的名声。"), repeat)
     True
-    >>> more = _bigrams("初步打响了工会的名声。此后又成立了爱心联盟。")
-    >>> _near_duplicate(more, _bigrams("初步打响了工会的名声。"))
+    >>> more = char_bigrams("初步打响了工会的名声。此后又成立了爱心联盟。")
+    >>> _near_duplicate(more, char_bigrams("初步打响了工会的名声。"))
     False
     """
     return len(grams - better) <= max(2, NEAR_DUPLICATE_NEW * len(grams))
+
+
+EVIDENCE_PASSAGES = 3  # the verdict looks for the question's terms in the best three passages
+DENSE_SPREAD = 20  # the dense leg's top passages a best passage is compared with
+
+
+def _standing(value: float, others: Sequence[float]) -> float:
+    """How many standard deviations ``value`` lies above the mean of ``others`` (0 if too few)."""
+    if len(others) < 3:
+        return 0.0
+    spread = float(np.std(others))
+    return (value - float(np.mean(others))) / spread if spread > 1e-6 else 0.0
+
+
+def keep_sources(hits: list[Hit], sources: Sequence[str] | None, k: int) -> list[Hit]:
+    """The first ``k`` hits whose source starts with one of ``sources`` (None: any), ranked again
+    from 1. The one place that filters by source, after the search: a filter inside the vector
+    search can replace it."""
+    if sources is None:
+        return hits[:k]
+    kept = [h for h in hits if h.source.startswith(tuple(sources))][:k]
+    return [replace(h, rank=rank) for rank, h in enumerate(kept, 1)]
 
 
 _log = logging.getLogger(__name__)
@@ -154,6 +194,11 @@ class Assistant:
         self._pinned = threading.local()  # .index: the version this thread's query uses
         self._swap = threading.Lock()
         self._refused: str | None = None  # a version that cannot be used; asked about once
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model that embeds questions (and that a build of this index must use)."""
+        return self._embedder
 
     @property
     def index(self) -> LoadedIndex:
@@ -210,86 +255,194 @@ class Assistant:
             raise
 
     @_on_live_index
-    def search(self, question: str, k: int = 10, *, mode: str = "hybrid") -> SearchResult:
-        """The ``k`` passages nearest the question, best first, each distinct text once.
+    def search(
+        self,
+        question: str,
+        k: int = 10,
+        *,
+        mode: str = "hybrid",
+        sources: Sequence[str] | None = None,
+    ) -> SearchResult:
+        """The ``k`` passages nearest the question, best first, each distinct text once, and the
+        verdict on whether they answer it (``found``, ``confidence``; see _found.py).
 
         ``mode`` is ``hybrid`` (the default), or ``dense`` / ``lexical`` for one leg alone (to
-        compare them). Only the first MAX_QUESTION_CHARS characters of the question are used.
+        compare them). ``sources`` keeps only passages whose source starts with one of these
+        prefixes; ``found`` then also needs the archive's best passage to be among them (the
+        archive answering a question says nothing of whether one source does). Only the first
+        MAX_QUESTION_CHARS characters of the question are used.
         """
+        return self._answer(question, k, mode, sources)[0]
+
+    def _answer(
+        self, question: str, k: int, mode: str, sources: Sequence[str] | None
+    ) -> tuple[SearchResult, Evidence | None]:
+        """``search``, and the evidence its verdict weighed (scripts/fit_verdict.py fits on it)."""
         if mode not in MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         check_k(k)
+        if sources is not None and (isinstance(sources, str) or not all(isinstance(p, str) for p in sources)):
+            raise InvalidQuery("sources must be a list of source-name prefixes, e.g. ['002_', 'news.jsonl#']")
         if not question.strip():
             raise EmptyQuestion()
-        query = question.strip()[:MAX_QUESTION_CHARS]
-        if self.index.lexical is not None:
-            # The archive is in simplified script; a question typed in traditional (臺灣, 總工會)
-            # is searched in simplified, and the passages are shown as written.
-            query = self.index.lexical.lexicon.simplify(query)
-        vector = self._embedder.embed_query(query)
-        # Scored once: BM25 covers every chunk, and both the ranking and "found" need it.
-        lexical = self.index.lexical.scores(query) if self.index.lexical is not None else np.zeros(0)
-        chinese = is_chinese(query)
-        # "found" looks at the first KEY_TERM_PASSAGES passages whatever k is.
-        hits, top = self._distinct_hits(vector, lexical, chinese, max(k, KEY_TERM_PASSAGES), mode)
-        unmatched: list[str] = []
-        if chinese and self.index.lexical is not None:
-            lexicon = self.index.lexical.lexicon
-            best = [f"{h.title}\n{h.section}\n{h.text}" for h in hits[:KEY_TERM_PASSAGES]]
-            unmatched = unmatched_terms(key_terms(query, lexicon), best, lexicon)
-        best_bm25 = float(lexical.max()) if lexical.size else 0.0
-        # Only a question in another language is judged on its best cosine, and its dense ranking
-        # (kept as it is, see _ranked) starts with it.
-        best_cosine = 0.0
-        if not chinese and hits:
-            best_cosine = top if mode != "lexical" else self.index.search(vector, 1)[0][1]
-        found = bool(hits) and judge_found(best_cosine, best_bm25, chinese, unmatched)
-        return SearchResult(question, found, hits[:k], tuple(unmatched))
+        raw = question.strip()[:MAX_QUESTION_CHARS]
+        # Read once, the same way everywhere: markup out, NFKC, traditional script to simplified
+        # (the archive's; passages are shown as written).
+        asked = normalize(strip_markup(raw))
+        lexical = self.index.lexical
+        lexicon = lexical.lexicon if lexical is not None else Lexicon()
+        reading = read_question(asked, lexicon, lexical)  # "" for markup alone: nothing asked
+        # Passages are still listed for a question of markup alone (as weak matches).
+        vector = self._embedder.embed_query(asked or normalize(raw))
+        # Scored once: BM25 covers every chunk, and both the ranking and the verdict need it.
+        scores, possible = self._lexical_scores(reading, asked)
+        # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
+        # same verdict at any k.
+        want = MAX_K if sources is not None else max(k, EVIDENCE_PASSAGES)
+        hits, rows, dense = self._distinct_hits(vector, scores, possible, reading, want, mode)
+        ev = self._evidence(reading, hits, rows, dense, scores, possible, vector)
+        verdict = judge(reading, ev)
+        kept = keep_sources(hits, sources, k)
+        best_kept = bool(kept) and (kept[0].source, kept[0].start) == (hits[0].source, hits[0].start)
+        found = verdict.found and (sources is None or best_kept)
+        if found:  # when not found, no sentence is offered as the answer
+            kept = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in kept]
+        result = SearchResult(
+            question, found, kept, verdict.unmatched, verdict.confidence,
+            verdict.reason if not verdict.found else ("" if found else "other_sources"),
+            tuple(dict.fromkeys(reading.shown_terms)),
+        )  # fmt: skip
+        return result, ev
+
+    def _lexical_scores(self, reading: Reading, query: str) -> tuple[np.ndarray, float]:
+        """BM25 of every chunk for the question, and the most its tokens can score together.
+
+        A Chinese question is scored on its own tokens. An English question's words stand for
+        several archive words each (CC-CEDICT's senses, pinyin): each word scores a passage by its
+        best-scoring stand-in, so that a word with ten translations does not count ten times."""
+        lexical = self.index.lexical
+        if lexical is None or not len(lexical) or not reading.terms:
+            return np.zeros(len(lexical) if lexical is not None else 0, dtype=np.float32), 0.0
+        if reading.chinese:
+            tokens = lexical.lexicon.tokens(query)
+            return lexical.token_scores(tokens), lexical.best_possible(tokens)
+        total = np.zeros(len(lexical), dtype=np.float32)
+        possible = 0.0
+        for term in reading.terms:
+            if term.tokens:
+                best = lexical.per_token(term.tokens).max(axis=0)
+                total += best
+                possible += float(best.max())
+        return total, possible
+
+    def _evidence(
+        self,
+        reading: Reading,
+        hits: list[Hit],
+        rows: list[int],
+        dense: dict[int, float],
+        scores: np.ndarray,
+        possible: float,
+        vector: Any,
+    ) -> Evidence | None:
+        if not hits:
+            return None
+        top = hits[0]
+        pair = rows[:2]
+        # How far the best passage stands out from the dense leg's top passages (model-free: in
+        # standard deviations): a near miss's siblings on the same topic are all about as close.
+        top_dense = sorted(dense.values(), reverse=True)[:DENSE_SPREAD]
+        missing = [r for r in pair if r not in dense]
+        if missing:
+            dense = {
+                **dense,
+                **dict(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True)),
+            }
+        cosines = [dense[r] for r in pair]
+        coverage = [
+            min(1.0, float(scores[r]) / possible) if possible > 0 and scores.size else 0.0 for r in pair
+        ]
+        return evidence(
+            reading,
+            f"{top.title}\n{top.section}\n{top.text}",
+            self.index.lexical.lexicon if self.index.lexical is not None else Lexicon(),
+            lexical_coverage=coverage[0],
+            cosine=cosines[0],
+            unseen_weight=unseen_weight(self.index.lexical),
+            cosine_margin=cosines[0] - cosines[1] if len(pair) > 1 else 0.0,
+            cosine_z=_standing(cosines[0], top_dense),
+            lexical_margin=coverage[0] - coverage[1] if len(pair) > 1 else 0.0,
+            others=[f"{h.title}\n{h.section}\n{h.text}" for h in hits[1:EVIDENCE_PASSAGES]],
+        )
 
     def _ranked(
-        self, vector: Any, lexical: np.ndarray, chinese: bool, want: int, mode: str
-    ) -> list[tuple[int, float]]:
-        """Rows by fused score: the dense top ``want`` and the lexical top ``want``, best first."""
+        self, vector: Any, lexical: np.ndarray, possible: float, reading: Reading, want: int, mode: str
+    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """Rows by fused score (the dense top ``want`` and the lexical top ``want``, best first),
+        and the dense cosines known."""
         if mode == "lexical":
-            return [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
-        scores = dict(self.index.search(vector, want))
-        # A question that is not mostly Chinese keeps the dense order: its few Latin words match
-        # stray English in the news (NBA, ESPN) and would push the passages that answer it down.
-        if mode == "hybrid" and chinese and lexical.size and float(lexical.max()) > 0:
+            ranked = [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
+            return ranked, {}
+        dense = dict(self.index.search(vector, want))
+        scores = dict(dense)
+        if mode == "hybrid" and lexical.size and possible > 0 and float(lexical.max()) > 0:
             top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
             missing = [r for r in top if r not in scores]
-            scores.update(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True))
-            norm = lexical / float(lexical.max())
-            scores = {r: s + LEXICAL_WEIGHT * float(norm[r]) for r, s in scores.items()}
-        return sorted(scores.items(), key=lambda rs: -rs[1])
+            found = dict(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True))
+            dense.update(found)
+            scores.update(found)
+            weight = LEXICAL_WEIGHT if reading.chinese else ENGLISH_LEXICAL_WEIGHT
+            scale = possible if FUSION == "attainable" else float(lexical.max())
+            scores = {r: s + weight * min(1.0, float(lexical[r]) / scale) for r, s in scores.items()}
+        return sorted(scores.items(), key=lambda rs: -rs[1]), dense
 
     def _distinct_hits(
-        self, vector: Any, lexical: np.ndarray, chinese: bool, k: int, mode: str
-    ) -> tuple[list[Hit], float]:
-        """Up to ``k`` hits, and the best score of the ranking (unrounded)."""
+        self, vector: Any, lexical: np.ndarray, possible: float, reading: Reading, k: int, mode: str
+    ) -> tuple[list[Hit], list[int], dict[int, float]]:
+        """Up to ``k`` hits, their rows, and the dense cosines known."""
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
         # and widen the net until k distinct texts are found or the index is exhausted.
         want = min(len(self.index), 2 * k + 8)
         while True:
             hits: list[Hit] = []
+            rows: list[int] = []
             kept: list[set[str]] = []
-            ranked = self._ranked(vector, lexical, chinese, want, mode)
-            top = ranked[0][1] if ranked else 0.0
+            ranked, dense = self._ranked(vector, lexical, possible, reading, want, mode)
             for row, score in ranked:
                 c = self.index.chunk(row)
-                grams = _bigrams(c.text)
+                grams = char_bigrams(c.text)
                 if any(_near_duplicate(grams, other) for other in kept):
                     continue
                 kept.append(grams)
+                rows.append(row)
                 hits.append(
                     Hit(len(hits) + 1, round(score, 4), c.text, c.source, c.title, c.section,
                         c.start, c.end, c.line_start, c.line_end)
                 )  # fmt: skip
                 if len(hits) == k:
-                    return hits, top
+                    return hits, rows, dense
             if want >= len(self.index):
-                return hits, top
+                return hits, rows, dense
             want = min(len(self.index), want * 4)
+
+    def converse(
+        self,
+        question: str,
+        previous: Sequence[str] = (),
+        k: int = 10,
+        *,
+        sources: Sequence[str] | None = None,
+    ) -> SearchResult:
+        """``search`` for a question in a conversation: ``previous`` are the user's earlier
+        questions, oldest first, and a follow-up (``那绍兴呢？``, ``what about Yongkang?``) is searched
+        as ``follow_up_query`` rewrites it: the earlier question about the new place, or the
+        questions together. The verdict is on what was searched; ``query`` says what that was."""
+        if not question.strip():
+            raise EmptyQuestion()
+        lexical = self.index.lexical
+        query = follow_up_query(question, previous, lexical.lexicon if lexical is not None else Lexicon())
+        result = self.search(query, k, sources=sources)
+        return replace(result, question=question, query=query)
 
     @_on_live_index
     def manifest(self) -> Manifest:

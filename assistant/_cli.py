@@ -33,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_eval(args, settings)
         if args.command == "ask":
             with Assistant.open(settings.index_dir, settings=settings) as assistant:
-                result = assistant.search(args.question, args.k or settings.top_k)
+                sources = args.source or None
+                result = assistant.converse(
+                    args.question, args.after or [], args.k or settings.top_k, sources=sources
+                )
             if args.json:
                 print(json.dumps(result.to_dict(), ensure_ascii=False))
             else:
@@ -152,7 +155,20 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ask = commands.add_parser("ask", help="show the passages that best answer one question")
     ask.add_argument("question", help="the question, e.g. 嘉善县总工会怎样创建“工人先锋号”？")
-    ask.add_argument("--json", action="store_true", help='print {"question", "found", "hits"} as JSON')
+    ask.add_argument("--json", action="store_true", help='print {"question", "found", "hits", …} as JSON')
+    ask.add_argument(
+        "--after",
+        action="append",
+        metavar="EARLIER",
+        help="an earlier question of the conversation (repeat, oldest first): a follow-up such as "
+        "那绍兴呢？ is then asked about it",
+    )
+    ask.add_argument(
+        "--source",
+        action="append",
+        metavar="PREFIX",
+        help="only passages whose source starts with this (repeat)",
+    )
     search = commands.add_parser("search", help="answer a file of questions, one JSON line each")
     search.add_argument(
         "--batch",

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.text import is_chinese
+
 from ._assistant import Assistant, SearchResult
 
 KS = (1, 3, 5, 10)
@@ -81,6 +83,36 @@ class Scores:
 
 
 @dataclass
+class Abstention:
+    """How well ``found`` separates the questions of one language."""
+
+    unanswerable: int = 0
+    abstained: int = 0  # unanswerable questions marked not found: good
+    answerable: int = 0
+    false_abstain: int = 0  # answerable questions marked not found: bad
+
+    def add(self, answerable: bool, found: bool) -> None:
+        if answerable:
+            self.answerable += 1
+            self.false_abstain += int(not found)
+        else:
+            self.unanswerable += 1
+            self.abstained += int(not found)
+
+    def line(self) -> str:
+        def share(a: int, b: int) -> str:
+            return f"{a}/{b} ({a / b:.3f})" if b else f"{a}/{b}"
+
+        return (
+            f"{share(self.abstained, self.unanswerable)} unanswerable marked not found; "
+            f"{share(self.false_abstain, self.answerable)} answerable wrongly marked not found"
+        )
+
+
+BINS = 10
+
+
+@dataclass
 class Report:
     mode: str
     groups: dict[str, Scores]
@@ -90,6 +122,19 @@ class Report:
     false_abstain: int  # answerable questions marked not found: bad
     latencies_ms: list[float]
     results: list[dict[str, Any]]
+    by_language: dict[str, Abstention] = field(default_factory=lambda: defaultdict(Abstention))
+    # Per tenth of confidence: [questions, answerable ones], for the reliability of ``confidence``.
+    reliability: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in range(BINS)])
+
+    def reliability_lines(self) -> list[str]:
+        out = []
+        for i, (n, good) in enumerate(self.reliability):
+            if n:
+                out.append(
+                    f"    confidence {i / BINS:.1f}-{(i + 1) / BINS:.1f}: "
+                    f"{n:5d} questions, {good / n:.3f} answerable"
+                )
+        return out
 
     def table(self) -> str:
         lines = [f"[{self.mode}]"]
@@ -105,6 +150,13 @@ class Report:
                 f"  not found: {self.abstained}/{self.unanswerable} unanswerable marked not found; "
                 f"{self.false_abstain}/{self.answerable} answerable wrongly marked not found"
             )
+            for lang in sorted(self.by_language):
+                lines.append(
+                    f"    {'Chinese' if lang == 'zh' else 'English'} questions: "
+                    + self.by_language[lang].line()
+                )
+            lines.append("  reliability (share answerable by the verdict's confidence):")
+            lines.extend(self.reliability_lines())
         lat = sorted(self.latencies_ms)
         lines.append(
             f"  latency per question: p50 {statistics.median(lat):.1f} ms, "
@@ -121,7 +173,9 @@ class Report:
                 "abstained": self.abstained,
                 "answerable": self.answerable,
                 "false_abstain": self.false_abstain,
+                **{lang: vars(a) for lang, a in self.by_language.items()},
             },
+            "reliability": self.reliability,
             "latency_ms_p50": statistics.median(self.latencies_ms),
         }
 
@@ -134,7 +188,12 @@ def evaluate(assistant: Assistant, questions: Iterable[dict[str, Any]], mode: st
         result: SearchResult = assistant.search(q["question"], k=10, mode=mode)
         report.latencies_ms.append((time.perf_counter() - started) * 1000)
         report.results.append({"qid": q["qid"], **result.to_dict()})
-        answerable = q.get("answerable", True) and bool(q.get("answers"))
+        answerable = bool(q.get("answerable", True) and q.get("answers"))
+        lang = "zh" if is_chinese(q["question"]) else "en"
+        report.by_language[lang].add(answerable, result.found)
+        cell = report.reliability[min(BINS - 1, int(result.confidence * BINS))]
+        cell[0] += 1
+        cell[1] += int(answerable)
         if not answerable:
             report.unanswerable += 1
             report.abstained += int(not result.found)
@@ -142,6 +201,7 @@ def evaluate(assistant: Assistant, questions: Iterable[dict[str, Any]], mode: st
         report.answerable += 1
         report.false_abstain += int(not result.found)
         rank = first_hit_rank([h.text for h in result.hits], q["answers"])
-        for g in {"all", str(q.get("type", "all"))}:
+        # By the question's type, and by its language ("lang:en" is English hit@k on any set).
+        for g in {"all", str(q.get("type", "all")), f"lang:{lang}"}:
             groups[g].add(rank)
     return report

@@ -65,14 +65,20 @@ def format_result(result: SearchResult, columns: int = 80) -> str:
     verdict = "found" if result.found else "weak matches only: the archive may not answer this"
     if result.unmatched:
         verdict += f"; the best passage does not mention {', '.join(result.unmatched)}"
+    verdict += f"; confidence {result.confidence:.2f}"
     n = len(result.hits)
-    out = [
-        f"{question}\n{n} passage{'s' if n != 1 else ''}, best score {result.hits[0].score:.3f} ({verdict})"
-    ]
+    out = [f"{question}"]
+    if result.query and result.query != result.question:
+        out.append(f"searched: {' '.join(result.query.split())}")
+    out.append(f"{n} passage{'s' if n != 1 else ''}, best score {result.hits[0].score:.3f} ({verdict})")
+    out = ["\n".join(out)]
     for hit in result.hits:
         heading = " · ".join(dict.fromkeys(p for p in (hit.title, hit.section) if p))
         out.append("")
         out.append(f"{hit.rank:>2}. {hit.score:.3f}  {heading}".rstrip())
         out.append(f"    {cite(hit)}")
         out.extend(f"    {line}" for line in wrap(hit.text, max(20, columns - 4)))
+        if hit.answer:
+            answer = " ".join(hit.text[hit.answer[0] : hit.answer[1]].split())
+            out.append(f"    answer: {answer}")
     return "\n".join(out)

@@ -1,107 +1,499 @@
-""" "found": does the archive appear to answer the question? Calibrated on the dev questions
-(docs/benchmarks.md).
+""" "found": does the archive appear to answer the question, how sure is it, and which sentence
+answers it.
 
 Questions the archive cannot answer are typically near misses: a real fact asked about another
-year (2018 instead of 2017), another place (鹿城区), or a detail the article never gives. Their
-best passages look as close as a real answer's, so a Chinese question must pass two tests:
+year (2018 instead of 2017), another place (绍兴 instead of 嘉善), an honour the article does not
+name, or a detail it never gives. Their best passages look as close as a real answer's to the
+dense model, so the verdict reads the question and the best passage instead (``read_question``,
+``evidence``):
 
-- lexical evidence: the best raw BM25 score of a passage (jieba words and character bigrams)
-  reaches FOUND_MIN_BM25;
-- its specific terms (numbers, Latin words, place and person names, anything it quotes) all
-  appear in the best passage (its text, title or section). Those it misses are reported, so the
-  user sees why (``SearchResult.unmatched``). Checking the first three passages instead lets a
-  near miss through whenever another passage happens to mention the other year, and clears only
-  one more answerable question in 200 on CMRC/XQuAD (docs/benchmarks.md).
+- the question's **terms**: its content words (jieba's, or for an English question its words
+  mapped to the archive's through CC-CEDICT and the pinyin of the archive's names), each weighted
+  by its rarity in this archive (IDF), with Chinese numerals in digits (第三届 = 第3届);
+- its **key terms**: names (jieba's tags, unless CC-CEDICT lists the word only as a common one),
+  numbers, Latin words and quoted words: an answer repeats them;
+- **what it asks for** (a number, a time, a person, a place) and whether the sentence of the best
+  passage that holds most of its terms holds such a thing.
 
-A question in another language has no lexical leg and is judged on the best cosine alone.
+``confidence`` combines them in a logistic model whose few coefficients were fit on near misses
+made from CMRC/XQuAD (``scripts/fit_verdict.py``), never on the sets it is reported on. A question
+with no words, or none that the archive knows, is never found: there is nothing to match.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from index._lexical import Lexicon
-
-FOUND_MIN_BM25 = 10.0
-FOUND_MIN_COSINE = 0.78
-KEY_TERM_PASSAGES = 1
-# jieba's tags for names: place, person, transliterated person, Latin word.
-_NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "eng"}
-# jieba also tags common words as names (城市 and 东西 as places, 长度 too); a word this frequent in
-# its reference corpus is not a name the answer must repeat. Names of this archive's places are
-# far rarer (温州 456, 绍兴 637, 安吉 45).
-_COMMON = 1000
-# Question words jieba tags as names or numbers (多少钱 comes out as a person).
-_ASKING = frozenset(
-    "多少 多少钱 多少个 多少家 多少名 多少人 多少次 几个 几家 几名 几位 几次 几年 哪些 哪个 哪家 哪位 哪里 "
-    "哪一年 哪一位 什么 怎样 怎么 如何 为什么 是否 一共 总共".split()
+from index.text import (
+    Lexicon,
+    asked_for,
+    content_words,
+    english_words,
+    fold,
+    has_words,
+    is_chinese,
+    is_common_word,
+    is_proper_name,
+    numerals,
+    pinyin_key,
+    sentence_spans,
+    translations,
 )
+
+__all__ = [
+    "Evidence",
+    "Reading",
+    "Term",
+    "Verdict",
+    "answer_span",
+    "evidence",
+    "judge",
+    "read_question",
+    "unseen_weight",
+]
+
+# jieba's tags for names: place, person, transliterated person, Latin word.
+# (Not nz, "other proper noun": jieba gives it to phrases such as 英语翻译.)
+_NAME_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "eng"})
 _DIGIT = re.compile(r"\d")
-_QUOTED = re.compile(r"[“‘「『\"]([^”’」』\"]{2,12})[”’」』\"]")
+_QUOTED = re.compile(r"[“‘「『\"《]([^”’」』\"》]{2,12})[”’」』\"》]")
 # 绍兴市 in a question, 绍兴 in the passage: an administrative suffix may be left out.
-_SUFFIXED = re.compile(r"(.{2,})(?:省|市|县|区|镇|乡|街道)$")
+_SUFFIXED = re.compile(r"(.{2,})(?:省|市|县|区|镇|乡|街道|总工会|工会)$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_TIME = re.compile(r"\d{2,4}年|\d{1,2}月|\d{1,2}日|世纪|年代|今年|去年|明年|当年|春节|元旦|[春夏秋冬]季")
+_ENGLISH_CAP = 2  # words of an English phrase looked up together (Jiashan County, trade union)
 
 
-def key_terms(question: str, lexicon: Lexicon) -> list[str]:
-    """The question's terms a passage answering it would contain verbatim.
+@dataclass(frozen=True)
+class Term:
+    """A word of the question: how it is shown, the forms that count as a passage mentioning it,
+    its BM25 tokens, its rarity in this archive and whether an answer must repeat it."""
 
-    >>> key_terms("温州鹿城区总工会2018年的重点工作有哪些？", Lexicon())
-    ['温州', '鹿城区', '2018']
-    >>> key_terms("安吉“两山”工匠每人能拿到多少奖金？", Lexicon())
-    ['安吉', '两山']
-    """
-    terms = [
-        w
-        for w, tag in lexicon.tagged(question)
-        if len(w) >= 2
-        and w not in _ASKING
-        and ((tag in _NAME_TAGS and lexicon.frequency(w) <= _COMMON) or _DIGIT.search(w))
-    ]
-    terms += [lexicon.simplify(m.group(1)) for m in _QUOTED.finditer(question)]
-    return list(dict.fromkeys(terms))
+    text: str
+    forms: tuple[str, ...]
+    tokens: tuple[str, ...]
+    weight: float
+    key: bool
+    known: bool  # the archive has it somewhere, as a word
+    # A place (jieba's ns), or an English name that CC-CEDICT gives as a Chinese name (Harbin is
+    # 哈尔滨, whether or not the archive has it): what a near miss swaps.
+    place: bool = False
+    # For an English place: the archive shares not one character bigram with its Chinese names
+    # (哈尔滨: no 哈尔, no 尔滨), so it is not written another way here either.
+    foreign: bool = False
+    nowhere: bool = False  # a Chinese word none of whose character bigrams the archive has
+    spelled: bool = False  # an English word spelling one of the archive's words in pinyin
+
+    def in_text(self, folded: str) -> bool:
+        return any(f in folded for f in self.forms)
 
 
-def _mentions(text: str, term: str) -> bool:
-    """Whether ``text`` has the term; for a longer name, also without an administrative suffix, or
-    without a first or last character jieba may have glued on (曾效力 for 效力, 于亚太 for 亚太).
+@dataclass(frozen=True)
+class Reading:
+    """A question as the verdict reads it (``text`` normalised)."""
 
-    >>> _mentions("绍兴各级工会", "绍兴市"), _mentions("他效力于国米", "曾效力"), _mentions("鹿城", "温州")
-    (True, True, False)
-    """
-    t = term.lower()
-    if t in text:
-        return True
-    stem = _SUFFIXED.match(t)
+    text: str
+    chinese: bool
+    terms: tuple[Term, ...]
+    asked: str | None
+    words: bool  # it has letters or digits at all
+
+    @property
+    def shown_terms(self) -> list[str]:
+        """What to mark in a passage (the highlighter's): the terms' forms, and the words jieba's
+        search mode finds inside them (工人 and 先锋号 in 工人先锋号)."""
+        return [w for t in self.terms for w in (*t.forms, *(x for x in t.tokens if not x.startswith("#")))]
+
+
+class Vocabulary(Protocol):
+    """What the verdict needs of the lexical index: its tokens, their rarity, its names' pinyin."""
+
+    @property
+    def pinyin(self) -> dict[str, list[str]]: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, token: str) -> bool: ...
+    def idf(self, token: str) -> float: ...
+
+
+def unseen_weight(lexical: Vocabulary | None) -> float:
+    """The IDF of a word the archive does not have: the most any term can weigh."""
+    return math.log1p((len(lexical) + 0.5) / 0.5) if lexical is not None else 1.0
+
+
+def _nowhere(word: str, lexical: Vocabulary | None) -> bool:
+    """Whether the archive has not one character bigram of a Chinese word (奖金 in pages that never
+    speak of prize money): a detail the archive never gives, not a word it cuts another way."""
+    grams = ["#" + word[i : i + 2] for i in range(len(word) - 1)]
+    return lexical is not None and bool(grams) and not any(g in lexical for g in grams)
+
+
+def _idf_of(word: str, lexical: Vocabulary | None) -> tuple[float, bool]:
+    """A word's IDF in the archive and whether it occurs there. A word that is no token of the
+    archive (jieba cut it otherwise there) is as rare as its rarest character bigram."""
+    if lexical is None:
+        return 1.0, True
+    if word in lexical:
+        return lexical.idf(word), True
+    grams = ["#" + word[i : i + 2] for i in range(len(word) - 1)]
+    if grams and all(g in lexical for g in grams):
+        return max(lexical.idf(g) for g in grams), False
+    return unseen_weight(lexical), False
+
+
+def _chinese_forms(word: str) -> tuple[str, ...]:
+    """A word and the forms a passage may use: without an administrative suffix (绍兴市 → 绍兴), or
+    without a first or last character jieba may have glued on (曾效力 → 效力); an ordinal of two
+    digits or more also as its number (第50 in Super Bowl 50; one digit occurs everywhere)."""
+    forms = [word]
+    if re.fullmatch(r"第\d{2,}", word):
+        forms.append(word[1:])
+    stem = _SUFFIXED.match(word)
     if stem is not None:
-        return stem.group(1) in text
-    return len(t) >= 3 and not _DIGIT.search(t) and (t[1:] in text or t[:-1] in text)
+        forms.append(stem.group(1))
+    elif len(word) >= 3 and not _DIGIT.search(word):
+        forms += [word[1:], word[:-1]]
+    return tuple(dict.fromkeys("".join(fold(f).split()) for f in forms))
 
 
-def unmatched_terms(terms: Sequence[str], passages: Iterable[str], lexicon: Lexicon) -> list[str]:
-    """The terms missing from whichever of ``passages`` misses the fewest (all, if none given).
+def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = None) -> Reading:
+    """Read a normalised question: its terms (weighted by ``lexical``'s IDF, when given), which are
+    key, and what it asks for.
 
-    >>> unmatched_terms(["绍兴市", "2018"], ["绍兴2017年元旦", "2016年"], Lexicon())
-    ['2018']
+    >>> r = read_question("绍兴有几家单位获评全国工人先锋号？", Lexicon())
+    >>> [t.text for t in r.terms if t.key], r.asked
+    (['绍兴'], 'number')
+    >>> [t.text for t in read_question("温州有哪些城市工会？", Lexicon()).terms if t.key]
+    ['温州']
     """
-    best = list(terms)
-    for text in passages:
-        folded = lexicon.simplify(text).lower()
-        missing = [t for t in terms if not _mentions(folded, t)]
-        if len(missing) < len(best):
-            best = missing
-    return best
+    chinese = is_chinese(question)
+    words = has_words(question)
+    if not words:
+        return Reading(question, chinese, (), None, False)
+    terms = _chinese_terms(question, lexicon, lexical) if chinese else _english_terms(question, lexical)
+    return Reading(question, chinese, tuple(terms), asked_for(question), True)
 
 
-def judge_found(best_cosine: float, best_bm25: float, chinese: bool, unmatched: Sequence[str] = ()) -> bool:
-    """Whether the archive appears to answer a question, from its best dense and lexical scores
-    and the key terms its best passages leave unmatched.
+def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) -> list[Term]:
+    tags = dict(lexicon.tagged(numerals(question)))
+    quoted = {fold(m.group(1)) for m in _QUOTED.finditer(question)}
+    terms = []
+    for w in content_words(question, lexicon):
+        weight, known = _idf_of(w, lexical)
+        name = tags.get(w) in _NAME_TAGS and not is_common_word(w)
+        key = name or bool(_DIGIT.search(w)) or w in quoted or w.isascii()
+        place = name and tags.get(w) == "ns"
+        terms.append(
+            Term(w, _chinese_forms(w), tuple(lexicon.tokens(w)), weight, key, known, place,
+                 nowhere=not known and _nowhere(w, lexical))
+        )  # fmt: skip
+    seen = {t.text for t in terms}
+    for q in sorted(quoted - seen):  # a quoted name jieba cut into pieces
+        weight, known = _idf_of(q, lexical)
+        terms.append(Term(q, (q,), tuple(lexicon.tokens(q)), weight, True, known))
+    return terms
 
-    >>> judge_found(0.93, 26.7, True), judge_found(0.93, 7.1, True), judge_found(0.80, 4.3, False)
-    (True, False, True)
-    >>> judge_found(0.93, 26.7, True, ["2018"])
-    False
+
+def _english_terms(question: str, lexical: Vocabulary | None) -> list[Term]:
+    """Each English content word with the archive's words it may stand for: itself (Latin words
+    and numbers occur in Chinese text), CC-CEDICT's translations, and the archive's words whose
+    pinyin it spells (Jiashan → 嘉善). A capitalised pair is also looked up as one (Jiashan County,
+    Yong Kang)."""
+    words = english_words(question)
+    pinyin = lexical.pinyin if lexical is not None else {}
+    terms = []
+    used: set[int] = set()
+    for i, (w, cap) in enumerate(words):
+        if i in used:
+            continue
+        candidates: set[str] = set()
+        spelled: list[str] = []  # the archive's words whose pinyin the English spells
+        shown = w
+        if i + 1 < len(words) and cap and words[i + 1][1]:
+            pair = f"{w} {words[i + 1][0]}"
+            spelled = list(pinyin.get(w + words[i + 1][0], ()))
+            joined = set(translations(pair)) | set(spelled)
+            if joined:
+                candidates, shown = joined, pair
+                used.add(i + 1)
+        if not candidates:
+            spelled = list(pinyin.get(w, ()))
+            candidates = set(translations(w)) | set(spelled)
+            candidates.add(w)  # Latin words and numbers occur in Chinese text as they are
+        # One Chinese character stands for too much to count as mentioning the word.
+        candidates = {c for c in candidates if len(c) >= 2}
+        in_archive = sorted(c for c in candidates if lexical is None or c in lexical)
+        if lexical is not None and in_archive:
+            weight = min(lexical.idf(c) for c in in_archive)
+        else:
+            weight = unseen_weight(lexical)
+        # A passage may hold a word the archive's tokens cut otherwise (艾伦 inside 贾里德·艾伦).
+        forms = tuple(
+            dict.fromkeys(
+                "".join(fold(c).split()) for c in [*in_archive, *sorted(candidates - set(in_archive)), w]
+            )
+        )
+        key = cap or w.isdigit()
+        names = [c for c in candidates if is_proper_name(c)]
+        # A capitalised word spelling one of the archive's names in pinyin (Yongjia: 永嘉) is one
+        # of its places or people: as a Chinese question's place, it counts when missing.
+        place = cap and (bool(names) or any(len(c) >= 2 for c in spelled))
+        foreign = (
+            place
+            and lexical is not None
+            and not any("#" + n[j : j + 2] in lexical for n in names for j in range(len(n) - 1))
+        )
+        terms.append(
+            Term(shown, forms, tuple(in_archive), weight, key, bool(in_archive), place, foreign,
+                 spelled=any(c in in_archive for c in spelled))
+        )  # fmt: skip
+    return terms
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the best passage says about the question: the verdict's features."""
+
+    lexical_coverage: float  # its BM25 over the most the question's tokens can score (0-1)
+    term_coverage: float  # the share of the question's term weight it mentions (0-1)
+    missing_rarest: float  # the weight of its rarest missing term, over the largest possible
+    keys_missing: int  # key terms it does not mention (names, quoted and Latin words)
+    answer_type: int  # +1 the answering sentence holds what is asked, -1 it does not, 0 not asked
+    cosine: float  # its dense cosine
+    cosine_margin: float  # over the next passage's: a near miss's siblings are all about as close
+    lexical_margin: float  # its lexical coverage over the next passage's
+    cosine_z: float  # its cosine in standard deviations above the dense leg's top passages
+    numbers_missing: int  # numbers of the question it does not mention (a year, 第3届)
+    local_coverage: float  # the share of the term weight that two neighbouring sentences of it mention
+    any_coverage: float  # the most term weight the best passages mention, one of them
+    nowhere_share: float  # the share of the term weight in words the archive has nowhere
+    unmatched: tuple[str, ...]  # the key terms it misses (or else the rarest terms), for the reason
+    # The question's numbers that it does not mention: it reports another year, another edition
+    # (第2届 for 第3届), another count; not the answer, however well the rest matches.
+    numbers_absent: tuple[str, ...] = ()
+    names_elsewhere: tuple[str, ...] = ()  # places it does not mention that the archive has elsewhere
+
+    def features(self) -> list[float]:
+        capped = {"keys_missing": min(self.keys_missing, 2), "numbers_missing": min(self.numbers_missing, 1)}
+        return [float(capped.get(name, getattr(self, name))) for name in FEATURES]
+
+
+FEATURES = (
+    "lexical_coverage",
+    "term_coverage",
+    "missing_rarest",
+    "keys_missing",
+    "answer_type",
+    "cosine",
+    "cosine_margin",
+    "lexical_margin",
+    "cosine_z",
+    "numbers_missing",
+    "local_coverage",
+    "any_coverage",
+    "nowhere_share",
+)
+
+# Logistic coefficients (a weight per feature of FEATURES it uses, and the intercept), fit by
+# scripts/fit_verdict.py on near misses made from CMRC/XQuAD: cmrc_xquad without two more paragraphs
+# of each XQuAD article than notfound drops (seed 0), never on notfound or seed_dev, where the verdict
+# is reported. FOUND_AT is the confidence below which it says not found, chosen on the same fit set.
+# The raw cosine and cosine_margin are measured but left out: they are on the scale of one model's
+# cosines (fit with them, Chinese caught 0.72 instead of 0.65 at the same cost), while cosine_z is
+# in standard deviations, so the verdict holds for another model, or the tests' fake, as it is.
+# nowhere_share is left out too: its weight came out positive on the fit set. Rerun the script
+# after a change to the features or the model.
+COEFFICIENTS: dict[str, dict[str, float]] = {
+    "zh": {"intercept": -6.830, "lexical_coverage": 5.795, "term_coverage": 2.181, "missing_rarest": -0.362,
+           "keys_missing": -1.289, "answer_type": 0.025, "lexical_margin": 0.184, "cosine_z": 1.125,
+           "numbers_missing": -1.854, "local_coverage": -0.015, "any_coverage": 4.522},
+    "en": {"intercept": -3.433, "lexical_coverage": 2.504, "term_coverage": -4.255, "missing_rarest": 0.028,
+           "keys_missing": -0.194, "answer_type": 0.425, "lexical_margin": 2.421, "cosine_z": 0.856,
+           "numbers_missing": 0.000, "local_coverage": 4.374, "any_coverage": 1.447},
+}  # fmt: skip
+# The share of the fit set's questions with a number, or a name the archive has elsewhere, absent
+# from the best passage that were answerable nonetheless: the confidence shown for them.
+RULE_CONFIDENCE = {"zh": 0.220, "en": 0.270}
+FOUND_AT = {"zh": 0.351, "en": 0.138}
+
+
+def _plain(text: str) -> str:
+    """A text as terms are looked for in it: folded, numerals in digits, no white space (a
+    translated passage writes 第 49 届 and 2015 年)."""
+    return "".join(fold(numerals(text)).split())
+
+
+def _holds(kind: str, sentence: str, reading: Reading, lexicon: Lexicon) -> bool:
+    """Whether a sentence holds a thing of the kind asked for that the question does not give."""
+    folded = _plain(sentence)
+    given = set(_NUMBER.findall(_plain(reading.text)))
+    if kind == "number":
+        return any(n not in given for n in _NUMBER.findall(folded))
+    if kind == "time":
+        return _TIME.search(folded) is not None
+    mine = {f for t in reading.terms for f in t.forms}
+    wanted = ("nr", "nrfg", "nrt") if kind == "person" else ("ns",)
+    return any(
+        flag in wanted and len(w) >= 2 and fold(w) not in mine and not is_common_word(w)
+        for w, flag in lexicon.tagged(sentence)
+    )
+
+
+def _sentence_scores(
+    passage: str, reading: Reading, lexicon: Lexicon
+) -> list[tuple[float, bool, tuple[int, int]]]:
+    """Each sentence of a passage: the weight of the question's terms it mentions, whether it holds
+    what the question asks for, and its span."""
+    out = []
+    for start, end in sentence_spans(passage):
+        folded = _plain(passage[start:end])
+        covered = sum(t.weight for t in reading.terms if t.in_text(folded))
+        if covered <= 0:
+            continue
+        holds = reading.asked is not None and _holds(reading.asked, passage[start:end], reading, lexicon)
+        out.append((covered, holds, (start, end)))
+    return out
+
+
+def _names_another_place(passage: str, reading: Reading, lexicon: Lexicon) -> bool:
+    """Whether the passage names a place the question does not (嘉善, for a question about 绍兴)."""
+    mine = {f for t in reading.terms for f in t.forms}
+    return any(
+        flag == "ns" and len(w) >= 2 and fold(w) not in mine and not is_common_word(w)
+        for w, flag in lexicon.tagged(passage)
+    )
+
+
+def answer_span(passage: str, reading: Reading, lexicon: Lexicon) -> tuple[int, int] | None:
+    """The sentence of the passage that answers the question: of those holding what it asks for
+    (a number, a time, a person, a place) when any does, the one mentioning most of its term
+    weight; None when no sentence mentions any term.
+
+    >>> p = "嘉善县总工会深耕10年打响品牌。目前已有3家获评全国“工人先锋号”。"
+    >>> s, e = answer_span(p, read_question("嘉善有几家单位获评全国工人先锋号？", Lexicon()), Lexicon())
+    >>> p[s:e]
+    '目前已有3家获评全国“工人先锋号”。'
     """
-    if chinese:
-        return best_bm25 >= FOUND_MIN_BM25 and not unmatched
-    return best_cosine >= FOUND_MIN_COSINE
+    scored = _sentence_scores(passage, reading, lexicon)
+    if not scored:
+        return None
+    holding = [s for s in scored if s[1]]
+    best = max(holding or scored, key=lambda s: s[0])
+    return best[2]
+
+
+def evidence(
+    reading: Reading,
+    passage: str,
+    lexicon: Lexicon,
+    *,
+    lexical_coverage: float,
+    cosine: float,
+    unseen_weight: float,
+    cosine_margin: float = 0.0,
+    lexical_margin: float = 0.0,
+    cosine_z: float = 0.0,
+    others: Sequence[str] = (),
+) -> Evidence:
+    """The features of the best passage (``passage``: its title, section and text) for the verdict;
+    ``others`` are the next passages (for ``any_coverage``)."""
+    folded = _plain(passage)
+    total = sum(t.weight for t in reading.terms) or 1.0
+    missing = [t for t in reading.terms if not t.in_text(folded)]
+    # Where an answer is, the question's terms stand together: in two neighbouring sentences.
+    spans = sentence_spans(passage)
+    local = 0.0
+    for i in range(len(spans)):
+        near = _plain(passage[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]])
+        local = max(local, sum(t.weight for t in reading.terms if t.in_text(near)) / total)
+    # The best passage may be ranked wrong while the next one holds the terms.
+    plain_others = [_plain(o) for o in others]
+    anywhere = max(
+        (sum(t.weight for t in reading.terms if t.in_text(o)) / total for o in plain_others), default=0.0
+    )
+    # The question's numbers (of two characters or more: one digit occurs everywhere) that the
+    # best passage does not mention: it reports another year, edition or count.
+    absent = tuple(t.text for t in missing if t.key and _DIGIT.search(t.text) and len(t.text) >= 2)
+    # And the places it does not mention that the archive writes about elsewhere (绍兴, when the
+    # best passage is about 嘉善): the question swaps the place. A place the archive has nowhere is
+    # left to the model (it may be written another way here), unless it is an English name whose
+    # Chinese the dictionary gives (Harbin: the archive has no 哈尔滨). People's names are left to
+    # the model too: translated text writes them many ways (measured on the fit set, where a rule
+    # on every name cost 4% of the answerable questions).
+    if reading.chinese:
+        swapped = [t for t in missing if t.place and t.known]
+        elsewhere = (
+            tuple(t.text for t in swapped)
+            if swapped and _names_another_place(passage, reading, lexicon)
+            else ()
+        )
+    else:
+        elsewhere = tuple(t.text for t in missing if t.foreign or (t.place and t.known and t.spelled))
+    covered = 1.0 - sum(t.weight for t in missing) / total
+    rarest = max((t.weight for t in missing), default=0.0) / max(unseen_weight, 1e-9)
+    keys = [t.text for t in missing if t.key]
+    numbers = [k for k in keys if _DIGIT.search(k)]
+    answer_type = 0
+    if reading.asked is not None:
+        scored = _sentence_scores(passage, reading, lexicon)
+        if scored:
+            best = max(scored, key=lambda s: s[0])
+            answer_type = 1 if best[1] or any(s[1] and s[0] >= 0.8 * best[0] for s in scored) else -1
+        else:
+            answer_type = -1
+    shown = keys or [t.text for t in sorted(missing, key=lambda t: -t.weight)[:2] if t.weight >= 0.5 * rarest]
+    return Evidence(
+        float(lexical_coverage), covered, rarest, len(keys) - len(numbers), answer_type, float(cosine),
+        float(cosine_margin), float(lexical_margin), float(cosine_z), len(numbers), local,
+        max(anywhere, covered), sum(t.weight for t in reading.terms if t.nowhere) / total, tuple(shown),
+        absent, elsewhere,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the archive appears to answer the question, how sure the model is (0-1), and why."""
+
+    found: bool
+    confidence: float
+    reason: str  # "" when found; else "no_words", "unknown_words", "terms" or "weak"
+    unmatched: tuple[str, ...] = ()
+
+
+def judge(reading: Reading, ev: Evidence | None) -> Verdict:
+    """The verdict on a question from the evidence of its best passage (None: no passage).
+
+    >>> r = read_question("嘉善有几家单位获评全国工人先锋号？", Lexicon())
+    >>> judge(r, Evidence(0.9, 1.0, 0.0, 0, 1, 0.9, 0.02, 0.3, 2.0, 0, 1.0, 1.0, 0.0, ())).found
+    True
+    >>> v = judge(r, Evidence(0.2, 0.4, 0.9, 1, -1, 0.85, 0.0, 0.0, 0.5, 0, 0.4, 0.4, 0.3, ("绍兴",)))
+    >>> v.found, v.reason, v.unmatched
+    (False, 'weak', ('绍兴',))
+    >>> judge(read_question("？？？", Lexicon()), None).reason
+    'no_words'
+    """
+    if not reading.words or not reading.terms:
+        return Verdict(False, 0.0, "no_words")
+    lang = "zh" if reading.chinese else "en"
+    if not any(t.known for t in reading.terms) or ev is None:
+        return Verdict(False, 0.0, "unknown_words", tuple(t.text for t in reading.terms if not t.known))
+    if ev.numbers_absent or ev.names_elsewhere:
+        said = (*ev.numbers_absent, *ev.names_elsewhere, *ev.unmatched)
+        return Verdict(False, RULE_CONFIDENCE[lang], "terms", tuple(dict.fromkeys(said)))
+    weights = COEFFICIENTS[lang]
+    values = dict(zip(FEATURES, ev.features(), strict=True))
+    z = weights["intercept"] + sum(w * values[name] for name, w in weights.items() if name != "intercept")
+    confidence = 1.0 / (1.0 + math.exp(-z))
+    found = confidence >= FOUND_AT[lang]
+    return Verdict(found, round(confidence, 4), "" if found else "weak", () if found else ev.unmatched)
+
+
+def pinyin_names(words: Sequence[str]) -> dict[str, list[str]]:
+    """Chinese words by their pinyin, for tests that build a reading without an index."""
+    table: dict[str, list[str]] = {}
+    for w in words:
+        table.setdefault(pinyin_key(w), []).append(w)
+    return table

@@ -9,6 +9,9 @@ from dataclasses import dataclass, replace
 
 from ._pages import Article, Para, Section, parse_page
 from ._types import Chunk, Document
+from .text import split_sentences
+
+__all__ = ["CHUNKER_VERSION", "chunk_document", "split_sentences", "windows"]
 
 # Bump when chunk boundaries or texts change: the manifest records it, so an index built
 # by another chunker is rebuilt rather than mixed.
@@ -24,7 +27,6 @@ DEFAULT_OVERLAP = 150
 # English question, which has no lexical leg to make up for it.
 WINDOW_CHARS = 100
 
-_SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』)）\"']*")
 _CLAUSE_END = re.compile(r"[，,；;：:、]")
 
 
@@ -36,22 +38,6 @@ class _Unit:
     pos: list[int]
     para: int  # which paragraph it came from: units of one paragraph join without a separator
     heading: bool = False
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split Chinese or English text after sentence-ending punctuation, keeping closing quotes.
-
-    >>> split_sentences("结果查明有70余户。“这事虽小。”朱玉成说。")
-    ['结果查明有70余户。', '“这事虽小。”', '朱玉成说。']
-    """
-    out: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        out.append(text[start : m.end()])
-        start = m.end()
-    if start < len(text):
-        out.append(text[start:])
-    return [s for s in out if s.strip()]
 
 
 def windows(chunk: Chunk, size: int = WINDOW_CHARS) -> list[str]:

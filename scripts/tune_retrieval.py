@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from assistant._eval import first_hit_rank, read_questions  # noqa: E402
 from index import Settings, make_embedder  # noqa: E402
 from index._chunk import chunk_document  # noqa: E402
-from index._lexical import _CJK_RUN, Lexicon, domain_words  # noqa: E402
 from index._read import read_corpus  # noqa: E402
+from index.text import Lexicon, domain_words  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "news-assistant-tune-embeddings.pkl"
 
@@ -71,8 +71,7 @@ def term_functions(lexicon: Lexicon) -> dict[str, Callable[[str], list[str]]]:
         return [w for w in lexicon.tokens(text) if not w.startswith("#")]
 
     def bigrams(text: str) -> list[str]:
-        runs = _CJK_RUN.findall(lexicon.simplify(text).lower())
-        return ["#" + r[i : i + 2] for r in runs for i in range(len(r) - 1)]
+        return [w for w in lexicon.tokens(text) if w.startswith("#")]
 
     return {"words": words, "bigrams": bigrams, "both": lexicon.tokens}
 

@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant._assistant import LEXICAL_WEIGHT, is_chinese  # noqa: E402
+from assistant._assistant import LEXICAL_WEIGHT  # noqa: E402
 from assistant._eval import first_hit_rank, read_questions  # noqa: E402
 from index._build import embed_texts  # noqa: E402
 from index._chunk import windows  # noqa: E402
+from index.text import is_chinese, normalize  # noqa: E402
 
 
 def main(index_dir: str, questions_file: str, sizes: str, weights: str = str(LEXICAL_WEIGHT)) -> None:
@@ -38,7 +39,7 @@ def main(index_dir: str, questions_file: str, sizes: str, weights: str = str(LEX
     chunks = [ix.chunk(i) for i in range(n)]
     own = ix.vectors()[:n]
     questions = [q for q in read_questions(Path(questions_file)) if q.get("answers")]
-    queries = [ix.lexical.lexicon.simplify(q["question"]) for q in questions]
+    queries = [normalize(q["question"]) for q in questions]
     vectors = np.stack([embedder.embed_query(q) for q in queries])
     lexical = []
     for q in queries:

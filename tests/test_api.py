@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from webserver import CORPUS, hash_index
+from webserver import CORPUS, hash_index, serving
 
 from assistant import Assistant, IndexCorrupt, SearchResult
 from assistant._web import create_app
 from index import HashEmbedder
 
 JIASHAN = "嘉善有几家单位获评全国工人先锋号？"
-HIT_FIELDS = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+HIT_FIELDS = [
+    "rank",
+    "score",
+    "text",
+    "source",
+    "title",
+    "section",
+    "start",
+    "end",
+    "line_start",
+    "line_end",
+    "answer",
+]
+RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +50,7 @@ def test_search(client: TestClient, assistant: Assistant) -> None:
     r = client.get("/api/search", params={"q": JIASHAN, "k": 3})
     assert r.status_code == 200
     body = r.json()
-    assert list(body) == ["question", "found", "unmatched", "hits"]
+    assert list(body) == RESULT_KEYS
     assert [list(h) for h in body["hits"]] == [HIT_FIELDS] * 3
     assert body["hits"][0]["source"] == "002_b66ab0af8ed20314.txt"
     assert body == assistant.search(JIASHAN, 3).to_dict()  # the same as `python -m assistant ask --json`
@@ -130,3 +147,37 @@ def test_index_trouble_is_a_json_503(assistant: Assistant) -> None:
         assert "damaged" in r.json()["error"]
         r = c.get("/api/search", params={"q": JIASHAN})  # and it keeps answering
         assert r.status_code == 503
+
+
+def test_another_method_is_a_json_error(client: TestClient) -> None:
+    r = client.post("/api/search", json={"q": JIASHAN})
+    assert r.status_code == 405
+    assert list(r.json()) == ["error"] and "GET" in r.json()["error"]
+
+
+def test_the_api_docs_need_no_network(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "/api/search" in r.text and "openapi.json" in r.text
+    assert "cdn" not in r.text.lower() and "<script" not in r.text.lower()
+
+
+def test_a_question_over_the_limit_is_a_json_400(client: TestClient) -> None:
+    r = client.get("/api/search", params={"q": "a" * 20_001})
+    assert r.status_code == 400 and "longer than" in r.json()["error"]
+
+
+def test_a_very_long_get_is_answered_in_json_by_the_server(assistant: Assistant) -> None:
+    # Through a real server, as app.py starts it: 100,000 characters (300 KB of URL).
+    with serving(create_app(assistant)) as url:
+        query = urllib.parse.urlencode({"q": "嘉" * 100_000})
+        try:
+            urllib.request.urlopen(f"{url}api/search?{query}", timeout=60)
+        except urllib.error.HTTPError as e:
+            assert e.code == 400
+            assert "longer than" in json.loads(e.read())["error"]
+        else:
+            raise AssertionError("a 100,000-character question was searched")
+        short = urllib.parse.urlencode({"q": ("嘉善工人先锋号" * 2000)[:10_000]})
+        with urllib.request.urlopen(f"{url}api/search?{short}&k=1", timeout=60) as r:
+            assert json.loads(r.read())["hits"]

@@ -51,6 +51,39 @@ def test_finds_the_passage_about_jiashan(assistant: Assistant) -> None:
     assert [h.rank for h in result.hits] == [1, 2, 3, 4, 5]
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
     assert result.found  # 嘉善 and 工人先锋号 are in the index
+    assert 0.5 < result.confidence <= 1.0
+
+
+def test_the_verdict_does_not_depend_on_k(assistant: Assistant) -> None:
+    for question in (JIASHAN, "温州鹿城区总工会今年的重点工作有哪些？"):
+        one, many = assistant.search(question, k=1), assistant.search(question, k=20)
+        assert (one.found, one.confidence, one.unmatched) == (many.found, many.confidence, many.unmatched)
+
+
+def test_the_answer_is_marked_only_when_found(assistant: Assistant) -> None:
+    found = assistant.search("嘉善有几家单位获评全国工人先锋号？", k=3)
+    assert found.found and found.hits[0].answer is not None
+    start, end = found.hits[0].answer
+    assert "3家获评全国" in found.hits[0].text[start:end]
+    missed = assistant.search("绍兴有几家单位获评全国工人先锋号？", k=3)
+    assert not missed.found and all(h.answer is None for h in missed.hits)
+
+
+def test_a_follow_up_is_judged_on_what_it_asks(assistant: Assistant) -> None:
+    earlier = ["嘉善有几家单位获评全国工人先锋号？"]
+    follow = assistant.converse("那绍兴呢？", earlier, k=3)
+    assert follow.question == "那绍兴呢？" and follow.query == "绍兴有几家单位获评全国工人先锋号？"
+    assert not follow.found and "绍兴" in follow.unmatched
+    assert assistant.converse("嘉善有几家单位获评全国工人先锋号？", [], k=3).found
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["a", "？？？", "😀", "the", "asdfghjkl", "<script>alert(1)</script>", "%ff%fe", "\ufffd\ufffd"],
+)
+def test_nonsense_is_not_found(assistant: Assistant, question: str) -> None:
+    result = assistant.search(question, k=3)
+    assert not result.found and result.reason in {"no_words", "unknown_words", "weak"}
 
 
 def test_not_found_names_what_no_passage_mentions(assistant: Assistant) -> None:
@@ -80,12 +113,15 @@ def test_citations_point_into_the_source(assistant: Assistant) -> None:
 
 def test_hit_shape(assistant: Assistant) -> None:
     names = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+    names.append("answer")
     assert [f.name for f in dataclasses.fields(Hit)] == names
     hit = assistant.search(JIASHAN, k=1).hits[0]
     assert list(hit.to_dict()) == names
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.rank = 2  # type: ignore[misc]
-    assert list(assistant.search(JIASHAN, k=1).to_dict()) == ["question", "found", "unmatched", "hits"]
+    assert list(assistant.search(JIASHAN, k=1).to_dict()) == [
+        "question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"
+    ]  # fmt: skip
 
 
 def test_found_when_a_passage_matches_exactly(assistant: Assistant) -> None:

@@ -153,3 +153,17 @@ def test_markup_in_an_article_stays_text_in_the_browser(
         assert "<script>alert(2)</script>" in page.locator("main").inner_text()
         page.close()
     assert dialogs == []
+
+
+def test_the_users_own_markup_stays_text_in_the_browser(browser: Any, url: str) -> None:
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(url)
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    ask(page, '<img src=x> <a href="http://evil.example/">嘉善</a>')
+    asked = page.locator("#answers .na-asked").last
+    assert "<img src=x>" in asked.inner_text()
+    assert page.locator("#answers img, #answers a[href*='evil.example']").count() == 0
+    assert not any(u.endswith("/x") for u in requested)
+    page.close()

@@ -14,7 +14,20 @@ from workspace import CORPUS, REPO, child_env
 from assistant import Assistant, _format
 from index import HashEmbedder
 
-HIT_KEYS = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+HIT_KEYS = [
+    "rank",
+    "score",
+    "text",
+    "source",
+    "title",
+    "section",
+    "start",
+    "end",
+    "line_start",
+    "line_end",
+    "answer",
+]
+RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉兴市总工会在南湖区举办职工技能大赛。\n"
 GOOD_PAGE = "湖州市总工会慰问环卫工人\n\n本报讯 湖州市总工会为一线环卫工人送去清凉用品。\n"
 
@@ -114,12 +127,23 @@ def test_ask_json(index_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "嘉善" in done.stdout  # ensure_ascii=False: Chinese as itself
     result = json.loads(done.stdout)
-    assert list(result) == ["question", "found", "unmatched", "hits"]
+    assert list(result) == RESULT_KEYS
     assert result["question"] == "嘉善县工人先锋号"
     assert isinstance(result["found"], bool)
     assert len(result["hits"]) == 5  # the default k
     assert all(list(h) == HIT_KEYS for h in result["hits"])
     assert "嘉善" in result["hits"][0]["title"] + result["hits"][0]["text"]
+
+
+def test_ask_a_follow_up_about_one_source(index_dir: Path) -> None:
+    earlier = "嘉善有几家单位获评全国工人先锋号？"
+    args = ("assistant", "ask", "那绍兴呢？", "--after", earlier, "--index-dir", str(index_dir), "--json")
+    result = json.loads(run(*args, "--source", "002_").stdout)
+    assert result["question"] == "那绍兴呢？" and result["query"] == "绍兴有几家单位获评全国工人先锋号？"
+    assert not result["found"] and "绍兴" in result["unmatched"]
+    assert result["hits"] and all(h["source"].startswith("002_") for h in result["hits"])
+    shown = run("assistant", "ask", earlier, "--index-dir", str(index_dir), "-k", "1")
+    assert "confidence" in shown.stdout and "answer: " in shown.stdout
 
 
 def test_ask_empty_question(index_dir: Path) -> None:
@@ -188,7 +212,7 @@ def test_search_batch(index_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == 1
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["qid"] for r in out] == ["q1", "q4"]
-    assert all(list(r) == ["qid", "question", "found", "unmatched", "hits"] for r in out)
+    assert all(list(r) == ["qid", *RESULT_KEYS] for r in out)
     assert [len(r["hits"]) for r in out] == [3, 3]
     assert all(list(h) == HIT_KEYS for r in out for h in r["hits"])
     assert "嘉善" in out[0]["hits"][0]["text"]

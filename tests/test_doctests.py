@@ -13,14 +13,14 @@ MODULES = [
     "index._read",
     "index._dates",
     "index._pdf",
-    "index._lexical",
+    "index.text",
     "index._build",
     "index._manage",
     "assistant._assistant",
     "assistant._found",
     "assistant._eval",
     "assistant._highlight",
-    "assistant._web",
+    "assistant._conversation",
 ]
 
 

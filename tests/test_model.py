@@ -308,3 +308,41 @@ def test_near_misses_are_not_found_and_say_why(seed_assistant: Assistant) -> Non
     # Traditional script, folded for matching.
     traditional = seed_assistant.search("永嘉縣總工會的職工微信群平台有多少個群？", k=1)
     assert traditional.found and "88个职工微信群" in traditional.hits[0].text
+
+
+NONSENSE = ["a", "？？？", "😀", "the", "asdfghjkl", "<script>alert(1)</script>", "\ufffd\ufffd"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", NONSENSE)
+def test_nonsense_is_never_found(seed_assistant: Assistant, question: str) -> None:
+    result = seed_assistant.search(question, k=3)
+    assert not result.found, result.confidence
+    assert all(h.answer is None for h in result.hits)  # no sentence is offered as the answer
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("place", ["绍兴", "杭州"])
+def test_another_place_is_not_found_and_says_why(seed_assistant: Assistant, place: str) -> None:
+    # The archive counts 嘉善's 工人先锋号, not those of other cities it writes about.
+    asked = seed_assistant.search("嘉善有几家单位获评全国工人先锋号？", k=3)
+    assert asked.found and asked.hits[0].answer is not None
+    answer = asked.hits[0].text[slice(*asked.hits[0].answer)]
+    assert "3家获评全国" in answer
+    result = seed_assistant.search(f"{place}有几家单位获评全国工人先锋号？", k=3)
+    assert not result.found and place in result.unmatched
+    assert all(h.answer is None for h in result.hits)
+    # The same, asked as a follow-up that swaps the place: judged on the new place.
+    follow = seed_assistant.converse(f"那{place}呢？", ["嘉善有几家单位获评全国工人先锋号？"], k=3)
+    assert follow.query == f"{place}有几家单位获评全国工人先锋号？"
+    assert not follow.found and place in follow.unmatched
+
+
+@pytest.mark.model
+def test_english_names_a_place_the_archive_has_or_not(seed_assistant: Assistant) -> None:
+    question = "How many units in {} were named national Workers' Pioneer?"
+    jiashan = seed_assistant.search(question.format("Jiashan"), k=5)
+    assert jiashan.found
+    assert any("3家获评全国" in h.text for h in jiashan.hits)
+    harbin = seed_assistant.search(question.format("Harbin"), k=5)
+    assert not harbin.found and "harbin" in harbin.unmatched

@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from assistant._web import MAX_REQUEST_BYTES
 from index import HashEmbedder, Settings, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,15 @@ def hash_index(index_dir: Path, *corpus: Path) -> Path:
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 at a port the system picks; yields the base URL (ending in /)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=1)
+    # As app.py starts it: a long question is answered, not refused by the server as too long.
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        h11_max_incomplete_event_size=MAX_REQUEST_BYTES,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,219 @@
+"""The Gradio page: a chat that answers with ranked, cited, highlighted passages, a search panel
+for tools-minded users and a description of the index; also the Gradio API endpoints ``/search``
+and ``/chat``.
+
+This module imports gradio, so only the web face imports it: ``import assistant`` does not.
+
+The chat is a plain ``Chatbot`` fed by this module rather than a ``ChatInterface``, so that the
+user's own message is shown as the text it is (``<img src=x>`` typed as a question must not load
+an image) and the questions asked so far are kept as typed, in a ``State``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index import BuildRunning, IndexProblem, Settings, add_files, build, model_errors
+from index.text import has_words
+
+from ._assistant import MAX_K, Assistant, InvalidQuery
+from ._render import head_html, index_html, message_html, result_html, sources, user_html
+
+__all__ = ["EXAMPLES", "answer", "build_ui"]
+
+# Questions the seed corpus answers (checked against corpus/ by the tests).
+EXAMPLES = [
+    "嘉善有几家单位获评全国工人先锋号？",
+    "安吉评出来的工匠里，哪一位是做白茶炒制的？",
+    "绍兴有几个项目入选了省“三重一新”立功竞赛示范项目？",
+    "How many sets of winter clothes did the Yunchuang youth town union raise for children in Tibet?",
+]
+
+# Far more than a question needs (only MAX_QUESTION_CHARS are searched), but a pasted page still
+# gets an answer rather than an error.
+MAX_INPUT_CHARS = 20_000
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a page is ~20 KB; a JSONL export of thousands of articles fits
+
+ASK_SOMETHING = "请用文字提一个问题 · Please ask a question in words, e.g. " + EXAMPLES[0]
+
+
+def known_errors() -> tuple[type[Exception], ...]:
+    # Called as the exception is matched: the model's errors exist only once it was imported.
+    return (InvalidQuery, IndexProblem, *model_errors())
+
+
+def answer(assistant: Assistant, question: str, previous: Sequence[str], k: int) -> str:
+    """The chat's reply to ``question`` after ``previous`` user questions, as HTML; bad questions
+    and index trouble get a plain sentence instead."""
+    if not has_words(question):
+        return message_html(ASK_SOMETHING)
+    try:
+        return result_html(assistant.converse(question, previous, k))
+    except known_errors() as e:
+        return message_html(" ".join(str(e).split()), "error")
+
+
+def _warm_up(assistant: Assistant) -> None:
+    """Load what the first question would otherwise wait for (jieba's dictionaries, CC-CEDICT, the
+    lexical index, the model's first run): a second or two each."""
+    try:
+        assistant.search("工会", 1)
+        assistant.search("trade union", 1)
+    except known_errors():
+        pass  # the same trouble will be reported on the first question
+
+
+def _api_error(e: Exception) -> gr.Error:
+    return gr.Error(" ".join(str(e).split()), print_exception=False)
+
+
+def _prefixes(source: str) -> list[str] | None:
+    return [source.strip()] if source.strip() else None
+
+
+def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | Path]) -> str:
+    """Add uploaded pages or JSONL exports to the archive exactly as ``python -m index add`` does:
+    copied into the corpus folder under a safe name, then the incremental build, whose new version
+    the running assistant picks up at its next question. Returns what happened, as text."""
+    files = [Path(p) for p in paths]
+    if not files:
+        return "没有文件。 · No file was given."
+    too_big = [f.name for f in files if f.stat().st_size > MAX_UPLOAD_BYTES]
+    if too_big:
+        limit = MAX_UPLOAD_BYTES // 1024 // 1024
+        return f"文件太大 · Over the {limit} MB limit, nothing added: {', '.join(too_big)}"
+    try:
+        copied, same = add_files(settings, files)
+        report = build(settings, assistant.embedder, wait=False)
+    except BuildRunning:
+        return "另一个索引任务正在运行，请稍后再试。 · Another build is running; try again in a minute."
+    except IndexProblem as e:  # SourceConflict, NothingToIndex: a sentence that says what to do
+        return " ".join(str(e).split())
+    kept = f" Already in the archive: {', '.join(same)}." if same else ""
+    return f"Added: {', '.join(copied) or 'nothing new'}.{kept}\n{report.summary()}"
+
+
+def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None) -> gr.Blocks:
+    """The page: chat, search panel and index panel, with the API endpoints ``/chat`` and ``/search``.
+
+    ``k`` is how many passages a chat answer shows.
+    """
+    manifest = assistant.index.manifest
+    _warm_up(assistant)
+
+    def respond(
+        message: str, history: list[dict[str, Any]], asked: list[str]
+    ) -> tuple[str, list[dict[str, Any]], list[str]]:
+        reply = answer(assistant, message, asked, k)
+        shown = [
+            *history,
+            {"role": "user", "content": user_html(message)},
+            {"role": "assistant", "content": reply},
+        ]
+        return "", shown, [*asked, message]
+
+    def search_panel(question: str, n: float, source: str | None) -> tuple[str, dict[str, Any]]:
+        try:
+            result = assistant.search(question, int(n), sources=_prefixes(source or ""))
+        except known_errors() as e:
+            raise _api_error(e) from e
+        return result_html(result), result.to_dict()
+
+    def search_api(question: str, k: int = k, source: str = "") -> dict[str, Any]:
+        """The k passages that best answer the question, best first, as
+        {"question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits": [{"rank",
+        "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
+        "answer"}]}; only sources starting with `source`, if given. "unmatched": terms of the question
+        the best passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
+        try:
+            return assistant.search(question, k, sources=_prefixes(source)).to_dict()
+        except known_errors() as e:
+            raise _api_error(e) from e
+
+    def chat_api(message: str, previous: list[str] | None = None, k: int = k) -> dict[str, Any]:
+        """Like /search, for a conversation: `previous` are the earlier questions, oldest first,
+        and a follow-up (short, or opening with 那/还有/what about…) is searched together with them
+        or, when it only names another place, as the earlier question about that place. "query":
+        what was searched for."""
+        try:
+            return assistant.converse(message, previous or [], k).to_dict()
+        except known_errors() as e:
+            raise _api_error(e) from e
+
+    with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
+        head = gr.HTML(head_html(manifest))
+        with gr.Tabs():
+            with gr.Tab("问答 · Ask", id="ask"):
+                chat = gr.Chatbot(
+                    elem_id="answers",
+                    label="回答 · Answers",
+                    render_markdown=False,  # corpus text must not become links or images
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    layout="panel",
+                    height=620,
+                    autoscroll=False,  # scroll.js shows the top of each answer instead
+                    buttons=["copy"],
+                    feedback_options=None,
+                )
+                asked = gr.State([])
+                box = gr.Textbox(
+                    elem_id="question",
+                    placeholder="输入问题，按回车 · Type a question and press Enter",
+                    show_label=False,
+                    max_length=MAX_INPUT_CHARS,
+                    submit_btn=True,
+                )
+                gr.Examples(EXAMPLES, [box], label="例题 · Examples")
+                box.submit(respond, [box, chat, asked], [box, chat, asked], api_visibility="private")
+            with gr.Tab("检索 · Search", id="search"):
+                with gr.Row():
+                    question = gr.Textbox(label="问题 · Question", scale=4, max_length=MAX_INPUT_CHARS)
+                    n = gr.Slider(1, MAX_K, value=k, step=1, label="结果数 · Results", scale=1)
+                    source = gr.Dropdown(
+                        choices=sources(manifest),
+                        value="",
+                        allow_custom_value=True,
+                        label="只看来源 · Only sources starting with",
+                        scale=2,
+                    )
+                go = gr.Button("检索 · Search", variant="primary")
+                shown = gr.HTML(elem_id="search-results")
+                raw = gr.JSON(label="JSON", open=False)
+                gr.on(
+                    [go.click, question.submit],
+                    search_panel,
+                    [question, n, source],
+                    [shown, raw],
+                    api_visibility="private",
+                )
+            with gr.Tab("索引 · Index", id="index"):
+                about = gr.HTML(index_html(manifest))
+                if settings is not None:
+                    uploads = gr.File(
+                        label="添加版面或文章 · Add pages (.txt, .md) or articles (.jsonl), 20 MB at most",
+                        file_count="multiple",
+                        file_types=[".txt", ".md", ".jsonl"],
+                    )
+                    add = gr.Button("加入资料库 · Add to the archive", variant="primary")
+                    outcome = gr.Textbox(label="结果 · Result", lines=6, interactive=False)
+
+                    def upload(files: list[str] | None) -> tuple[str, str, dict[str, Any], str]:
+                        # The panels describe the index the upload built, without reloading the page.
+                        return add_uploads(assistant, settings, files or []), *refresh()
+
+                    add.click(upload, [uploads], [outcome, head, source, about], api_visibility="private")
+
+        def refresh() -> tuple[str, dict[str, Any], str]:
+            # The assistant follows rebuilds of the index: a page loaded later describes the new one.
+            m = assistant.manifest()
+            return head_html(m), gr.update(choices=sources(m)), index_html(m)
+
+        ui.load(refresh, None, [head, source, about], api_visibility="private", queue=False)
+        gr.api(search_api, api_name="search")
+        gr.api(chat_api, api_name="chat")
+    return ui
