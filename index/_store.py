@@ -482,6 +482,20 @@ def load(index_dir: Path, *, lexical: bool = True) -> LoadedIndex:
     return _follow(index_dir, open_)
 
 
+def read_manifest(index_dir: Path) -> Manifest:
+    """The live version's manifest alone, without opening its vectors or texts (checked as ``load``
+    checks it: IndexNotFound, IndexIncompatible, IndexCorrupt)."""
+
+    def open_(name: str) -> Manifest:
+        version = index_dir / name
+        try:
+            return Manifest.from_json((version / MANIFEST).read_text(encoding="utf-8"), index_dir)
+        except (FileNotFoundError, NotADirectoryError) as e:
+            raise _corrupt(index_dir, f"{POINTER} names {name}, whose {MANIFEST} is missing") from e
+
+    return _follow(index_dir, open_)
+
+
 def take_over(index_dir: Path) -> Previous:
     """Open the live version of the index under ``index_dir`` for the next build to take over.
 

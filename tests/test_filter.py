@@ -49,6 +49,7 @@ def ix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
     with pytest.MonkeyPatch.context() as patch:
         if request.param == "ivf":
             patch.setattr(_vectors, "FLAT_MAX_VECTORS", 500)
+            patch.setattr(_vectors, "NPROBE_MIN", 8)  # a few of the cells, as at a million vectors
         build(settings, EMBEDDER)
     index = load(where / "ix")
     assert index.manifest.vectors["kind"] == request.param
