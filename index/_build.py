@@ -240,7 +240,7 @@ def _update(
 
     # Chunks the live store holds with the same texts keep their vectors there, under their keys.
     # The others are embedded: each chunk's own text, then its windows' (see passage_texts).
-    previous = live.vectors if live is not None and same_model else None
+    previous = _live_vectors(live, notes) if live is not None and same_model else None
     kept = _kept_keys(chunks, contents) if previous is not None and same_chunker else [None] * len(chunks)
     parts = [passage_texts(c) for c, key in zip(chunks, kept, strict=True) if key is None]
     units = [t for p in parts for t in p]
@@ -372,6 +372,17 @@ def containing(words: Collection[str], texts: Sequence[str]) -> set[int]:
         if any(t[j : j + n] in words for n in lengths for j in range(len(t) - n + 1)):
             found.add(i)
     return found
+
+
+def _live_vectors(live: Previous, notes: list[str]) -> VectorStore | None:
+    """The live version's vector store, or None (with a note) when it cannot be used: then every
+    vector comes from the embedding cache or the model."""
+    try:
+        return live.vectors
+    except (IndexIncompatible, IndexCorrupt) as e:
+        reason = str(e).split("; rebuild", 1)[0]
+        notes.append(f"the existing vectors cannot be taken over ({reason}), so none is kept in place")
+        return None
 
 
 def _kept_keys(chunks: Sequence[Chunk], contents: Contents) -> list[int | None]:

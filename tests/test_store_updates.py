@@ -118,3 +118,18 @@ def test_an_index_of_the_previous_format_is_refused_then_rebuilt_from_the_cache(
     assert any("cannot be taken over" in n for n in report.notes)
     with closing(load(settings.index_dir)) as ix:
         assert ix.manifest.format_version == FORMAT_VERSION and len(ix) == 40
+
+
+def test_damaged_vectors_are_rebuilt_from_the_cache(tmp_path: Path) -> None:
+    settings = corpus(tmp_path, ["嘉善"], n=20)
+    build(settings, EMBEDDER)
+    version = next(settings.index_dir.glob("v-*"))
+    (version / "vectors" / "index.faiss").write_bytes(b"damaged")
+    (tmp_path / "corpus" / "安吉.jsonl").write_text(articles("安吉", 5), encoding="utf-8")
+    report = build(settings, EMBEDDER)
+    assert any("the existing vectors cannot be taken over" in n for n in report.notes)
+    with closing(load(settings.index_dir)) as ix:
+        assert len(ix) == 25
+        new = [r for r in range(len(ix)) if ix.chunk(r).source.startswith("安吉")]
+        assert report.embedded == sum(1 + ix.window_count(r) for r in new)  # the old ones came from the cache
+        assert ix.store.vector_count == len(ix) + ix.manifest.counts["windows"]
