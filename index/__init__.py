@@ -7,6 +7,7 @@ from ._build import BuildReport, NothingToIndex, build, changed_sources, is_curr
 from ._chunk import chunk_document
 from ._embed import Embedder, HashEmbedder
 from ._embedders import embedder_for, make_embedder, model_errors
+from ._filter import Filter, InvalidFilter
 from ._manage import IndexStatus, SourceConflict, add_files, remove_sources, status
 from ._pdf import PdfProblem, render_page
 from ._read import SUFFIXES, read_corpus
@@ -17,6 +18,7 @@ from ._store import (
     IndexIncompatible,
     IndexNotFound,
     IndexProblem,
+    Issue,
     LoadedIndex,
     Manifest,
     UnknownSource,
@@ -31,12 +33,15 @@ __all__ = [
     "Chunk",
     "Document",
     "Embedder",
+    "Filter",
     "HashEmbedder",
     "IndexCorrupt",
     "IndexIncompatible",
     "IndexNotFound",
     "IndexProblem",
     "IndexStatus",
+    "InvalidFilter",
+    "Issue",
     "LoadedIndex",
     "Manifest",
     "NothingToIndex",

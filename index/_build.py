@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, WINDOW_CHARS, chunk_document, windows
+from ._chunk import CHUNKER_VERSION, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, WINDOW_CHARS, chunk_document
 from ._embed import Embedder
 from ._embedcache import CACHE_FILE, EmbeddingCache, text_key
 from ._lexical import LEXICAL_VERSION, LexicalIndex, Lexicon, domain_words
@@ -38,16 +38,18 @@ from ._store import (
     IndexIncompatible,
     IndexNotFound,
     IndexProblem,
-    LoadedIndex,
     Manifest,
+    Previous,
+    StoredChunk,
     crash_point,
     describe_model,
-    load,
     remove_leftovers,
+    take_over,
     write_version,
     writer_lock,
 )
 from ._types import Chunk, Document, Rejection
+from ._vectors import VectorStore, create_store, passage_texts
 
 BATCH_SIZE = 32
 # What the manifest records of the chunker; chunks from a different one are never taken over.
@@ -160,10 +162,10 @@ def _recovery_note(interrupted: str | None, leftovers: Sequence[str]) -> str:
     return f"{what}; removed the {n} version folder{'s' if n != 1 else ''} it left behind ({names})"
 
 
-def _live(index_dir: Path, notes: list[str]) -> LoadedIndex | None:
+def _live(index_dir: Path, notes: list[str]) -> Previous | None:
     """The live version to take over from, or None (with a note if there is one it cannot use)."""
     try:
-        return load(index_dir, lexical=False)
+        return take_over(index_dir)
     except IndexNotFound:
         return None
     except (IndexIncompatible, IndexCorrupt) as e:
@@ -184,7 +186,7 @@ class _Source:
 def _update(
     settings: Settings,
     embedder: Embedder,
-    live: LoadedIndex | None,
+    live: Previous | None,
     notes: list[str],
     started: float,
     *,
@@ -247,13 +249,16 @@ def _update(
     tokens = _tokens(texts, contents, lexicon, changed_words)
     mark = _phase(phases, "tokenise", mark)
 
-    # What is embedded: each chunk, then the windows of each chunk in turn (see _store.py).
-    parts = [windows(c) for c in chunks]
-    units = texts + [w for ws in parts for w in ws]
+    # Chunks the live store holds with the same texts keep their vectors there, under their keys.
+    # The others are embedded: each chunk's own text, then its windows' (see passage_texts).
+    previous = _live_vectors(live, notes) if live is not None and same_model else None
+    kept = _kept_keys(chunks, contents) if previous is not None and same_chunker else [None] * len(chunks)
+    parts = [passage_texts(c) for c, key in zip(chunks, kept, strict=True) if key is None]
+    units = [t for p in parts for t in p]
     vectors = np.empty((len(units), dim), dtype=np.float32)
     keys = [text_key(t) for t in units]
-    if same_model:
-        missing = _vectors_from_live(vectors, keys, live, contents, with_windows=same_chunker)
+    if previous is not None:
+        missing = _vectors_from_live(vectors, keys, previous, contents, with_windows=same_chunker)
     else:
         missing = list(range(len(keys)))
     mark = _phase(phases, "reuse vectors", mark)
@@ -267,6 +272,7 @@ def _update(
         notes.extend(cache.notes)
     mark = _phase(phases, "embedding cache", mark, minus=embed_seconds)
     phases["encode"] = embed_seconds
+    store, chunk_keys = _next_store(previous, kept, vectors, [len(p) for p in parts], dim)
 
     manifest = Manifest(
         model=identity,
@@ -278,28 +284,27 @@ def _update(
             "documents": len(documents),
             "sections": sections,
             "chunks": len(chunks),
-            "windows": len(units) - len(chunks),
+            "windows": store.vector_count - len(chunks),
         },
         lexical={"version": LEXICAL_VERSION, "words": len(lexicon.words)},
+        vectors=store.params(),
     )
-    write_version(
-        index_dir,
-        manifest,
-        chunks,
-        vectors,
-        documents,
-        LexicalIndex.from_tokens(tokens, lexicon),
-        files=[s.name for s in sources for _ in s.documents],
-        tokens=tokens,
-        rejections=[r for s in sources for r in s.rejections],
-        windows=[len(ws) for ws in parts],
-    )
+    written = Contents()
+    at = 0  # the row of the source's first chunk
+    for s in sources:
+        rows = range(at, at + len(s.chunks))
+        written.documents[s.name] = s.documents
+        written.chunks[s.name] = [StoredChunk(chunk_keys[r], chunks[r], tokens[r]) for r in rows]
+        written.rejections[s.name] = s.rejections
+        at = rows.stop
+    write_version(index_dir, manifest, written, store, LexicalIndex.from_tokens(tokens, lexicon))
     remove_leftovers(index_dir)
     mark = _phase(phases, "write", mark)
     # Only once the new version is live: until then the old one may still need its vectors.
     cache = EmbeddingCache(index_dir / CACHE_FILE, identity, dim)
     try:
-        pruned = cache.prune(keys)
+        # Every text the new version holds, the kept chunks' too, not only those embedded now.
+        pruned = cache.prune(text_key(t) for c in chunks for t in passage_texts(c))
     finally:
         cache.close()
         notes.extend(cache.notes)
@@ -402,36 +407,101 @@ def containing(words: Collection[str], texts: Sequence[str]) -> set[int]:
     return found
 
 
+def _live_vectors(live: Previous, notes: list[str]) -> VectorStore | None:
+    """The live version's vector store, or None (with a note) when it cannot be used: then every
+    vector comes from the embedding cache or the model."""
+    try:
+        return live.vectors
+    except (IndexIncompatible, IndexCorrupt) as e:
+        reason = str(e).split("; rebuild", 1)[0]
+        notes.append(f"the existing vectors cannot be taken over ({reason}), so none is kept in place")
+        return None
+
+
+def _kept_keys(chunks: Sequence[Chunk], contents: Contents) -> list[int | None]:
+    """For each chunk, the key of a live chunk with the same texts (its vectors are kept), or
+    None. A chunk's texts, its own and its windows', follow from its context and text alone; a
+    live chunk is kept for one chunk at most."""
+    live: dict[tuple[str, str], list[int]] = {}
+    for stored in contents.chunks.values():
+        for s in stored:
+            live.setdefault((s.chunk.context, s.chunk.text), []).append(s.key)
+    for keys in live.values():
+        keys.reverse()
+    out: list[int | None] = []
+    for c in chunks:
+        same = live.get((c.context, c.text))
+        out.append(same.pop() if same else None)
+    return out
+
+
+def _next_store(
+    previous: VectorStore | None,
+    kept: Sequence[int | None],
+    vectors: np.ndarray,
+    counts: Sequence[int],
+    dim: int,
+) -> tuple[VectorStore, list[int]]:
+    """The next version's vector store, and the key of each chunk in it.
+
+    ``kept[i]``: chunk i's key in ``previous``, or None for the next of the new passages
+    (``counts[j]`` rows of ``vectors`` each). The previous store, which the build owns, loses the
+    passages not kept and gains the new ones, if it still suits the new size; otherwise a new
+    store of the kind that does is filled with the kept passages' vectors (as stored) and the new.
+    """
+    old = np.array([k for k in kept if k is not None], dtype=np.int64)
+    total = len(vectors)
+    if previous is not None and len(old):
+        total += int(previous.counts[previous.positions(old)].sum())
+    if previous is not None and previous.suits(total):
+        previous.remove(np.setdiff1d(previous.keys, old))
+        store, moved, added = previous, old, previous.add(vectors, counts)
+    else:
+        old_counts = previous.counts[previous.positions(old)] if previous is not None and len(old) else []
+        old_vectors = previous.vectors(old) if previous is not None and len(old) else np.zeros((0, dim))
+        store, all_keys = create_store(
+            np.concatenate([old_vectors, vectors]).astype(np.float32), [*old_counts, *counts], dim
+        )
+        moved, added = all_keys[: len(old)], all_keys[len(old) :]
+    renamed = dict(zip(old.tolist(), moved.tolist(), strict=True))
+    fresh = iter(added.tolist())
+    return store, [renamed[k] if k is not None else next(fresh) for k in kept]
+
+
 def _vectors_from_live(
     vectors: np.ndarray,
     keys: Sequence[str],
-    live: LoadedIndex | None,
+    previous: VectorStore,
     contents: Contents,
     *,
     with_windows: bool,
 ) -> list[int]:
-    """Copy into ``vectors`` the live version's vector of every text it holds; return the rest's indices.
+    """Copy into ``vectors`` the live store's vector of every text it holds exactly; return the
+    rest's indices (all of them when the store keeps its vectors approximately: those come from
+    the embedding cache, exact).
 
-    ``with_windows``: the live version cut windows as this build does, so its window rows are
+    ``with_windows``: the live version cut windows as this build does, so its window vectors are
     known from its chunks; otherwise only chunk vectors are taken over.
     """
-    rows: dict[str, int] = {}
+    if not previous.exact or not len(keys):
+        return list(range(len(keys)))
+    counts = dict(zip(previous.keys.tolist(), previous.counts.tolist(), strict=True))
+    where: dict[str, tuple[int, int]] = {}  # text key -> (passage key, which of its vectors)
     for kept in contents.chunks.values():
         for s in kept:
-            rows[text_key(s.chunk.embed_text)] = s.row
-            stored_windows = live.windows_of(s.row) if live is not None and with_windows else range(0)
-            texts = windows(s.chunk) if stored_windows else []
-            if len(texts) == len(stored_windows):
-                rows.update((text_key(t), r) for t, r in zip(texts, stored_windows, strict=True))
-    stored = live.vectors() if live is not None and rows else None
-    missing = []
-    for i, k in enumerate(keys):
-        row = rows.get(k)
-        if stored is not None and row is not None:
-            vectors[i] = stored[row]
-        else:
-            missing.append(i)
-    return missing
+            texts = passage_texts(s.chunk) if with_windows else [s.chunk.embed_text]
+            if len(texts) != counts[s.key]:
+                texts = texts[:1]
+            where.update((text_key(t), (s.key, i)) for i, t in enumerate(texts))
+    wanted = [(i, where[k]) for i, k in enumerate(keys) if k in where]
+    passages = sorted({key for _, (key, _) in wanted})
+    if passages:
+        stored = previous.vectors(passages)
+        start = dict(zip(passages, np.cumsum([0, *(counts[p] for p in passages[:-1])]).tolist(), strict=True))
+        for i, (key, slot) in wanted:
+            vectors[i] = stored[start[key] + slot]
+    found = {i for i, _ in wanted}
+    return [i for i in range(len(keys)) if i not in found]
 
 
 def _fill_missing(

@@ -18,7 +18,7 @@ from ._build import changed_sources, file_sha256
 from ._embedcache import CACHE_FILE, cached_vectors
 from ._read import FORMATS, SUFFIXES, discover
 from ._settings import Settings
-from ._store import IndexProblem, Manifest, UnknownSource, build_running, describe_model, load
+from ._store import IndexProblem, Manifest, UnknownSource, build_running, describe_model, load, read_manifest
 
 
 class SourceConflict(IndexProblem):
@@ -131,9 +131,7 @@ def remove_sources(settings: Settings, names: Sequence[str]) -> tuple[list[str],
     Refuses with UnknownSource, deleting nothing, a name the index does not hold, and with
     SourceConflict a file named itself as a corpus path (not found in a corpus folder): that is
     the caller's file, to drop from the corpus setting rather than delete."""
-    index = load(settings.index_dir, lexical=False)
-    indexed = dict(index.manifest.files)
-    index.close()
+    indexed = dict(read_manifest(settings.index_dir).files)
     files, _ = discover(settings.corpus)
     on_disk = {name: path for path, name in files}
     by_path = {path.resolve(): name for path, name in files}

@@ -1,23 +1,33 @@
-"""The saved index: FAISS vectors, chunk and document text in SQLite, and a manifest that describes both.
+"""The saved index: the passages' vectors, chunk and document text in SQLite, and a manifest that
+describes both.
 
 Layout under ``index_dir``::
 
     CURRENT                 name of the live version, e.g. "v-20250101T120000Z-1a2b3c4d"
     v-<time>-<rand>/
-        manifest.json       format version, model identity, dim, chunker, file hashes, counts
-        vectors.faiss       IndexFlatIP over normalised vectors: rows 0..n-1 are the n chunks
-                            (chunks.row), then the windows of chunk 0, of chunk 1, ... (chunks.windows
-                            of each): runs of a few sentences, so a chunk scores by its best part
-        chunks.sqlite       tables ``chunks`` (with each chunk's source file and BM25 tokens),
+        manifest.json       format version, model identity, dim, chunker, vector store kind and
+                            parameters, file hashes, counts
+        vectors/            the vector store (_vectors.py): each chunk's vectors, its own then its
+                            sentence windows', under the chunk's key
+        chunks.sqlite       tables ``chunks`` (row, key in vectors/, source file, BM25 tokens, and
+                            the issue date, edition and page of the document it was cut from),
                             ``documents`` and ``rejections`` (bad lines inside indexed files)
         lexical/            BM25 over jieba tokens of the same rows, and the archive's word list
     embeddings.sqlite       vectors already computed, by model and text (see _embedcache.py)
     .lock                   held by a build from start to end, so two builds never write at once;
                             it names the running build, and still names it if that build was killed
 
+Rows number the chunks 0..n-1 in each version (the lexical index scores the same rows); keys name
+them in the vector store and survive from one version to the next, so a build changes only the
+vectors of what changed.
+
 A build writes a complete new version directory, fsyncs it, then replaces ``CURRENT`` atomically,
 so a crash at any moment leaves either the old index or the new one, never a mix. Loading follows
 ``CURRENT`` only; half-written versions are invisible to it and removed by the next build.
+
+Two views of a version: ``load`` gives a ``LoadedIndex`` for questions (search, filters, texts),
+``take_over`` a ``Previous`` for the next build (everything it holds by source file, and its vector
+store to change).
 """
 
 from __future__ import annotations
@@ -31,34 +41,45 @@ import shutil
 import signal
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeVar
 
-import faiss
 import numpy as np
 
 from ._embed import Embedder
 from ._embedders import model_option
+from ._filter import Filter, RowFacts, iso_date
 from ._lexical import LEXICAL_VERSION, LexicalIndex
 from ._types import Chunk, Document, Rejection
+from ._vectors import VectorStore, open_store
 
 # 3: chunks carry their source file and BM25 tokens; documents their file; table rejections.
 # 4: vectors of each chunk's sentence windows after the chunks' own.
-FORMAT_VERSION = 4
+# 5: a vector store chosen by size (vectors/), each chunk under a key that outlives the version;
+#    chunks carry their document's date, edition and page.
+FORMAT_VERSION = 5
 POINTER = "CURRENT"
 VERSION_PREFIX = "v-"
 MANIFEST = "manifest.json"
-VECTORS = "vectors.faiss"
+VECTORS = "vectors"
 DATABASE = "chunks.sqlite"
 LEXICAL = "lexical"
 LOCK = ".lock"
 # Test-only fault injection: a build kills itself with SIGKILL at the named point (see crash_point).
 CRASH_ENV = "NEWS_ASSISTANT_CRASH_AT"
 CRASH_POINTS = ("embedding", "writing", "before-switch", "after-switch")
+# What a loaded index keeps per row beside the vector store: the row's place in the store and
+# back (int32 each), its date and its source (RowFacts, int32 each).
+ROW_BYTES = 16
+# Row masks of the last few filters, kept: a reader filtering by one source asks again and again.
+_MASKS_KEPT = 8
+
+_T = TypeVar("_T")
 
 
 class IndexProblem(Exception):
@@ -104,6 +125,7 @@ class Manifest:
     built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
     lexical: dict[str, str | int] = field(default_factory=dict)  # version, words; empty: dense only
+    vectors: dict[str, str | int] = field(default_factory=dict)  # the store's kind and parameters
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -133,6 +155,7 @@ class Manifest:
                 built_at=str(raw["built_at"]),
                 format_version=version,
                 lexical=dict(raw.get("lexical", {})),
+                vectors=dict(raw["vectors"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise _corrupt(index_dir, f"{MANIFEST} lacks or mangles a field ({e})") from e
@@ -144,15 +167,66 @@ def _corrupt(index_dir: Path, what: str) -> IndexCorrupt:
     )
 
 
+# --- what a version holds -------------------------------------------------------------------------
+
+
+class StoredChunk(NamedTuple):
+    key: int  # the chunk's key in the vector store: its vectors, its own and its windows'
+    chunk: Chunk
+    tokens: list[str] | None  # BM25 tokens of its embed_text; None: stored without tokens
+
+
+@dataclass
+class Contents:
+    """Everything a version holds but its vectors and BM25, by source file, in row order: what a
+    build writes, and what the next build takes over for the files that did not change."""
+
+    documents: dict[str, list[Document]] = field(default_factory=dict)
+    chunks: dict[str, list[StoredChunk]] = field(default_factory=dict)
+    rejections: dict[str, list[Rejection]] = field(default_factory=dict)
+
+    def rows(self) -> list[tuple[str, StoredChunk]]:
+        """(file, chunk) of every row, in row order."""
+        return [(file, s) for file, kept in self.chunks.items() for s in kept]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Where a passage was printed, as far as its document says: the issue's date (ISO
+    ``YYYY-MM-DD``), the edition (``第3版``) and the 1-based page of the PDF; None when unknown."""
+
+    date: str | None = None
+    edition: str | None = None
+    page: int | None = None
+
+    @classmethod
+    def of(cls, meta: dict[str, str]) -> Issue:
+        """From a document's ``meta``: anything but an ISO date, a text edition or a positive
+        page number counts as unknown.
+
+        >>> Issue.of({"date": "2019-03-05", "edition": "第3版", "page": "2"})
+        Issue(date='2019-03-05', edition='第3版', page=2)
+        >>> Issue.of({"date": "去年", "page": "0"})
+        Issue(date=None, edition=None, page=None)
+        """
+        edition = meta.get("edition")
+        page = str(meta.get("page", "")).strip()
+        return cls(
+            iso_date(meta.get("date")),
+            edition.strip() or None if isinstance(edition, str) else None,
+            int(page) if page.isdecimal() and int(page) > 0 else None,
+        )
+
+
 # --- writing -----------------------------------------------------------------------------------------
 
 _SCHEMA = """
 CREATE TABLE chunks (
-    row INTEGER PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL,
-    title TEXT NOT NULL, section TEXT NOT NULL, "start" INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL,
+    row INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, file TEXT NOT NULL, text TEXT NOT NULL,
+    source TEXT NOT NULL, title TEXT NOT NULL, section TEXT NOT NULL, "start" INTEGER NOT NULL,
+    "end" INTEGER NOT NULL, line_start INTEGER NOT NULL, line_end INTEGER NOT NULL,
     tokens TEXT,  -- JSON list of BM25 tokens of embed_text; NULL: not tokenised
-    windows INTEGER NOT NULL  -- how many window vectors of this chunk follow the chunks' vectors
+    date TEXT, edition TEXT, page INTEGER  -- of the chunk's document (Issue); NULL: unknown
 );
 CREATE TABLE documents (
     source TEXT PRIMARY KEY, file TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL,
@@ -238,19 +312,16 @@ def _holder(record: str) -> str:
 def save(
     index_dir: Path,
     manifest: Manifest,
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    documents: Sequence[Document],
+    contents: Contents,
+    vectors: VectorStore,
     lexical: LexicalIndex | None = None,
-    *,
-    windows: Sequence[int] | None = None,
 ) -> Path:
     """Write a new version under ``index_dir``, make it the live one, delete older ones; return its folder.
 
     Takes the writer lock for the write alone; a build holds it throughout and calls write_version.
     """
     with writer_lock(index_dir):
-        version = write_version(index_dir, manifest, chunks, vectors, documents, lexical, windows=windows)
+        version = write_version(index_dir, manifest, contents, vectors, lexical)
         remove_leftovers(index_dir)
     return version
 
@@ -258,50 +329,41 @@ def save(
 def write_version(
     index_dir: Path,
     manifest: Manifest,
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    documents: Sequence[Document],
+    contents: Contents,
+    vectors: VectorStore,
     lexical: LexicalIndex | None = None,
-    *,
-    files: Sequence[str] | None = None,
-    tokens: Sequence[Sequence[str]] | None = None,
-    rejections: Sequence[Rejection] = (),
-    windows: Sequence[int] | None = None,
 ) -> Path:
     """Write a complete version beside the live one, then switch ``CURRENT`` to it; return its folder.
 
-    The caller holds writer_lock. ``vectors[i]`` is the normalised embedding of ``chunks[i]``; after
-    the chunks' rows come ``windows[0]`` rows for the windows of chunk 0, then chunk 1's, and so on
-    (None: no windows), and ``manifest.counts["windows"]`` is their total. ``tokens[i]`` is the chunk's
-    BM25 tokens, from which ``lexical`` was built; ``files[j]`` is the source file
-    of ``documents[j]`` (default: the document's source up to its ``#``); ``rejections`` are bad
-    lines inside indexed files, kept so that a rebuild that does not re-read a file still lists them.
+    The caller holds writer_lock. ``contents`` gives the rows (chunks in order) and the key of
+    each in ``vectors``, which holds exactly those keys; ``lexical`` scores the same rows, built
+    from their tokens. ``manifest`` counts the chunks and windows (vectors beyond one a chunk) and
+    records ``vectors.params()``.
     """
-    if lexical is not None and len(lexical) != len(chunks):
-        raise ValueError(f"lexical index has {len(lexical)} rows, expected {len(chunks)}")
-    windows = [0] * len(chunks) if windows is None else list(windows)
-    if len(windows) != len(chunks) or min(windows, default=0) < 0:
-        raise ValueError(f"{len(windows)} window counts for {len(chunks)} chunks")
-    counted = manifest.counts.get("windows", 0)
-    if sum(windows) != counted:
-        raise ValueError(f"{sum(windows)} windows, but the manifest counts {counted}")
-    rows = len(chunks) + sum(windows)
-    if vectors.shape != (rows, manifest.dim):
-        raise ValueError(f"vectors have shape {vectors.shape}, expected ({rows}, {manifest.dim})")
-    if tokens is not None and len(tokens) != len(chunks):
-        raise ValueError(f"{len(tokens)} token lists for {len(chunks)} chunks")
-    if files is None:
-        files = [d.source if d.is_page else d.source.split("#", 1)[0] for d in documents]
-    elif len(files) != len(documents):
-        raise ValueError(f"{len(files)} files for {len(documents)} documents")
-    file_of = {d.source: f for d, f in zip(documents, files, strict=True)}
+    rows = contents.rows()
+    if lexical is not None and len(lexical) != len(rows):
+        raise ValueError(f"lexical index has {len(lexical)} rows, expected {len(rows)}")
+    keys = np.array([s.key for _, s in rows], dtype=np.int64)
+    if len(keys) != len(vectors) or not np.array_equal(np.sort(keys), vectors.keys):
+        raise ValueError(
+            f"{len(rows)} chunks, but their keys are not the {len(vectors)} passages of the vectors"
+        )
+    windows = vectors.vector_count - len(rows)
+    counted = (manifest.counts.get("chunks"), manifest.counts.get("windows", 0))
+    if counted != (len(rows), windows):
+        raise ValueError(f"{len(rows)} chunks and {windows} windows, but the manifest counts {counted}")
+    if (manifest.dim, manifest.vectors) != (vectors.dim, vectors.params()):
+        raise ValueError(f"the manifest describes {manifest.dim}-dimensional {manifest.vectors}, not "
+                         f"{vectors.dim}-dimensional {vectors.params()}")  # fmt: skip
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     version = index_dir / f"{VERSION_PREFIX}{stamp}Z-{secrets.token_hex(4)}"
     version.mkdir()
     try:
-        _write_vectors(version / VECTORS, vectors)
+        for f in vectors.save(version / VECTORS):
+            _fsync_file(f)
+        _fsync_dir(version / VECTORS)
         crash_point("writing")
-        _write_database(version / DATABASE, chunks, windows, file_of, tokens, documents, rejections)
+        _write_database(version / DATABASE, contents)
         if lexical is not None:
             lexical.save(version / LEXICAL)
             for f in (version / LEXICAL).iterdir():
@@ -322,47 +384,35 @@ def write_version(
     return version
 
 
-def _write_vectors(path: Path, vectors: np.ndarray) -> None:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    _write_file(path, faiss.serialize_index(index).tobytes())
-
-
-def _write_database(
-    path: Path,
-    chunks: Sequence[Chunk],
-    windows: Sequence[int],
-    file_of: dict[str, str],
-    tokens: Sequence[Sequence[str]] | None,
-    documents: Sequence[Document],
-    rejections: Sequence[Rejection],
-) -> None:
+def _write_database(path: Path, contents: Contents) -> None:
+    issue_of = {d.source: Issue.of(d.meta) for docs in contents.documents.values() for d in docs}
     con = sqlite3.connect(path)
     try:
         # No journal: the file is unreachable until CURRENT names its folder, and is fsynced below.
         con.execute("PRAGMA journal_mode=OFF")
         con.execute("PRAGMA synchronous=OFF")
         con.executescript(_SCHEMA)
-        con.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (i, file_of.get(c.source, c.source), c.text, c.source, c.title, c.section, c.start, c.end,
-                 c.line_start, c.line_end,
-                 None if tokens is None else json.dumps(list(tokens[i]), ensure_ascii=False), windows[i])
-                for i, c in enumerate(chunks)
-            ),
-        )  # fmt: skip
+
+        def chunk_rows() -> Iterator[tuple[object, ...]]:
+            for row, (file, (key, c, tokens)) in enumerate(contents.rows()):
+                issue = issue_of.get(c.source, Issue())
+                yield (row, key, file, c.text, c.source, c.title, c.section, c.start, c.end, c.line_start,
+                       c.line_end, None if tokens is None else json.dumps(list(tokens), ensure_ascii=False),
+                       issue.date, issue.edition, issue.page)  # fmt: skip
+
+        con.executemany(f"INSERT INTO chunks VALUES ({', '.join('?' * 15)})", chunk_rows())
         con.executemany(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                (d.source, file_of[d.source], d.text, d.title, d.line_offset,
-                 json.dumps(d.meta, ensure_ascii=False), d.is_page)
-                for d in documents
+                (d.source, file, d.text, d.title, d.line_offset, json.dumps(d.meta, ensure_ascii=False),
+                 d.is_page)
+                for file, docs in contents.documents.items()
+                for d in docs
             ),
         )  # fmt: skip
         con.executemany(
-            "INSERT INTO rejections VALUES (?, ?, ?)", ((r.source, r.line, r.reason) for r in rejections)
+            "INSERT INTO rejections VALUES (?, ?, ?)",
+            ((file, r.line, r.reason) for file, rs in contents.rejections.items() for r in rs),
         )
         con.commit()
     finally:
@@ -414,15 +464,57 @@ def remove_leftovers(index_dir: Path) -> list[str]:
 
 
 def load(index_dir: Path, *, lexical: bool = True) -> LoadedIndex:
-    """Open the live version of the index under ``index_dir``.
+    """Open the live version of the index under ``index_dir`` to answer questions.
 
     Without ``lexical``, the BM25 index is neither loaded nor checked (``LoadedIndex.lexical`` is
-    None): a build takes over vectors and texts, and tokenises anew under another lexical version.
+    None): for a caller that needs only the manifest, or the dense leg.
     """
+
+    def open_(name: str) -> LoadedIndex:
+        version, manifest, con, keys, bm25 = _open_version(index_dir, name, lexical=lexical)
+        try:
+            store = _open_vectors(index_dir, version, manifest, keys)
+        except BaseException:
+            con.close()
+            raise
+        return LoadedIndex(index_dir, version, manifest, con, store, keys, bm25)
+
+    return _follow(index_dir, open_)
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """The live version's manifest alone, without opening its vectors or texts (checked as ``load``
+    checks it: IndexNotFound, IndexIncompatible, IndexCorrupt)."""
+
+    def open_(name: str) -> Manifest:
+        version = index_dir / name
+        try:
+            return Manifest.from_json((version / MANIFEST).read_text(encoding="utf-8"), index_dir)
+        except (FileNotFoundError, NotADirectoryError) as e:
+            raise _corrupt(index_dir, f"{POINTER} names {name}, whose {MANIFEST} is missing") from e
+
+    return _follow(index_dir, open_)
+
+
+def take_over(index_dir: Path) -> Previous:
+    """Open the live version of the index under ``index_dir`` for the next build to take over.
+
+    The BM25 index is neither loaded nor checked: a build tokenises anew under another lexical
+    version. The vector store is the build's own to change (Previous.vectors).
+    """
+
+    def open_(name: str) -> Previous:
+        version, manifest, con, _, _ = _open_version(index_dir, name, lexical=False)
+        return Previous(index_dir, version, manifest, con)
+
+    return _follow(index_dir, open_)
+
+
+def _follow(index_dir: Path, open_: Callable[[str], _T]) -> _T:
     name = _live_version(index_dir)
     while True:
         try:
-            return _open_version(index_dir, name, lexical=lexical)
+            return open_(name)
         except IndexCorrupt:
             # A build that finished between reading CURRENT and opening the files deletes the
             # version being opened; the new one is fine. A pointer that does not move is real damage.
@@ -443,22 +535,18 @@ def _live_version(index_dir: Path) -> str:
     return name
 
 
-def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> LoadedIndex:
+def _open_version(
+    index_dir: Path, name: str, *, lexical: bool
+) -> tuple[Path, Manifest, sqlite3.Connection, np.ndarray, LexicalIndex | None]:
+    """(version folder, manifest, database, key of each row, BM25 or None without ``lexical``),
+    checked against each other. The vectors are opened apart (_open_vectors)."""
     version = index_dir / name
     if not version.is_dir():
         raise _corrupt(index_dir, f"{POINTER} names {name}, which is missing")
     try:
         manifest = Manifest.from_json((version / MANIFEST).read_text(encoding="utf-8"), index_dir)
-        data = (version / VECTORS).read_bytes()
     except FileNotFoundError as e:
-        raise _corrupt(index_dir, f"{version.name}/{Path(e.filename or '?').name} is missing") from e
-    try:
-        vectors = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-    except RuntimeError as e:
-        raise _corrupt(index_dir, f"{VECTORS} cannot be read") from e
-    chunk_rows = manifest.counts.get("chunks", -1)
-    if vectors.d != manifest.dim or vectors.ntotal != chunk_rows + manifest.counts.get("windows", 0):
-        raise _corrupt(index_dir, f"{VECTORS} does not match {MANIFEST}")
+        raise _corrupt(index_dir, f"{version.name}/{MANIFEST} is missing") from e
     db = version / DATABASE
     if not db.is_file():
         raise _corrupt(index_dir, f"{version.name}/{DATABASE} is missing")
@@ -470,83 +558,68 @@ def _open_version(index_dir: Path, name: str, *, lexical: bool = True) -> Loaded
     except sqlite3.DatabaseError as e:
         raise _corrupt(index_dir, f"{DATABASE} cannot be opened ({e})") from e
     try:
-        windows = np.array(
-            [n for (n,) in con.execute("SELECT windows FROM chunks ORDER BY row")], dtype=np.int64
-        )
+        keys = _row_keys(con, index_dir, manifest)
+        bm25 = _open_lexical(index_dir, version, manifest, len(keys)) if lexical else None
+    except BaseException:
+        con.close()
+        raise
+    return version, manifest, con, keys, bm25
+
+
+def _row_keys(con: sqlite3.Connection, index_dir: Path, manifest: Manifest) -> np.ndarray:
+    try:
+        keys = np.fromiter((k for (k,) in con.execute("SELECT key FROM chunks ORDER BY row")), dtype=np.int64)
     except (sqlite3.DatabaseError, TypeError, ValueError) as e:
-        con.close()
         raise _corrupt(index_dir, f"{DATABASE} cannot be read ({e})") from e
-    rows = len(windows)
-    if rows != chunk_rows or rows + int(windows.sum()) != vectors.ntotal or (windows < 0).any():
-        con.close()
-        n = int(windows.sum())
-        what = f"{DATABASE} has {rows} chunks and {n} windows, {VECTORS} {vectors.ntotal} rows"
-        raise _corrupt(index_dir, what)
+    if len(keys) != manifest.counts.get("chunks", -1):
+        raise _corrupt(index_dir, f"{DATABASE} has {len(keys)} chunks, {MANIFEST} counts {manifest.counts}")
+    return keys
+
+
+def _open_vectors(index_dir: Path, version: Path, manifest: Manifest, keys: np.ndarray) -> VectorStore:
+    """The version's vector store, checked against the manifest and the keys of the chunks."""
+    try:
+        store = open_store(version / VECTORS, manifest.vectors)
+    except ValueError as e:
+        raise IndexIncompatible(
+            f"index at {index_dir} has {e}; rebuild it with: {rebuild_command(index_dir)}"
+        ) from e
+    except (OSError, RuntimeError) as e:
+        raise _corrupt(index_dir, f"{VECTORS}/ cannot be read ({str(e).splitlines()[0][:120]})") from e
+    if store.dim != manifest.dim or store.vector_count != len(keys) + manifest.counts.get("windows", 0):
+        raise _corrupt(index_dir, f"{VECTORS}/ does not match {MANIFEST}")
+    if not np.array_equal(np.sort(keys), store.keys):
+        raise _corrupt(index_dir, f"the chunks of {DATABASE} are not the {len(store)} passages of {VECTORS}/")
+    return store
+
+
+def _open_lexical(index_dir: Path, version: Path, manifest: Manifest, rows: int) -> LexicalIndex | None:
     built = manifest.lexical.get("version", LEXICAL_VERSION)
-    if lexical and built != LEXICAL_VERSION:
-        con.close()
+    if built != LEXICAL_VERSION:
         raise IndexIncompatible(
             f"index at {index_dir} has lexical index version {built}, this program reads version "
             f"{LEXICAL_VERSION}; rebuild it with: {rebuild_command(index_dir)}"
         )
-    bm25 = None
-    if manifest.lexical and lexical:
-        try:
-            bm25 = LexicalIndex.load(version / LEXICAL)
-        except (OSError, ValueError, KeyError) as e:
-            con.close()
-            raise _corrupt(index_dir, f"{LEXICAL}/ cannot be read ({e})") from e
-        if len(bm25) != rows:
-            con.close()
-            raise _corrupt(index_dir, f"{LEXICAL}/ has {len(bm25)} rows but {VECTORS} has {rows}")
-    return LoadedIndex(index_dir, version, manifest, vectors, con, bm25, windows)
+    if not manifest.lexical:
+        return None
+    try:
+        bm25 = LexicalIndex.load(version / LEXICAL)
+    except (OSError, ValueError, KeyError) as e:
+        raise _corrupt(index_dir, f"{LEXICAL}/ cannot be read ({e})") from e
+    if len(bm25) != rows:
+        raise _corrupt(index_dir, f"{LEXICAL}/ has {len(bm25)} rows but {DATABASE} has {rows}")
+    return bm25
 
 
-class StoredChunk(NamedTuple):
-    row: int
-    chunk: Chunk
-    tokens: list[str] | None  # None: stored without tokens
+class _Version:
+    """One version of the index, opened: its manifest and database."""
 
-
-@dataclass
-class Contents:
-    """Everything a version holds, by source file: what a rebuild takes over for unchanged files."""
-
-    documents: dict[str, list[Document]] = field(default_factory=dict)
-    chunks: dict[str, list[StoredChunk]] = field(default_factory=dict)
-    rejections: dict[str, list[Rejection]] = field(default_factory=dict)
-
-
-class LoadedIndex:
-    """A read-only, thread-safe view of one version of the index."""
-
-    def __init__(
-        self,
-        index_dir: Path,
-        version: Path,
-        manifest: Manifest,
-        vectors: Any,
-        con: sqlite3.Connection,
-        lexical: LexicalIndex | None,
-        windows: np.ndarray,
-    ) -> None:
-        """``windows[i]``: how many window vectors chunk ``i`` has (see the layout above)."""
+    def __init__(self, index_dir: Path, version: Path, manifest: Manifest, con: sqlite3.Connection) -> None:
         self.index_dir = index_dir
         self.version = version
         self.manifest = manifest
-        self.lexical = lexical
-        self._vectors = vectors
         self._con = con
         self._lock = threading.Lock()
-        n = len(windows)
-        # Vector row -> chunk row, and where each chunk's windows start among the vectors.
-        self._owner = np.concatenate([np.arange(n), np.repeat(np.arange(n), windows)])
-        self._first = n + np.concatenate([[0], np.cumsum(windows)[:-1]]).astype(np.int64)
-        self._windows = windows
-        self._fanout = 1 + int(windows.max(initial=0))
-
-    def __len__(self) -> int:
-        return len(self._windows)
 
     def check_embedder(self, embedder: Embedder) -> None:
         """Refuse an embedder other than the one that built the index: its scores would be meaningless."""
@@ -563,50 +636,6 @@ class LoadedIndex:
                 f"gives {embedder.dim}; rebuild with: {rebuild_command(self.index_dir, model_option(given))}"
             )
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The ``k`` chunks nearest ``vector`` as (row, inner product), best first: a chunk's
-        product is the best of its own vector's and its windows'."""
-        q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        if q.shape[1] != self.manifest.dim:
-            raise ValueError(f"query vector has {q.shape[1]} dimensions, the index {self.manifest.dim}")
-        k = min(k, len(self))
-        if k <= 0:
-            return []
-        # Exact: each chunk above the k-th has at most _fanout vectors, so the best vector of
-        # every one of the top k chunks is among the top k * _fanout vectors.
-        scores, found = self._vectors.search(q, min(k * self._fanout, int(self._vectors.ntotal)))
-        best: dict[int, float] = {}
-        for r, s in zip(found[0], scores[0], strict=True):
-            if r >= 0:
-                best.setdefault(int(self._owner[r]), float(s))
-        return list(best.items())[:k]
-
-    def similarity(self, vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
-        """Inner product of ``vector`` with the chunks of ``rows``, each the best of its vectors."""
-        if not len(rows):
-            return np.zeros(0, dtype=np.float32)
-        units = [[int(row), *self.windows_of(int(row))] for row in rows]
-        ids = np.fromiter((u for us in units for u in us), dtype=np.int64)
-        products = self._vectors.reconstruct_batch(ids) @ np.asarray(vector, dtype=np.float32).reshape(-1)
-        starts = np.cumsum([0, *(len(us) for us in units[:-1])])
-        return np.maximum.reduceat(products, starts).astype(np.float32)
-
-    def windows_of(self, row: int) -> range:
-        """The vector rows of the windows of chunk ``row`` (see windows in _chunk.py)."""
-        start = int(self._first[row])
-        return range(start, start + int(self._windows[row]))
-
-    def chunk(self, row: int) -> Chunk:
-        with self._lock:
-            found = self._con.execute(
-                'SELECT text, source, title, section, "start", "end", line_start, line_end '
-                "FROM chunks WHERE row = ?",
-                (row,),
-            ).fetchone()
-        if found is None:
-            raise IndexError(f"no chunk row {row}; the index has {len(self)}")
-        return Chunk(*found)
-
     def document(self, source: str) -> Document:
         """The whole document a chunk was cut from, to show a citation in its context."""
         with self._lock:
@@ -619,6 +648,203 @@ class LoadedIndex:
         src, text, title, line_offset, meta, is_page = found
         return Document(src, text, title, line_offset, json.loads(meta), bool(is_page))
 
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+class Previous(_Version):
+    """The live version as the next build takes it over: what it holds by source file, and its
+    vector store, which the build changes into the next version's (remove, add) or replaces."""
+
+    def __init__(self, index_dir: Path, version: Path, manifest: Manifest, con: sqlite3.Connection) -> None:
+        super().__init__(index_dir, version, manifest, con)
+        self._store: VectorStore | None = None
+
+    @property
+    def vectors(self) -> VectorStore:
+        """Read on first use: a build that finds nothing changed never reads the vectors. Raises
+        IndexCorrupt or IndexIncompatible when they cannot be used."""
+        if self._store is None:
+            with self._lock:
+                keys = _row_keys(self._con, self.index_dir, self.manifest)
+            self._store = _open_vectors(self.index_dir, self.version, self.manifest, keys)
+        return self._store
+
+    def contents(self) -> Contents:
+        """Every document, chunk (with its key and tokens) and stored rejection, by source file."""
+        out = Contents()
+        with self._lock:
+            chunks = self._con.execute(
+                'SELECT key, file, text, source, title, section, "start", "end", line_start, line_end, '
+                "tokens FROM chunks ORDER BY row"
+            ).fetchall()
+            documents = self._con.execute(
+                "SELECT file, source, text, title, line_offset, meta, is_page FROM documents ORDER BY rowid"
+            ).fetchall()
+            rejections = self._con.execute(
+                "SELECT file, line, reason FROM rejections ORDER BY rowid"
+            ).fetchall()
+        for key, file, *fields, tokens in chunks:
+            stored = StoredChunk(key, Chunk(*fields), None if tokens is None else json.loads(tokens))
+            out.chunks.setdefault(file, []).append(stored)
+        for file, source, text, title, line_offset, meta, is_page in documents:
+            doc = Document(source, text, title, line_offset, json.loads(meta), bool(is_page))
+            out.documents.setdefault(file, []).append(doc)
+        for file, line, reason in rejections:
+            out.rejections.setdefault(file, []).append(Rejection(file, reason, line))
+        return out
+
+
+class LoadedIndex(_Version):
+    """A read-only, thread-safe view of one version of the index, to answer questions.
+
+    Rows are the chunks, 0..len-1, as ``lexical`` scores them. Every search can be limited to the
+    rows of a boolean mask (``allowed``, from a ``Filter``): the dense search skips the others
+    while it searches, whatever the kind of vector store, and ``lexical_scores`` zeroes them.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        version: Path,
+        manifest: Manifest,
+        con: sqlite3.Connection,
+        vectors: VectorStore,
+        keys: np.ndarray,
+        lexical: LexicalIndex | None,
+    ) -> None:
+        """``keys[row]``: the key of the row's chunk in ``vectors``."""
+        super().__init__(index_dir, version, manifest, con)
+        self._vectors = vectors
+        self.lexical = lexical
+        # Row -> its place in the store's key order, and back.
+        self._place = vectors.positions(keys).astype(np.int32)
+        self._row_at = np.empty(len(keys), dtype=np.int32)
+        self._row_at[self._place] = np.arange(len(keys), dtype=np.int32)
+        self._facts: RowFacts | None = None
+        self._masks: OrderedDict[Filter, np.ndarray | None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._place)
+
+    @property
+    def store(self) -> VectorStore:
+        """The vector store, for its kind and figures; search through ``search``, which speaks rows."""
+        return self._vectors
+
+    # --- dense -------------------------------------------------------------------------------------
+
+    def search(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """The ``k`` chunks nearest ``vector`` as (row, inner product), best first: a chunk's
+        product is the best of its own vector's and its windows'. With ``allowed`` (a boolean mask
+        over rows, see ``allowed``), only those rows, searched among them: all of them when fewer
+        than ``k``."""
+        if vector.size != self.manifest.dim:
+            raise ValueError(f"query vector has {vector.size} dimensions, the index {self.manifest.dim}")
+        mask = None if allowed is None else self._mask_in_store(allowed)
+        found = self._vectors.search(vector, k, mask)
+        if not found:
+            return []
+        rows = self._row_at[self._vectors.positions(np.array([key for key, _ in found], dtype=np.int64))]
+        return [(int(row), score) for row, (_, score) in zip(rows, found, strict=True)]
+
+    def similarity(self, vector: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """Inner product of ``vector`` with the chunks of ``rows``, each the best of its vectors."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
+        keys = self._vectors.keys[self._place[np.asarray(rows, dtype=np.int64)]]
+        return self._vectors.similarity(vector, keys)
+
+    def _mask_in_store(self, allowed: np.ndarray) -> np.ndarray:
+        if allowed.shape != (len(self),) or allowed.dtype != np.bool_:
+            raise ValueError(
+                f"allowed must be a boolean mask of {len(self)} rows, not {allowed.dtype} {allowed.shape}"
+            )
+        return allowed[self._row_at]
+
+    # --- filters -----------------------------------------------------------------------------------
+
+    def allowed(self, f: Filter | None) -> np.ndarray | None:
+        """The rows a filter lets through, as a boolean mask for ``search`` and ``lexical_scores``;
+        None when it lets every row through (no filter). The mask is shared: do not change it."""
+        if f is None or f.empty:
+            return None
+        with self._lock:
+            if f in self._masks:
+                self._masks.move_to_end(f)
+                return self._masks[f]
+        mask = self._row_facts().mask(f)
+        if mask is not None:
+            mask.setflags(write=False)
+        with self._lock:
+            self._masks[f] = mask
+            while len(self._masks) > _MASKS_KEPT:
+                self._masks.popitem(last=False)
+        return mask
+
+    def lexical_scores(self, query: str, allowed: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every row for ``query`` (zeros without a lexical index or a matching word),
+        0 for the rows ``allowed`` leaves out."""
+        if self.lexical is None:
+            return np.zeros(len(self), dtype=np.float32)
+        scores = self.lexical.scores(query)
+        return scores if allowed is None else np.where(allowed, scores, np.float32(0))
+
+    def newest_first(self, rows: Sequence[int]) -> list[int]:
+        """``rows`` by their documents' dates, newest first, undated last; ties keep their order."""
+        return self._row_facts().newest_first(rows)
+
+    def _row_facts(self) -> RowFacts:
+        # Read on the first filter, not at load: a question without one never pays for it.
+        if self._facts is None:
+            with self._lock:
+                found = self._con.execute("SELECT date, source FROM chunks ORDER BY row").fetchall()
+            self._facts = RowFacts([d for d, _ in found], [s for _, s in found])
+        return self._facts
+
+    # --- texts -------------------------------------------------------------------------------------
+
+    def chunk(self, row: int) -> Chunk:
+        with self._lock:
+            found = self._con.execute(
+                'SELECT text, source, title, section, "start", "end", line_start, line_end '
+                "FROM chunks WHERE row = ?",
+                (row,),
+            ).fetchone()
+        if found is None:
+            raise IndexError(f"no chunk row {row}; the index has {len(self)}")
+        return Chunk(*found)
+
+    def issue(self, row: int) -> Issue:
+        """The date, edition and page of the document the chunk of ``row`` was cut from."""
+        with self._lock:
+            found = self._con.execute(
+                "SELECT date, edition, page FROM chunks WHERE row = ?", (row,)
+            ).fetchone()
+        if found is None:
+            raise IndexError(f"no chunk row {row}; the index has {len(self)}")
+        return Issue(*found)
+
+    def window_count(self, row: int) -> int:
+        """How many sentence windows the chunk of ``row`` has vectors for."""
+        return int(self._vectors.counts[self._place[row]]) - 1
+
+    def vectors(self) -> np.ndarray:
+        """(vectors, dim) float32, as stored: every chunk's own vector in row order, then the
+        windows' of row 0, of row 1, ... (for tools that study them; the search never needs it)."""
+        keys = self._vectors.keys[self._place]
+        counts = self._vectors.counts[self._place]
+        stored = self._vectors.vectors(keys)
+        if not len(stored):
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        own = np.zeros(len(stored), dtype=bool)
+        own[starts] = True
+        return np.concatenate([stored[own], stored[~own]])
+
     def newer_version(self) -> str | None:
         """The live version's name if a build has switched ``CURRENT`` away from this one, else None.
 
@@ -630,41 +856,6 @@ class LoadedIndex:
         except (IndexProblem, OSError):
             return None
         return name if name != self.version.name else None
-
-    def vectors(self) -> np.ndarray:
-        """(vectors, dim) float32: every stored vector, the chunks' then their windows'."""
-        total = int(self._vectors.ntotal)
-        if not total:
-            return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        return np.asarray(self._vectors.reconstruct_n(0, total), dtype=np.float32)
-
-    def contents(self) -> Contents:
-        """Every document, chunk (with its row and tokens) and stored rejection, by source file."""
-        out = Contents()
-        with self._lock:
-            chunks = self._con.execute(
-                'SELECT row, file, text, source, title, section, "start", "end", line_start, line_end, '
-                "tokens FROM chunks ORDER BY row"
-            ).fetchall()
-            documents = self._con.execute(
-                "SELECT file, source, text, title, line_offset, meta, is_page FROM documents ORDER BY rowid"
-            ).fetchall()
-            rejections = self._con.execute(
-                "SELECT file, line, reason FROM rejections ORDER BY rowid"
-            ).fetchall()
-        for row, file, *fields, tokens in chunks:
-            stored = StoredChunk(row, Chunk(*fields), None if tokens is None else json.loads(tokens))
-            out.chunks.setdefault(file, []).append(stored)
-        for file, source, text, title, line_offset, meta, is_page in documents:
-            doc = Document(source, text, title, line_offset, json.loads(meta), bool(is_page))
-            out.documents.setdefault(file, []).append(doc)
-        for file, line, reason in rejections:
-            out.rejections.setdefault(file, []).append(Rejection(file, reason, line))
-        return out
-
-    def close(self) -> None:
-        with self._lock:
-            self._con.close()
 
 
 def describe_model(identity: dict[str, str]) -> str:

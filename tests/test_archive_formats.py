@@ -14,7 +14,7 @@ import pytest
 from material import BOILERPLATE, epaper_html, scanned_pdf, stories
 from workspace import CORPUS, REPO, child_env
 
-from index import load
+from index._store import take_over
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -60,11 +60,11 @@ def test_the_build_indexes_the_rest_and_names_the_scan_in_one_line(archive: Path
 
 
 def test_every_document_carries_its_date_edition_and_page(archive: Path) -> None:
-    index = load(archive / "ix")
+    previous = take_over(archive / "ix")
     try:
-        docs = {d.source: d.meta for ds in index.contents().documents.values() for d in ds}
+        docs = {d.source: d.meta for ds in previous.contents().documents.values() for d in ds}
     finally:
-        index.close()
+        previous.close()
     assert docs == {
         "2019/zjgr_20190305_03.pdf#p1": {"date": "2019-03-05", "edition": "第3版", "page": "1"},
         "content_2019-03-06.htm": {"date": "2019-03-06", "edition": "第3版"},

@@ -27,7 +27,7 @@ from index import (
 )
 from index._chunk import windows
 from index._embedcache import CACHE_FILE
-from index._store import FORMAT_VERSION
+from index._store import FORMAT_VERSION, take_over
 
 JIASHAN = "嘉善县总工会怎样创建“工人先锋号”？"
 NEW_PAGE = """\
@@ -242,7 +242,7 @@ def test_status_without_an_index(tmp_path: Path) -> None:
 
 
 def tokens_by_file(index_dir: Path) -> dict[str, list[list[str] | None]]:
-    return {f: [s.tokens for s in ss] for f, ss in load(index_dir).contents().chunks.items()}
+    return {f: [s.tokens for s in ss] for f, ss in take_over(index_dir).contents().chunks.items()}
 
 
 def test_dictionary_changes_retokenise_old_chunks(work: Path, built: Path) -> None:
@@ -255,7 +255,8 @@ def test_dictionary_changes_retokenise_old_chunks(work: Path, built: Path) -> No
     assert report.added == ["new.txt"]
     ix = load(work / "ix")
     assert ix.lexical is not None and "康润制药" in ix.lexical.lexicon.words
-    old = [s for s in ix.contents().chunks["000_1e559e3fc737a720.txt"] if "康润制药" in s.chunk.text]
+    contents = take_over(work / "ix").contents()
+    old = [s for s in contents.chunks["000_1e559e3fc737a720.txt"] if "康润制药" in s.chunk.text]
     assert old and all(s.tokens is not None and "康润制药" in s.tokens for s in old)
     # Every chunk's tokens are what a build from nothing gives.
     fresh = work / "fresh"

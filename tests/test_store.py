@@ -26,6 +26,7 @@ from index import (
     load,
 )
 from index import _store as store
+from index._vectors import create_store
 
 EMBEDDER = HashEmbedder()
 
@@ -46,16 +47,50 @@ def manifest(**changes: object) -> Manifest:
         "dim": EMBEDDER.dim,
         "chunker": {"version": "0", "max_chars": 300},
         "files": {"a.txt": "0" * 64, "b.jsonl": "1" * 64},
-        "counts": {"files": 2, "documents": 2, "sections": 3, "chunks": 3},
+        "counts": {"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 0},
+        "vectors": {"kind": "flat"},
     }
     fields.update(changes)
     return Manifest(**fields)  # type: ignore[arg-type]
 
 
-def save(index_dir: Path, chunks: list[Chunk] = CHUNKS) -> Path:
-    vectors = EMBEDDER.embed_documents([c.embed_text for c in chunks])
-    m = manifest(counts={"files": 2, "documents": 2, "sections": len(chunks), "chunks": len(chunks)})
-    return store.save(index_dir, m, chunks, vectors, DOCS)
+def contents(
+    chunks: list[Chunk],
+    keys: list[int],
+    tokens: list[list[str]] | None = None,
+    rejections: list[Rejection] = (),  # type: ignore[assignment]
+) -> store.Contents:
+    """DOCS and ``chunks`` by file (a.txt, b.jsonl), the chunks under ``keys``."""
+    out = store.Contents()
+    for doc in DOCS:
+        file = doc.source.split("#", 1)[0]
+        out.documents[file] = [doc]
+        out.chunks[file] = [
+            store.StoredChunk(k, c, None if tokens is None else tokens[i])
+            for i, (c, k) in enumerate(zip(chunks, keys, strict=True))
+            if c.source == doc.source
+        ]
+        out.rejections[file] = [r for r in rejections if r.source == file]
+    return out
+
+
+def save(index_dir: Path, chunks: list[Chunk] = CHUNKS, counts: list[int] | None = None) -> Path:
+    """``chunks`` saved with a flat store: each chunk's vector, then ``counts[i] - 1`` random ones."""
+    counts = counts or [1] * len(chunks)
+    rng = np.random.default_rng(len(chunks))
+    rows = []
+    for c, n in zip(chunks, counts, strict=True):
+        rows.append(EMBEDDER.embed_documents([c.embed_text]))
+        rows.append(unit(rng.normal(size=(n - 1, EMBEDDER.dim))))
+    vectors, keys = create_store(np.concatenate(rows), counts, EMBEDDER.dim)
+    m = manifest(counts={"files": 2, "documents": 2, "sections": len(chunks), "chunks": len(chunks),
+                         "windows": sum(counts) - len(chunks)})  # fmt: skip
+    return store.save(index_dir, m, contents(chunks, keys.tolist()), vectors)
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32).reshape(-1, EMBEDDER.dim)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
 
 
 def versions(index_dir: Path) -> list[str]:
@@ -66,7 +101,7 @@ def test_round_trip(tmp_path: Path) -> None:
     version = save(tmp_path / "ix")
     ix = load(tmp_path / "ix")
     assert (tmp_path / "ix" / "CURRENT").read_text().strip() == version.name
-    assert sorted(p.name for p in version.iterdir()) == ["chunks.sqlite", "manifest.json", "vectors.faiss"]
+    assert sorted(p.name for p in version.iterdir()) == ["chunks.sqlite", "manifest.json", "vectors"]
     assert len(ix) == 3
     assert [ix.chunk(i) for i in range(3)] == CHUNKS
     assert ix.document("b.jsonl#7") == DOCS[1]
@@ -89,6 +124,7 @@ def test_manifest_on_disk(tmp_path: Path) -> None:
     assert raw["dim"] == 256
     assert raw["chunker"] == {"version": "0", "max_chars": 300}
     assert raw["counts"]["chunks"] == 3
+    assert raw["vectors"] == {"kind": "flat"}
     assert raw["built_at"].endswith("+00:00")
 
 
@@ -164,7 +200,7 @@ def test_half_written_version_is_ignored_then_cleaned(tmp_path: Path) -> None:
     good = save(tmp_path)
     leftover = tmp_path / "v-20990101T000000Z-deadbeef"  # newer name than the good one
     leftover.mkdir()
-    (leftover / "vectors.faiss").write_bytes(b"half")
+    (leftover / "manifest.json").write_bytes(b"half")
     stray = tmp_path / "CURRENT.0badf00d.tmp"
     stray.write_text(leftover.name)
     unrelated = tmp_path / "notes.txt"
@@ -190,8 +226,15 @@ def test_failed_save_leaves_previous_index(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_vectors_must_match_chunks(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="shape"):
-        store.save(tmp_path, manifest(), CHUNKS, EMBEDDER.embed_documents(["x"]), DOCS)
+    vectors, keys = create_store(EMBEDDER.embed_documents(["x", "y"]), [1, 1], EMBEDDER.dim)
+    with pytest.raises(ValueError, match="their keys are not the 2 passages"):
+        store.save(tmp_path, manifest(), contents(CHUNKS, [0, 1, 2]), vectors)
+    vectors, keys = create_store(EMBEDDER.embed_documents(["x", "y", "z"]), [1, 1, 1], EMBEDDER.dim)
+    with pytest.raises(ValueError, match="the manifest describes"):
+        store.save(tmp_path, manifest(vectors={"kind": "ivf"}), contents(CHUNKS, [0, 1, 2]), vectors)
+    with pytest.raises(ValueError, match=r"3 chunks and 0 windows, but the manifest counts \(3, 2\)"):
+        m = manifest(counts={"chunks": 3, "windows": 2})
+        store.save(tmp_path, m, contents(CHUNKS, [0, 1, 2]), vectors)
     assert not (tmp_path / "CURRENT").exists()
 
 
@@ -202,7 +245,7 @@ def test_load_follows_a_switch_that_happens_while_opening(
     open_version = store._open_version
     newer: list[Path] = []
 
-    def build_finishes_first(index_dir: Path, name: str, lexical: bool = True) -> store.LoadedIndex:
+    def build_finishes_first(index_dir: Path, name: str, lexical: bool = True) -> object:
         if not newer:
             newer.append(save(tmp_path))  # deletes the version `name` names
         return open_version(index_dir, name, lexical=lexical)
@@ -237,26 +280,28 @@ def test_a_killed_writer_is_noticed(tmp_path: Path) -> None:
 
 
 def test_contents_for_the_next_build(tmp_path: Path) -> None:
-    vectors = EMBEDDER.embed_documents([c.embed_text for c in CHUNKS])
+    vectors, keys = create_store(
+        EMBEDDER.embed_documents([c.embed_text for c in CHUNKS]), [1, 1, 1], EMBEDDER.dim
+    )
     tokens = [["嘉善", "工会"], [], ["两山", "工匠"]]
     rejected = [Rejection("b.jsonl", "not valid JSON", 4)]
     with store.writer_lock(tmp_path):
-        store.write_version(
-            tmp_path, manifest(), CHUNKS, vectors, DOCS, files=["a.txt", "b.jsonl"], tokens=tokens,
-            rejections=rejected,
-        )  # fmt: skip
-    ix = load(tmp_path)
-    contents = ix.contents()
-    assert contents.documents == {"a.txt": [DOCS[0]], "b.jsonl": [DOCS[1]]}
-    assert contents.chunks == {
+        store.write_version(tmp_path, manifest(), contents(CHUNKS, [0, 1, 2], tokens, rejected), vectors)
+    previous = store.take_over(tmp_path)
+    taken = previous.contents()
+    assert taken.documents == {"a.txt": [DOCS[0]], "b.jsonl": [DOCS[1]]}
+    assert taken.chunks == {
         "a.txt": [store.StoredChunk(0, CHUNKS[0], tokens[0]), store.StoredChunk(1, CHUNKS[1], [])],
         "b.jsonl": [store.StoredChunk(2, CHUNKS[2], tokens[2])],
     }
-    assert contents.rejections == {"b.jsonl": rejected}
-    assert ix.vectors().tolist() == vectors.tolist()
+    assert taken.rejections == {"b.jsonl": rejected}
+    assert (
+        previous.vectors.vectors(keys).tolist()
+        == EMBEDDER.embed_documents([c.embed_text for c in CHUNKS]).tolist()
+    )
     # Saved without tokens (no lexical index): the next build tokenises every chunk.
     save(tmp_path)
-    assert [s.tokens for s in load(tmp_path).contents().chunks["a.txt"]] == [None, None]
+    assert [s.tokens for s in store.take_over(tmp_path).contents().chunks["a.txt"]] == [None, None]
 
 
 def test_newer_version(tmp_path: Path) -> None:
@@ -295,19 +340,17 @@ def test_other_lexical_version_refused_but_readable_for_a_build(tmp_path: Path) 
 
 def test_a_chunk_scores_by_its_best_vector_among_its_own_and_its_windows(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
-    counts = [2, 0, 3]  # chunk 0 has two windows, chunk 1 none, chunk 2 three
-    owner = np.array([0, 1, 2, 0, 0, 2, 2, 2])
-    vectors = rng.normal(size=(8, EMBEDDER.dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    m = manifest(counts={"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 5})
-    store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=counts)
+    counts = [3, 1, 4]  # chunk 0 has two windows, chunk 1 none, chunk 2 three
+    save(tmp_path, CHUNKS, counts)
     with closing(load(tmp_path)) as ix:
-        assert len(ix) == 3 and list(ix.windows_of(0)) == [3, 4] and list(ix.windows_of(2)) == [5, 6, 7]
+        assert len(ix) == 3 and [ix.window_count(r) for r in range(3)] == [2, 0, 3]
+        stored = ix.vectors()  # the chunks' own, then the windows of each in turn
+        owner = np.array([0, 1, 2, 0, 0, 2, 2, 2])
+        assert stored.shape == (8, EMBEDDER.dim)
         for _ in range(20):
-            q = rng.normal(size=EMBEDDER.dim).astype(np.float32)
-            q /= np.linalg.norm(q)
+            q = unit(rng.normal(size=EMBEDDER.dim))[0]
             best = np.full(3, -np.inf)
-            np.maximum.at(best, owner, vectors @ q)
+            np.maximum.at(best, owner, stored @ q)
             ranked = ix.search(q, 3)
             assert [r for r, _ in ranked] == list(np.argsort(-best))
             assert np.allclose([s for _, s in ranked], np.sort(best)[::-1], atol=1e-5)
@@ -315,29 +358,42 @@ def test_a_chunk_scores_by_its_best_vector_among_its_own_and_its_windows(tmp_pat
             assert np.allclose(ix.similarity(q, [2, 0, 1]), best[[2, 0, 1]], atol=1e-5)
 
 
-def test_window_counts_must_match_the_vectors(tmp_path: Path) -> None:
-    vectors = EMBEDDER.embed_documents([c.embed_text for c in CHUNKS] + ["w1", "w2"])
-    with pytest.raises(ValueError, match="windows, but the manifest counts 0"):
-        store.save(tmp_path, manifest(), CHUNKS, vectors, DOCS, windows=[2, 0, 0])
-    m = manifest(counts={"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 2})
-    with pytest.raises(ValueError, match="window counts for 3 chunks"):
-        store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=[2, 0])
-    with pytest.raises(ValueError, match=r"expected \(5, 256\)"):
-        store.save(tmp_path, m, CHUNKS, vectors[:4], DOCS, windows=[2, 0, 0])
-
-
-@pytest.mark.parametrize("damage", ["UPDATE chunks SET windows = windows + 1 WHERE row = 0",
-                                    "DELETE FROM chunks WHERE row = 2",
-                                    "UPDATE chunks SET windows = -2 WHERE row = 0"])  # fmt: skip
-def test_window_counts_that_do_not_match_the_vectors_are_damage(tmp_path: Path, damage: str) -> None:
-    vectors = EMBEDDER.embed_documents([c.embed_text for c in CHUNKS] + ["w1", "w2"])
-    m = manifest(counts={"files": 2, "documents": 2, "sections": 3, "chunks": 3, "windows": 2})
-    version = store.save(tmp_path, m, CHUNKS, vectors, DOCS, windows=[2, 0, 0])
+@pytest.mark.parametrize("damage", ["UPDATE chunks SET key = key + 100 WHERE row = 0",
+                                    "DELETE FROM chunks WHERE row = 2"])  # fmt: skip
+def test_chunks_that_do_not_match_the_vectors_are_damage(tmp_path: Path, damage: str) -> None:
+    version = save(tmp_path, CHUNKS, [3, 1, 1])
     with closing(load(tmp_path)) as ix:
-        assert list(ix.windows_of(0)) == [3, 4]
+        assert ix.window_count(0) == 2
     con = sqlite3.connect(version / "chunks.sqlite")
     con.execute(damage)
     con.commit()
     con.close()
     with pytest.raises(IndexCorrupt, match="chunks.sqlite"):
         load(tmp_path)
+
+
+def test_damaged_or_unknown_vectors(tmp_path: Path) -> None:
+    version = save(tmp_path)
+    (version / "vectors" / "index.faiss").write_bytes(b"not an index")
+    with pytest.raises(IndexCorrupt, match="vectors/ cannot be read"):
+        load(tmp_path)
+    version = save(tmp_path)
+    path = version / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["vectors"] = {"kind": "hnsw"}
+    path.write_text(json.dumps(raw))
+    with pytest.raises(IndexIncompatible) as e:
+        load(tmp_path)
+    assert str(e.value) == (
+        f"index at {tmp_path} has vectors of kind 'hnsw', which this program does not know; "
+        f"rebuild it with: python -m index build --index-dir {tmp_path}"
+    )
+
+
+def test_the_issue_of_each_row(tmp_path: Path) -> None:
+    save(tmp_path)
+    with closing(load(tmp_path)) as ix:
+        assert ix.issue(2) == store.Issue("2018-01-02", None, None)  # from its document's meta
+        assert ix.issue(0) == store.Issue()
+        with pytest.raises(IndexError):
+            ix.issue(3)
