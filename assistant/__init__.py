@@ -8,18 +8,19 @@ from index import IndexCorrupt, IndexIncompatible, IndexNotFound, IndexProblem, 
 from ._assistant import (
     MAX_K,
     MAX_QUESTION_CHARS,
+    ORDERS,
     Assistant,
     EmptyQuestion,
     Hit,
     InvalidQuery,
     SearchResult,
-    keep_sources,
 )
 from ._conversation import follow_up_query, is_follow_up
 
 __all__ = [
     "MAX_K",
     "MAX_QUESTION_CHARS",
+    "ORDERS",
     "Assistant",
     "EmptyQuestion",
     "Hit",
@@ -32,5 +33,4 @@ __all__ = [
     "UnknownSource",
     "follow_up_query",
     "is_follow_up",
-    "keep_sources",
 ]

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -15,7 +16,9 @@ import numpy as np
 from index import (
     Document,
     Embedder,
+    Filter,
     IndexProblem,
+    InvalidFilter,
     LoadedIndex,
     Manifest,
     Settings,
@@ -48,6 +51,8 @@ ENGLISH_LEXICAL_WEIGHT = 0.05
 FUSIONS = ("attainable", "best")
 FUSION = "attainable"
 MODES = ("hybrid", "dense", "lexical")
+# How hits are ordered: by relevance, or the relevant ones newest first (see newest_first).
+ORDERS = ("relevance", "newest")
 
 
 class InvalidQuery(ValueError):
@@ -83,6 +88,11 @@ class Hit:
     # The sentence that answers the question, as (start, end) in ``text``; None when the verdict is
     # not found or no sentence mentions the question's terms.
     answer: tuple[int, int] | None = None
+    # Where it was printed, as far as its document says: the issue date (ISO ``YYYY-MM-DD``), the
+    # edition (``第3版``) and the 1-based page of a PDF; None when unknown.
+    date: str | None = None
+    edition: str | None = None
+    page: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -101,8 +111,9 @@ class SearchResult:
     confidence: float = 0.0  # the verdict's probability that the archive answers it (calibrated)
     # Why not found: "no_words" (nothing to search for), "unknown_words" (none the archive has),
     # "terms" (the best passage lacks a number of the question, or a name the archive has
-    # elsewhere: another year, another place), "weak" (the evidence
-    # is too weak), "other_sources" (the best passage is outside the sources asked for); "" when found.
+    # elsewhere: another year, another place), "weak" (the evidence is too weak), "filtered" (no
+    # passage has the dates and sources asked for); "" when found. With a filter, the verdict is on
+    # the passages it lets through: whether that part of the archive answers the question.
     reason: str = ""
     # The forms of the question's terms as searched (normalised): what a passage shows marked.
     terms: tuple[str, ...] = ()
@@ -152,14 +163,55 @@ def _standing(value: float, others: Sequence[float]) -> float:
     return (value - float(np.mean(others))) / spread if spread > 1e-6 else 0.0
 
 
-def keep_sources(hits: list[Hit], sources: Sequence[str] | None, k: int) -> list[Hit]:
-    """The first ``k`` hits whose source starts with one of ``sources`` (None: any), ranked again
-    from 1. The one place that filters by source, after the search: a filter inside the vector
-    search can replace it."""
-    if sources is None:
-        return hits[:k]
-    kept = [h for h in hits if h.source.startswith(tuple(sources))][:k]
-    return [replace(h, rank=rank) for rank, h in enumerate(kept, 1)]
+def as_filter(
+    since: str | date | None = None,
+    until: str | date | None = None,
+    sources: str | Sequence[str] | None = None,
+) -> Filter:
+    """The filter of a search's ``since``/``until``/``sources``; InvalidQuery (one line) for bad ones.
+
+    >>> as_filter("2019-01-01", sources="002_").sources
+    ('002_',)
+    >>> as_filter("2019/1/1")
+    Traceback (most recent call last):
+    ...
+    assistant._assistant.InvalidQuery: since must be a date as YYYY-MM-DD, e.g. 2019-03-05, not '2019/1/1'
+    """
+    if sources is not None and not isinstance(sources, str | Sequence):
+        raise InvalidQuery(f"sources must be a source name or a list of them, not {sources!r}")
+    try:
+        return Filter(since, until, () if sources is None else sources)
+    except InvalidFilter as e:
+        raise InvalidQuery(str(e)) from e
+
+
+def newest_first(hits: list[Hit], relevant: int) -> list[Hit]:
+    """``hits`` (best first) with the first ``relevant`` ordered by date, newest first and undated
+    last (a date's hits keep their order), the rest after them as they were; ranked again from 1.
+
+    >>> hits = [Hit(i, 1.0, "", f"{i}.txt", "", "", 0, 1, 1, 1, date=d)
+    ...         for i, d in enumerate(["2019-01-01", None, "2020-01-01", "2021-01-01"], 1)]
+    >>> [(h.rank, h.source) for h in newest_first(hits, 3)]
+    [(1, '3.txt'), (2, '1.txt'), (3, '2.txt'), (4, '4.txt')]
+    """
+    head = sorted(hits[:relevant], key=lambda h: h.date or "", reverse=True)  # sorted() is stable
+    return [replace(h, rank=rank) for rank, h in enumerate(head + hits[relevant:], 1)]
+
+
+def relevant_count(scores: Sequence[float], pool: Sequence[float]) -> int:
+    """How many of ``scores`` (the hits', best first) are about as relevant as the best: within one
+    standard deviation of the candidates' scores (``pool``) of it. A passage that stands out alone
+    keeps its place at the top; several about as close to the question are all reordered.
+
+    >>> relevant_count([0.9, 0.88, 0.5], [0.9, 0.88, 0.5, 0.45, 0.4, 0.42])
+    2
+    >>> relevant_count([0.9], [0.9])
+    1
+    """
+    if not scores:
+        return 0
+    spread = float(np.std(pool)) if len(pool) > 1 else 0.0
+    return sum(1 for s in scores if s >= scores[0] - spread)
 
 
 _log = logging.getLogger(__name__)
@@ -261,28 +313,34 @@ class Assistant:
         k: int = 10,
         *,
         mode: str = "hybrid",
-        sources: Sequence[str] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: str | Sequence[str] | None = None,
+        order: str = "relevance",
     ) -> SearchResult:
         """The ``k`` passages nearest the question, best first, each distinct text once, and the
         verdict on whether they answer it (``found``, ``confidence``; see _found.py).
 
         ``mode`` is ``hybrid`` (the default), or ``dense`` / ``lexical`` for one leg alone (to
-        compare them). ``sources`` keeps only passages whose source starts with one of these
-        prefixes; ``found`` then also needs the archive's best passage to be among them (the
-        archive answering a question says nothing of whether one source does). Only the first
-        MAX_QUESTION_CHARS characters of the question are used.
+        compare them). ``since``/``until`` (ISO dates, inclusive) keep the passages of issues
+        dated so (an undated passage is left out by either), ``sources`` those whose source starts
+        with one of these prefixes (or this one): applied while searching, so a filter that lets
+        three passages through finds those three. The verdict is then on those passages alone: it
+        says whether that part of the archive answers the question. ``order="newest"`` shows the
+        passages about as relevant as the best one newest first (``relevant_count``), then the
+        others. Only the first MAX_QUESTION_CHARS characters of the question are used.
         """
-        return self._answer(question, k, mode, sources)[0]
+        return self._answer(question, k, mode, as_filter(since, until, sources), order)[0]
 
     def _answer(
-        self, question: str, k: int, mode: str, sources: Sequence[str] | None
+        self, question: str, k: int, mode: str, where: Filter | None = None, order: str = "relevance"
     ) -> tuple[SearchResult, Evidence | None]:
         """``search``, and the evidence its verdict weighed (scripts/fit_verdict.py fits on it)."""
         if mode not in MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if order not in ORDERS:
+            raise InvalidQuery(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
         check_k(k)
-        if sources is not None and (isinstance(sources, str) or not all(isinstance(p, str) for p in sources)):
-            raise InvalidQuery("sources must be a list of source-name prefixes, e.g. ['002_', 'news.jsonl#']")
         if not question.strip():
             raise EmptyQuestion()
         raw = question.strip()[:MAX_QUESTION_CHARS]
@@ -294,22 +352,30 @@ class Assistant:
         reading = read_question(asked, lexicon, lexical)  # "" for markup alone: nothing asked
         # Passages are still listed for a question of markup alone (as weak matches).
         vector = self._embedder.embed_query(asked or normalize(raw))
-        # Scored once: BM25 covers every chunk, and both the ranking and the verdict need it.
+        # Scored once: BM25 covers every chunk, and both the ranking and the verdict need it. The
+        # rows a filter leaves out score 0; the attainable score stays the whole archive's, so a
+        # passage's share of it, and so its rank among the others let through, is what it was
+        # unfiltered (over only three passages, each word's best would flatter a weak one).
+        allowed = self.index.allowed(where)
         scores, possible = self._lexical_scores(reading, asked)
+        if allowed is not None and scores.size:
+            scores = np.where(allowed, scores, np.float32(0))
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.
-        want = MAX_K if sources is not None else max(k, EVIDENCE_PASSAGES)
-        hits, rows, dense = self._distinct_hits(vector, scores, possible, reading, want, mode)
+        want = max(k, EVIDENCE_PASSAGES)
+        hits, rows, dense, pool = self._distinct_hits(vector, scores, possible, reading, want, mode, allowed)
         ev = self._evidence(reading, hits, rows, dense, scores, possible, vector)
         verdict = judge(reading, ev)
-        kept = keep_sources(hits, sources, k)
-        best_kept = bool(kept) and (kept[0].source, kept[0].start) == (hits[0].source, hits[0].start)
-        found = verdict.found and (sources is None or best_kept)
-        if found:  # when not found, no sentence is offered as the answer
+        kept = hits[:k]
+        if verdict.found:  # when not found, no sentence is offered as the answer
             kept = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in kept]
+        if order == "newest":
+            kept = newest_first(kept, relevant_count([h.score for h in kept], pool))
+        reason = verdict.reason
+        if allowed is not None and not allowed.any() and reason != "no_words":
+            reason = "filtered"
         result = SearchResult(
-            question, found, kept, verdict.unmatched, verdict.confidence,
-            verdict.reason if not verdict.found else ("" if found else "other_sources"),
+            question, verdict.found, kept, verdict.unmatched, verdict.confidence, reason,
             tuple(dict.fromkeys(reading.shown_terms)),
         )  # fmt: skip
         return result, ev
@@ -376,14 +442,21 @@ class Assistant:
         )
 
     def _ranked(
-        self, vector: Any, lexical: np.ndarray, possible: float, reading: Reading, want: int, mode: str
+        self,
+        vector: Any,
+        lexical: np.ndarray,
+        possible: float,
+        reading: Reading,
+        want: int,
+        mode: str,
+        allowed: np.ndarray | None,
     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """Rows by fused score (the dense top ``want`` and the lexical top ``want``, best first),
-        and the dense cosines known."""
+        """Rows by fused score (the dense top ``want`` and the lexical top ``want`` of the rows
+        ``allowed``, best first), and the dense cosines known."""
         if mode == "lexical":
             ranked = [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
             return ranked, {}
-        dense = dict(self.index.search(vector, want))
+        dense = dict(self.index.search(vector, want, allowed=allowed))
         scores = dict(dense)
         if mode == "hybrid" and lexical.size and possible > 0 and float(lexical.max()) > 0:
             top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
@@ -397,17 +470,27 @@ class Assistant:
         return sorted(scores.items(), key=lambda rs: -rs[1]), dense
 
     def _distinct_hits(
-        self, vector: Any, lexical: np.ndarray, possible: float, reading: Reading, k: int, mode: str
-    ) -> tuple[list[Hit], list[int], dict[int, float]]:
-        """Up to ``k`` hits, their rows, and the dense cosines known."""
+        self,
+        vector: Any,
+        lexical: np.ndarray,
+        possible: float,
+        reading: Reading,
+        k: int,
+        mode: str,
+        allowed: np.ndarray | None = None,
+    ) -> tuple[list[Hit], list[int], dict[int, float], list[float]]:
+        """Up to ``k`` hits among the rows ``allowed`` (None: all), their rows, the dense cosines
+        known, and the fused scores of the best DENSE_SPREAD candidates."""
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
-        # and widen the net until k distinct texts are found or the index is exhausted.
-        want = min(len(self.index), 2 * k + 8)
+        # and widen the net until k distinct texts are found or the rows allowed are exhausted.
+        available = len(self.index) if allowed is None else int(allowed.sum())
+        want = min(available, 2 * k + 8)
         while True:
             hits: list[Hit] = []
             rows: list[int] = []
             kept: list[set[str]] = []
-            ranked, dense = self._ranked(vector, lexical, possible, reading, want, mode)
+            ranked, dense = self._ranked(vector, lexical, possible, reading, want, mode, allowed)
+            pool = [s for _, s in ranked[:DENSE_SPREAD]]
             for row, score in ranked:
                 c = self.index.chunk(row)
                 grams = char_bigrams(c.text)
@@ -415,15 +498,16 @@ class Assistant:
                     continue
                 kept.append(grams)
                 rows.append(row)
+                issue = self.index.issue(row)
                 hits.append(
                     Hit(len(hits) + 1, round(score, 4), c.text, c.source, c.title, c.section,
-                        c.start, c.end, c.line_start, c.line_end)
+                        c.start, c.end, c.line_start, c.line_end, None, issue.date, issue.edition, issue.page)
                 )  # fmt: skip
                 if len(hits) == k:
-                    return hits, rows, dense
-            if want >= len(self.index):
-                return hits, rows, dense
-            want = min(len(self.index), want * 4)
+                    return hits, rows, dense, pool
+            if want >= available:
+                return hits, rows, dense, pool
+            want = min(available, want * 4)
 
     def converse(
         self,
@@ -431,17 +515,21 @@ class Assistant:
         previous: Sequence[str] = (),
         k: int = 10,
         *,
-        sources: Sequence[str] | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sources: str | Sequence[str] | None = None,
+        order: str = "relevance",
     ) -> SearchResult:
         """``search`` for a question in a conversation: ``previous`` are the user's earlier
         questions, oldest first, and a follow-up (``那绍兴呢？``, ``what about Yongkang?``) is searched
         as ``follow_up_query`` rewrites it: the earlier question about the new place, or the
-        questions together. The verdict is on what was searched; ``query`` says what that was."""
+        questions together. The verdict is on what was searched; ``query`` says what that was.
+        The filters and the order are ``search``'s."""
         if not question.strip():
             raise EmptyQuestion()
         lexical = self.index.lexical
         query = follow_up_query(question, previous, lexical.lexicon if lexical is not None else Lexicon())
-        result = self.search(query, k, sources=sources)
+        result = self.search(query, k, since=since, until=until, sources=sources, order=order)
         return replace(result, question=question, query=query)
 
     @_on_live_index

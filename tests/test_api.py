@@ -30,6 +30,9 @@ HIT_FIELDS = [
     "line_start",
     "line_end",
     "answer",
+    "date",
+    "edition",
+    "page",
 ]
 RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 

@@ -113,10 +113,11 @@ def test_citations_point_into_the_source(assistant: Assistant) -> None:
 
 def test_hit_shape(assistant: Assistant) -> None:
     names = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
-    names.append("answer")
+    names += ["answer", "date", "edition", "page"]
     assert [f.name for f in dataclasses.fields(Hit)] == names
     hit = assistant.search(JIASHAN, k=1).hits[0]
     assert list(hit.to_dict()) == names
+    assert (hit.date, hit.edition, hit.page) == (None, None, None)  # a .txt page without a header
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.rank = 2  # type: ignore[misc]
     assert list(assistant.search(JIASHAN, k=1).to_dict()) == [

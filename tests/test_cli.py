@@ -26,6 +26,9 @@ HIT_KEYS = [
     "line_start",
     "line_end",
     "answer",
+    "date",
+    "edition",
+    "page",
 ]
 RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉兴市总工会在南湖区举办职工技能大赛。\n"

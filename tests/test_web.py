@@ -13,7 +13,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from webserver import CORPUS, hash_index, serving
 
-from assistant import Assistant, Hit, SearchResult, _conversation, _render, _ui
+from assistant import Assistant, Hit, InvalidQuery, SearchResult, _conversation, _render, _ui
 from assistant._conversation import follow_up_query as search_query
 from assistant._conversation import is_follow_up
 from assistant._render import document_html, index_html, result_html, user_html
@@ -24,7 +24,8 @@ from index import Document, HashEmbedder, Settings, build
 JIASHAN = EXAMPLES[0]
 ANJI = EXAMPLES[1]
 HIT_FIELDS = [
-    "rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end", "answer"
+    "rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end", "answer",
+    "date", "edition", "page",
 ]  # fmt: skip
 RESULT_FIELDS = {"question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"}
 
@@ -268,10 +269,14 @@ def test_search_filtered_by_source(assistant: Assistant) -> None:
     assert {h.source[:4] for h in both.hits} == {"000_", "002_"}
 
 
-@pytest.mark.parametrize("sources", ["002_", [1], [None]])
-def test_sources_must_be_a_list_of_prefixes(assistant: Assistant, sources: object) -> None:
-    with pytest.raises(ValueError, match="sources must be"):
+@pytest.mark.parametrize("sources", [[1], [None], 5])
+def test_sources_must_be_source_names(assistant: Assistant, sources: object) -> None:
+    with pytest.raises(InvalidQuery, match="sources must be"):
         assistant.search(JIASHAN, 3, sources=sources)  # type: ignore[arg-type]
+
+
+def test_one_source_may_be_given_as_a_string(assistant: Assistant) -> None:
+    assert assistant.search(JIASHAN, 3, sources="002_") == assistant.search(JIASHAN, 3, sources=["002_"])
 
 
 @pytest.mark.parametrize("k", [0, 101, True])
