@@ -14,11 +14,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from index import IndexProblem, Settings, build, is_current, load, make_embedder, model_errors
 
-from ._assistant import MAX_K, MODES, Assistant, InvalidQuery
+from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
 from ._format import format_result
 
 
@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "eval":
             return run_eval(args, settings)
+        filters = _filters(args)  # checked before the model loads: a bad date costs nothing
         if args.command == "ask":
             with Assistant.open(settings.index_dir, settings=settings) as assistant:
-                sources = args.source or None
                 result = assistant.converse(
-                    args.question, args.after or [], args.k or settings.top_k, sources=sources
+                    args.question, args.after or [], args.k or settings.top_k, **filters
                 )
             if args.json:
                 print(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -44,10 +44,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with Assistant.open(settings.index_dir, settings=settings) as assistant:
             if args.batch == "-":
-                skipped = search_batch(assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout)
+                skipped = search_batch(
+                    assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout, filters
+                )
             else:
                 with open(args.batch, "rb") as f:
-                    skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout)
+                    skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout, filters)
         return 1 if skipped else 0
     except _known_errors() as e:
         return _fail(str(e))
@@ -108,19 +110,50 @@ def _eval_index_dir(corpus: tuple[Path, ...], settings: Settings) -> Path:
     )
 
 
-def search_batch(assistant: Assistant, lines: BinaryIO, name: str, k: int, out: TextIO) -> int:
+# A batch line's own filter fields, each overriding the command line's.
+LINE_FILTERS = {"since": "since", "until": "until", "source": "sources", "order": "order"}
+
+
+def search_batch(
+    assistant: Assistant,
+    lines: BinaryIO,
+    name: str,
+    k: int,
+    out: TextIO,
+    filters: dict[str, Any] | None = None,
+) -> int:
     """Answer each ``{"qid", "question", …}`` line with one JSON line on ``out``; return how many
-    lines were skipped, each reported on stderr as ``name:line: reason``."""
+    lines were skipped, each reported on stderr as ``name:line: reason``.
+
+    ``filters`` are ``search``'s keyword arguments for every line; a line's own ``since``,
+    ``until``, ``source`` (a prefix or a list of them) and ``order`` replace them for that line."""
     skipped = 0
     for lineno, question in _questions(lines):
-        if isinstance(question, str):
-            print(f"{name}:{lineno}: {question}", file=sys.stderr)
-            skipped += 1
-            continue
-        result = assistant.search(str(question["question"]), k)
-        out.write(json.dumps({"qid": question.get("qid"), **result.to_dict()}, ensure_ascii=False) + "\n")
-        out.flush()
+        if not isinstance(question, str):
+            own = {LINE_FILTERS[f]: question[f] for f in LINE_FILTERS if question.get(f) is not None}
+            try:
+                result = assistant.search(str(question["question"]), k, **{**(filters or {}), **own})
+            except InvalidQuery as e:  # a bad date or source of this line: skip it, say why
+                question = " ".join(str(e).split())
+            else:
+                line = json.dumps({"qid": question.get("qid"), **result.to_dict()}, ensure_ascii=False)
+                out.write(line + "\n")
+                out.flush()
+                continue
+        print(f"{name}:{lineno}: {question}", file=sys.stderr)
+        skipped += 1
     return skipped
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    """``search``'s filter arguments from the command line; InvalidQuery (one line) for bad ones."""
+    as_filter(args.since, args.until, args.source)
+    return {
+        "since": args.since,
+        "until": args.until,
+        "sources": args.source or None,
+        "order": "newest" if args.newest else "relevance",
+    }
 
 
 def _questions(lines: BinaryIO) -> Iterator[tuple[int, dict[str, object] | str]]:
@@ -163,19 +196,32 @@ def _parser() -> argparse.ArgumentParser:
         help="an earlier question of the conversation (repeat, oldest first): a follow-up such as "
         "那绍兴呢？ is then asked about it",
     )
-    ask.add_argument(
-        "--source",
-        action="append",
-        metavar="PREFIX",
-        help="only passages whose source starts with this (repeat)",
-    )
     search = commands.add_parser("search", help="answer a file of questions, one JSON line each")
     search.add_argument(
         "--batch",
         required=True,
         metavar="QUESTIONS.jsonl",
-        help='lines {"qid", "question", …}; "-" reads standard input',
+        help='lines {"qid", "question", …} (a line\'s own "since", "until", "source", "order" '
+        'replace the options for it); "-" reads standard input',
     )
+    for cmd in (ask, search):
+        cmd.add_argument(
+            "--since", metavar="YYYY-MM-DD", help="only passages of issues dated on or after this day"
+        )
+        cmd.add_argument(
+            "--until", metavar="YYYY-MM-DD", help="only passages of issues dated on or before this day"
+        )
+        cmd.add_argument(
+            "--source",
+            action="append",
+            metavar="PREFIX",
+            help="only passages whose source starts with this (repeat for any of several)",
+        )
+        cmd.add_argument(
+            "--newest",
+            action="store_true",
+            help="the passages about as relevant as the best one newest first, then the others",
+        )
     ev = commands.add_parser(
         "eval",
         help="build (or reuse) an index of a corpus, run a question file, print hit@k / MRR by type",

@@ -56,12 +56,25 @@ def cite(hit: Hit) -> str:
     return f"{hit.source}:{lines} (chars {hit.start}–{hit.end})"
 
 
+def printed(hit: Hit, chinese: bool = True) -> str:
+    """Where the passage was printed, as far as known: ``2019-03-05 · 第3版 · 第1页`` ("" if unknown).
+
+    >>> printed(Hit(1, 0.9, "…", "a.pdf#p1", "", "", 0, 9, 1, 1, date="2019-03-05", edition="第3版", page=1))
+    '2019-03-05 · 第3版 · 第1页'
+    >>> printed(Hit(1, 0.9, "…", "a.pdf#p2", "", "", 0, 9, 1, 1, page=2), chinese=False)
+    'page 2'
+    """
+    page = None if hit.page is None else (f"第{hit.page}页" if chinese else f"page {hit.page}")
+    return " · ".join(p for p in (hit.date, hit.edition, page) if p)
+
+
 def format_result(result: SearchResult, columns: int = 80) -> str:
     question = " ".join(result.question.split())
     if len(question) > 60:
         question = question[:60] + "…"
     if not result.hits:
-        return f"{question}\nNo passages."
+        said = "No passage has the dates and sources asked for." if result.reason == "filtered" else ""
+        return f"{question}\n{said or 'No passages.'}"
     verdict = "found" if result.found else "weak matches only: the archive may not answer this"
     if result.unmatched:
         verdict += f"; the best passage does not mention {', '.join(result.unmatched)}"
@@ -76,7 +89,8 @@ def format_result(result: SearchResult, columns: int = 80) -> str:
         heading = " · ".join(dict.fromkeys(p for p in (hit.title, hit.section) if p))
         out.append("")
         out.append(f"{hit.rank:>2}. {hit.score:.3f}  {heading}".rstrip())
-        out.append(f"    {cite(hit)}")
+        issue = printed(hit)
+        out.append(f"    {cite(hit)}" + (f" · {issue}" if issue else ""))
         out.extend(f"    {line}" for line in wrap(hit.text, max(20, columns - 4)))
         if hit.answer:
             answer = " ".join(hit.text[hit.answer[0] : hit.answer[1]].split())

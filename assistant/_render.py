@@ -16,6 +16,7 @@ from index import Document, Manifest
 from index.text import is_chinese
 
 from ._assistant import Hit, SearchResult
+from ._format import printed
 from ._highlight import highlight_html
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "hit_html",
     "index_html",
     "message_html",
+    "page_image_url",
     "result_html",
     "user_html",
     "view_url",
@@ -51,6 +53,12 @@ def view_url(hit: Hit) -> str:
     return f"view?{query}#passage"
 
 
+def page_image_url(source: str, start: int | None = None, end: int | None = None) -> str:
+    """The page image of a PDF page source, relative to the source view, passage marked."""
+    marked = {"start": start, "end": end} if start is not None and end is not None else {}
+    return f"view/page.png?{urlencode({'source': source, **marked})}"
+
+
 def _lines(hit: Hit, chinese: bool) -> str:
     span = f"{hit.line_start}" if hit.line_start == hit.line_end else f"{hit.line_start}–{hit.line_end}"
     return _say(chinese, f"第{span}行", f"line {span}" if hit.line_start == hit.line_end else f"lines {span}")
@@ -65,7 +73,8 @@ def hit_html(hit: Hit, terms: tuple[str, ...], chinese: bool, weak: bool) -> str
         f'<div class="na-cite"><span class="na-rank">{hit.rank}</span>'
         f'<a class="na-source" href="{html.escape(view_url(hit))}" target="_blank" rel="noopener">'
         f"{html.escape(heading)}</a>"
-        f'<span class="na-where">{html.escape(hit.source)} · {_lines(hit, chinese)}</span>'
+        + (f'<span class="na-issue">{html.escape(issue)}</span>' if (issue := printed(hit, chinese)) else "")
+        + f'<span class="na-where">{html.escape(hit.source)} · {_lines(hit, chinese)}</span>'
         f'<span class="na-score" title="score">{hit.score:.3f}</span>'
         + (f'<span class="na-weak-tag">{tag}</span>' if weak else "")
         + f'</div><div class="na-text">{highlight_html(hit.text, terms, hit.answer)}</div></div>'
@@ -91,8 +100,8 @@ def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
     elif result.reason == "unknown_words":
         why_zh = f"：资料里没有{zh_terms or '问题里的词'}"
         why_en = f": the archive has no {en_terms or 'word of the question'}"
-    elif result.reason == "other_sources":
-        why_zh, why_en = "：最相关的段落不在所选的来源里", ": the best passage is in another source"
+    elif result.reason == "filtered":
+        why_zh, why_en = "：所选的日期和来源里没有段落", ": no passage has the dates and sources chosen"
     elif zh_terms:  # "numbers" or "weak"
         why_zh, why_en = (
             f"：最相关的段落没有提到{zh_terms}",
@@ -136,9 +145,18 @@ def user_html(question: str) -> str:
     return f'<div class="na-asked">{html.escape(question)}</div>'
 
 
-def document_html(doc: Document, start: int | None = None, end: int | None = None) -> str:
+def document_html(
+    doc: Document,
+    start: int | None = None,
+    end: int | None = None,
+    *,
+    image: str | None = None,
+    note: str = "",
+) -> str:
     """A whole page for reading a source: its text line by line with the file's line numbers, and
-    the characters ``start``-``end`` marked; the first mark has ``id="passage"`` to scroll to."""
+    the characters ``start``-``end`` marked; the first mark has ``id="passage"`` to scroll to.
+    ``image`` (a URL) is the printed page beside the text, the passage marked on it too; ``note``
+    says why a PDF page has none."""
     text = doc.text
     marked = (start, end) if start is not None and end is not None and 0 <= start < end <= len(text) else None
     rows: list[str] = []
@@ -163,12 +181,24 @@ def document_html(doc: Document, start: int | None = None, end: int | None = Non
     about += [f"{k}: {v}" for k, v in sorted(doc.meta.items())]
     if marked:
         about.append(f"marked: characters {marked[0]}–{marked[1]}")
+    body = "".join(rows)
+    if image is not None:
+        page = doc.meta.get("page", "")
+        body = (
+            f'<main class="with-page"><figure class="page"><a href="{html.escape(image)}" target="_blank" '
+            f'rel="noopener"><img src="{html.escape(image)}" alt="{html.escape(f"{doc.source} 第{page}页")}">'
+            "</a><figcaption>原版面，段落已标出 · The printed page, the passage marked (click to enlarge)"
+            f'</figcaption></figure><div class="text">{body}</div></main>'
+        )
+    else:
+        shown = f'<p class="page-note">{html.escape(note)}</p>' if note else ""
+        body = f"<main>{shown}{body}</main>"
     return (
         '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{static('view.css')}</style></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>{html.escape(' · '.join(about))}</p></header>"
-        f"<main>{''.join(rows)}</main></body></html>"
+        f"{body}</body></html>"
     )
 
 

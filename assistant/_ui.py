@@ -17,13 +17,13 @@ from typing import Any
 
 import gradio as gr
 
-from index import BuildRunning, IndexProblem, Settings, add_files, build, model_errors
+from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, build, model_errors, size_limit
 from index.text import has_words
 
 from ._assistant import MAX_K, Assistant, InvalidQuery
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
-__all__ = ["EXAMPLES", "answer", "build_ui"]
+__all__ = ["EXAMPLES", "Filters", "answer", "build_ui"]
 
 # Questions the seed corpus answers (checked against corpus/ by the tests).
 EXAMPLES = [
@@ -36,7 +36,11 @@ EXAMPLES = [
 # Far more than a question needs (only MAX_QUESTION_CHARS are searched), but a pasted page still
 # gets an answer rather than an error.
 MAX_INPUT_CHARS = 20_000
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a page is ~20 KB; a JSONL export of thousands of articles fits
+# An upload may be as large as its reader takes (index.size_limit: PDFs 200 MB, which an issue of
+# print pages with photos fits, Word files 50 MB, web pages 20 MB, text pages 5 MB); a JSONL export,
+# which no reader limits, up to this (tens of thousands of articles).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ORDER_CHOICES = [("相关度 · Relevance", "relevance"), ("最新在前 · Newest first", "newest")]
 
 ASK_SOMETHING = "请用文字提一个问题 · Please ask a question in words, e.g. " + EXAMPLES[0]
 
@@ -46,13 +50,34 @@ def known_errors() -> tuple[type[Exception], ...]:
     return (InvalidQuery, IndexProblem, *model_errors())
 
 
-def answer(assistant: Assistant, question: str, previous: Sequence[str], k: int) -> str:
+class Filters(dict[str, Any]):
+    """A search's ``since``, ``until``, ``sources`` and ``order`` from the page's fields (blank:
+    none), as keyword arguments of ``Assistant.search``.
+
+    >>> Filters(" 2019-01-01 ", "", " 002_ ", "newest")
+    {'since': '2019-01-01', 'until': None, 'sources': ['002_'], 'order': 'newest'}
+    """
+
+    def __init__(
+        self, since: str | None = "", until: str | None = "", source: str | None = "", order: str | None = ""
+    ) -> None:
+        super().__init__(
+            since=(since or "").strip() or None,
+            until=(until or "").strip() or None,
+            sources=[source.strip()] if source and source.strip() else None,
+            order=order or "relevance",
+        )
+
+
+def answer(
+    assistant: Assistant, question: str, previous: Sequence[str], k: int, filters: Filters | None = None
+) -> str:
     """The chat's reply to ``question`` after ``previous`` user questions, as HTML; bad questions
-    and index trouble get a plain sentence instead."""
+    and filters, and index trouble, get a plain sentence instead."""
     if not has_words(question):
         return message_html(ASK_SOMETHING)
     try:
-        return result_html(assistant.converse(question, previous, k))
+        return result_html(assistant.converse(question, previous, k, **(filters or Filters())))
     except known_errors() as e:
         return message_html(" ".join(str(e).split()), "error")
 
@@ -71,10 +96,6 @@ def _api_error(e: Exception) -> gr.Error:
     return gr.Error(" ".join(str(e).split()), print_exception=False)
 
 
-def _prefixes(source: str) -> list[str] | None:
-    return [source.strip()] if source.strip() else None
-
-
 def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | Path]) -> str:
     """Add uploaded pages or JSONL exports to the archive exactly as ``python -m index add`` does:
     copied into the corpus folder under a safe name, then the incremental build, whose new version
@@ -82,10 +103,13 @@ def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | 
     files = [Path(p) for p in paths]
     if not files:
         return "没有文件。 · No file was given."
-    too_big = [f.name for f in files if f.stat().st_size > MAX_UPLOAD_BYTES]
+    too_big = [
+        f"{f.name} ({upload_limit(f.suffix) // 1024 // 1024} MB for {f.suffix.lower()})"
+        for f in files
+        if f.stat().st_size > upload_limit(f.suffix)
+    ]
     if too_big:
-        limit = MAX_UPLOAD_BYTES // 1024 // 1024
-        return f"文件太大 · Over the {limit} MB limit, nothing added: {', '.join(too_big)}"
+        return f"文件太大 · Over the limit, nothing added: {', '.join(too_big)}"
     try:
         copied, same = add_files(settings, files)
         report = build(settings, assistant.embedder, wait=False)
@@ -94,7 +118,53 @@ def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | 
     except IndexProblem as e:  # SourceConflict, NothingToIndex: a sentence that says what to do
         return " ".join(str(e).split())
     kept = f" Already in the archive: {', '.join(same)}." if same else ""
-    return f"Added: {', '.join(copied) or 'nothing new'}.{kept}\n{report.summary()}"
+    # What the readers said of the files just added (a scan, an encrypted PDF …), as they said it.
+    refused = [str(r) for r in report.rejections if r.source.split("#")[0] in copied]
+    said = "\n".join(["未能全部读入 · Not (all) indexed:", *refused]) + "\n" if refused else ""
+    return f"Added: {', '.join(copied) or 'nothing new'}.{kept}\n{said}{report.summary()}"
+
+
+def upload_label() -> str:
+    """What the upload panel takes, and how large, from the readers themselves."""
+    kinds = [("PDF", ".pdf"), ("Word", ".docx"), ("HTML", ".html"), ("JSONL", ".jsonl"), ("TXT/MD", ".txt")]
+    sizes = ", ".join(f"{kind} {upload_limit(suffix) // 1024 // 1024} MB" for kind, suffix in kinds)
+    return (
+        "添加版面或文章 · Add newspaper pages (.pdf, .txt, .md), web pages (.html, .htm), Word files "
+        f"(.docx) or articles (.jsonl); each at most {sizes}"
+    )
+
+
+def upload_limit(suffix: str) -> int:
+    """The most bytes an upload ending in ``suffix`` may have: what its reader takes.
+
+    >>> upload_limit(".pdf") // 1024 // 1024, upload_limit(".jsonl") // 1024 // 1024
+    (200, 20)
+    """
+    return size_limit(suffix) or MAX_UPLOAD_BYTES
+
+
+def _filter_fields(
+    manifest_sources: list[str], prefix: str
+) -> tuple[gr.Textbox, gr.Textbox, gr.Dropdown, gr.Radio]:
+    """The filter fields (since, until, source, order), in the current row or column."""
+    since = gr.Textbox(
+        label="起始日期 · Since", placeholder="YYYY-MM-DD", max_lines=1, elem_id=f"{prefix}-since", scale=1
+    )
+    until = gr.Textbox(
+        label="截止日期 · Until", placeholder="YYYY-MM-DD", max_lines=1, elem_id=f"{prefix}-until", scale=1
+    )
+    source = gr.Dropdown(
+        choices=manifest_sources,
+        value="",
+        allow_custom_value=True,
+        label="只看来源 · Only sources starting with",
+        elem_id=f"{prefix}-source",
+        scale=2,
+    )
+    order = gr.Radio(
+        ORDER_CHOICES, value="relevance", label="排序 · Order", elem_id=f"{prefix}-order", scale=1
+    )
+    return since, until, source, order
 
 
 def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None) -> gr.Blocks:
@@ -106,9 +176,15 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
     _warm_up(assistant)
 
     def respond(
-        message: str, history: list[dict[str, Any]], asked: list[str]
+        message: str,
+        history: list[dict[str, Any]],
+        asked: list[str],
+        since: str,
+        until: str,
+        source: str | None,
+        order: str,
     ) -> tuple[str, list[dict[str, Any]], list[str]]:
-        reply = answer(assistant, message, asked, k)
+        reply = answer(assistant, message, asked, k, Filters(since, until, source, order))
         shown = [
             *history,
             {"role": "user", "content": user_html(message)},
@@ -116,31 +192,52 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         ]
         return "", shown, [*asked, message]
 
-    def search_panel(question: str, n: float, source: str | None) -> tuple[str, dict[str, Any]]:
+    def search_panel(
+        question: str, n: float, since: str, until: str, source: str | None, order: str
+    ) -> tuple[str, dict[str, Any]]:
         try:
-            result = assistant.search(question, int(n), sources=_prefixes(source or ""))
+            result = assistant.search(question, int(n), **Filters(since, until, source, order))
         except known_errors() as e:
             raise _api_error(e) from e
         return result_html(result), result.to_dict()
 
-    def search_api(question: str, k: int = k, source: str = "") -> dict[str, Any]:
+    def search_api(
+        question: str,
+        k: int = k,
+        source: str = "",
+        since: str = "",
+        until: str = "",
+        order: str = "relevance",
+    ) -> dict[str, Any]:
         """The k passages that best answer the question, best first, as
         {"question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits": [{"rank",
         "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
-        "answer"}]}; only sources starting with `source`, if given. "unmatched": terms of the question
-        the best passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
+        "answer", "date", "edition", "page"}]}; only sources starting with `source`, and issues dated
+        from `since` to `until` (YYYY-MM-DD, inclusive), if given; `order` "newest" puts the passages
+        about as relevant as the best newest first. "unmatched": terms of the question the best
+        passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
         try:
-            return assistant.search(question, k, sources=_prefixes(source)).to_dict()
+            return assistant.search(question, k, **Filters(since, until, source, order)).to_dict()
         except known_errors() as e:
             raise _api_error(e) from e
 
-    def chat_api(message: str, previous: list[str] | None = None, k: int = k) -> dict[str, Any]:
+    def chat_api(
+        message: str,
+        previous: list[str] | None = None,
+        k: int = k,
+        source: str = "",
+        since: str = "",
+        until: str = "",
+        order: str = "relevance",
+    ) -> dict[str, Any]:
         """Like /search, for a conversation: `previous` are the earlier questions, oldest first,
         and a follow-up (short, or opening with 那/还有/what about…) is searched together with them
         or, when it only names another place, as the earlier question about that place. "query":
-        what was searched for."""
+        what was searched for. The filters and order are /search's."""
         try:
-            return assistant.converse(message, previous or [], k).to_dict()
+            return assistant.converse(
+                message, previous or [], k, **Filters(since, until, source, order)
+            ).to_dict()
         except known_errors() as e:
             raise _api_error(e) from e
 
@@ -168,52 +265,56 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
                     max_length=MAX_INPUT_CHARS,
                     submit_btn=True,
                 )
+                with gr.Accordion("筛选 · Filters: dates, source, order", open=False, elem_id="chat-filters"):
+                    with gr.Row():
+                        chat_filters = _filter_fields(sources(manifest), "chat")
                 gr.Examples(EXAMPLES, [box], label="例题 · Examples")
-                box.submit(respond, [box, chat, asked], [box, chat, asked], api_visibility="private")
+                box.submit(
+                    respond, [box, chat, asked, *chat_filters], [box, chat, asked], api_visibility="private"
+                )
             with gr.Tab("检索 · Search", id="search"):
                 with gr.Row():
                     question = gr.Textbox(label="问题 · Question", scale=4, max_length=MAX_INPUT_CHARS)
                     n = gr.Slider(1, MAX_K, value=k, step=1, label="结果数 · Results", scale=1)
-                    source = gr.Dropdown(
-                        choices=sources(manifest),
-                        value="",
-                        allow_custom_value=True,
-                        label="只看来源 · Only sources starting with",
-                        scale=2,
-                    )
+                with gr.Row():
+                    search_filters = _filter_fields(sources(manifest), "search")
                 go = gr.Button("检索 · Search", variant="primary")
                 shown = gr.HTML(elem_id="search-results")
                 raw = gr.JSON(label="JSON", open=False)
                 gr.on(
                     [go.click, question.submit],
                     search_panel,
-                    [question, n, source],
+                    [question, n, *search_filters],
                     [shown, raw],
                     api_visibility="private",
                 )
+            source_fields = [chat_filters[2], search_filters[2]]
             with gr.Tab("索引 · Index", id="index"):
                 about = gr.HTML(index_html(manifest))
                 if settings is not None:
                     uploads = gr.File(
-                        label="添加版面或文章 · Add pages (.txt, .md) or articles (.jsonl), 20 MB at most",
+                        label=upload_label(),
                         file_count="multiple",
-                        file_types=[".txt", ".md", ".jsonl"],
+                        file_types=list(SUFFIXES),
                     )
                     add = gr.Button("加入资料库 · Add to the archive", variant="primary")
                     outcome = gr.Textbox(label="结果 · Result", lines=6, interactive=False)
 
-                    def upload(files: list[str] | None) -> tuple[str, str, dict[str, Any], str]:
+                    def upload(files: list[str] | None) -> tuple[Any, ...]:
                         # The panels describe the index the upload built, without reloading the page.
                         return add_uploads(assistant, settings, files or []), *refresh()
 
-                    add.click(upload, [uploads], [outcome, head, source, about], api_visibility="private")
+                    add.click(
+                        upload, [uploads], [outcome, head, *source_fields, about], api_visibility="private"
+                    )
 
-        def refresh() -> tuple[str, dict[str, Any], str]:
+        def refresh() -> tuple[Any, ...]:
             # The assistant follows rebuilds of the index: a page loaded later describes the new one.
             m = assistant.manifest()
-            return head_html(m), gr.update(choices=sources(m)), index_html(m)
+            choices = sources(m)
+            return head_html(m), gr.update(choices=choices), gr.update(choices=choices), index_html(m)
 
-        ui.load(refresh, None, [head, source, about], api_visibility="private", queue=False)
+        ui.load(refresh, None, [head, *source_fields, about], api_visibility="private", queue=False)
         gr.api(search_api, api_name="search")
         gr.api(chat_api, api_name="chat")
     return ui

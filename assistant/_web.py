@@ -1,7 +1,7 @@
 """The assistant over HTTP: ``create_app(assistant)`` is a FastAPI app with the JSON API
 (``GET /api/search``, ``GET /api/document``), the source view that citations link to
-(``GET /view``), a page describing the API (``/docs``, served from here: no CDN), and the Gradio
-page (``_ui``) at ``/``.
+(``GET /view``; ``GET /view/page.png`` draws a PDF page), a page describing the API (``/docs``,
+served from here: no CDN), and the Gradio page (``_ui``) at ``/``.
 
 Every error of the API is JSON ``{"error": ...}``: a bad parameter (400), an unknown source (404),
 another method (405), a request too large (413), the index or the model unable to answer (503).
@@ -10,19 +10,20 @@ another method (405), a request too large (413), the index or the model unable t
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import gradio as gr
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from index import IndexProblem, Settings, UnknownSource
+from index import IndexProblem, PdfProblem, Settings, UnknownSource
 
 from ._assistant import MAX_K, Assistant, InvalidQuery
-from ._render import css, document_html, static
+from ._page_image import PageImages, PageUnavailable, pdf_page
+from ._render import css, document_html, page_image_url, static
 from ._ui import MAX_INPUT_CHARS, build_ui, known_errors
 
 __all__ = ["MAX_REQUEST_BYTES", "create_app"]
@@ -32,11 +33,16 @@ __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 MAX_REQUEST_BYTES = 1_000_000
 
 
+Order = Literal["relevance", "newest"]
+
+
 class HitOut(BaseModel):
     rank: int
     score: float
     text: str
-    source: str = Field(description="file path relative to the corpus, or file.jsonl#id")
+    source: str = Field(
+        description="file path relative to the corpus, file.pdf#p3 (page 3 of a PDF), or file.jsonl#id"
+    )
     title: str
     section: str
     start: int = Field(description="first character of the passage in the document's text")
@@ -46,6 +52,9 @@ class HitOut(BaseModel):
     answer: list[int] | None = Field(
         description="[start, end] of the sentence that answers the question, in `text`; null when not found"
     )
+    date: str | None = Field(description="the issue date, YYYY-MM-DD; null when unknown")
+    edition: str | None = Field(description="the edition (page of the issue), e.g. 第3版; null when unknown")
+    page: int | None = Field(description="the 1-based page of a PDF; null for other sources")
 
 
 class SearchOut(BaseModel):
@@ -53,7 +62,10 @@ class SearchOut(BaseModel):
     query: str = Field(description="what was searched: the question, normalised only for searching")
     found: bool = Field(description="whether the archive appears to answer the question")
     confidence: float = Field(description="the verdict's probability (0-1) that the archive answers it")
-    reason: str = Field(description='why not found: "no_words", "unknown_words", "weak", "other_sources"')
+    reason: str = Field(
+        description='why not found: "no_words", "unknown_words", "terms", "weak", or "filtered" (no passage '
+        'has the dates and sources asked for); "" when found'
+    )
     unmatched: list[str] = Field(description="the question's terms that the best passage does not mention")
     terms: list[str] = Field(description="the question's terms as searched (what a passage shows marked)")
     hits: list[HitOut]
@@ -108,7 +120,8 @@ def docs_html(schema: dict[str, Any]) -> str:
 def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = None) -> FastAPI:
     """The Gradio page at ``/`` and, beside it, the JSON API (schema at ``/openapi.json``, described
     at ``/docs``) and the source view. With ``settings``, the index panel also takes uploads into
-    ``settings.corpus[0]``."""
+    ``settings.corpus[0]``, and the source view of a PDF page shows the page from ``settings.corpus``."""
+    images = PageImages(settings.corpus if settings is not None else ())
     app = FastAPI(
         title="Union news assistant",
         summary="Search a Zhejiang trade-union newspaper archive: ranked passages with exact citations.",
@@ -117,7 +130,7 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
         redoc_url=None,
     )
     errors: dict[int | str, dict[str, Any]] = {
-        400: {"model": ErrorOut, "description": "bad q, k or source"},
+        400: {"model": ErrorOut, "description": "bad q, k, since, until, source or order"},
         503: {"model": ErrorOut, "description": "the index or the model cannot answer"},
     }
 
@@ -137,13 +150,27 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
     def api_search(
         q: str = Query(description="the question, e.g. 嘉善有几家单位获评全国工人先锋号？"),
         k: int = Query(k, ge=1, le=MAX_K, description="how many passages"),
-        source: str = Query("", description="only passages whose source starts with this"),
+        since: str = Query("", description="only passages of issues dated on or after this, YYYY-MM-DD"),
+        until: str = Query("", description="only passages of issues dated on or before this, YYYY-MM-DD"),
+        source: Annotated[
+            list[str] | None,
+            Query(description="only passages whose source starts with this (repeat: any of them)"),
+        ] = None,
+        order: Annotated[
+            Order,
+            Query(
+                description="relevance, or newest (the passages about as relevant as the best, newest first)"
+            ),
+        ] = "relevance",
     ) -> Any:
-        """The passages that best answer `q`, best first, with their citations and the verdict."""
+        """The passages that best answer `q`, best first, with their citations and the verdict. With
+        `since`, `until` or `source`, only the passages they let through are searched (and judged)."""
         if len(q) > MAX_INPUT_CHARS:
             return _error(400, f"q is longer than {MAX_INPUT_CHARS} characters; ask a shorter question")
         try:
-            return assistant.search(q, k, sources=[source.strip()] if source.strip() else None).to_dict()
+            return assistant.search(
+                q, k, since=since, until=until, sources=source or (), order=order
+            ).to_dict()
         except known_errors() as e:
             return _error(_status(e), e)
 
@@ -180,7 +207,43 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
             doc = assistant.document(source)
         except IndexProblem as e:
             return _error(_status(e), e)
-        return HTMLResponse(document_html(doc, start, end), headers={"Content-Security-Policy": _VIEW_CSP})
+        image, note = None, ""
+        if (page := pdf_page(source)) is not None:
+            try:
+                images.file(page[0], assistant.manifest().files)
+                image = page_image_url(source, start, end)
+            except IndexProblem as e:  # the text is still shown, and why the page is not
+                note = f"原版面无法显示 · No page image: {' '.join(str(e).split())}"
+        shown = document_html(doc, start, end, image=image, note=note)
+        return HTMLResponse(shown, headers={"Content-Security-Policy": _VIEW_CSP})
+
+    @app.get(
+        "/view/page.png",
+        response_class=Response,
+        responses={
+            200: {"content": {"image/png": {}}, "description": "the page, the passage marked"},
+            404: {"model": ErrorOut, "description": "not a PDF page source, or its file is gone or changed"},
+        },
+        tags=["pages"],
+    )
+    def view_page(
+        source: str = Query(description="a hit's source naming a PDF page, e.g. zjgr_20190305.pdf#p3"),
+        start: int | None = Query(None, ge=0, description="first character of the passage to mark"),
+        end: int | None = Query(None, ge=0, description="character after the last to mark"),
+    ) -> Any:
+        """The printed PDF page of a source as a PNG, the passage ``start``-``end`` marked."""
+        try:
+            assistant.document(source)  # only a source the index holds
+            png = images.png(source, assistant.manifest().files, start, end)
+        except (UnknownSource, PageUnavailable, PdfProblem) as e:
+            return _error(404, e)
+        except IndexProblem as e:
+            return _error(_status(e), e)
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"Cache-Control": "private, max-age=300", "Content-Security-Policy": _VIEW_CSP},
+        )
 
     # The page is mounted at "/", so another method on an API path would reach Gradio's own 404.
     @app.api_route("/api/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -202,4 +265,7 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
     )
 
 
-_VIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+# The source view runs no script and loads nothing but its page image from here.
+_VIEW_CSP = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)

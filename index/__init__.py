@@ -10,7 +10,7 @@ from ._embedders import embedder_for, make_embedder, model_errors
 from ._filter import Filter, InvalidFilter
 from ._manage import IndexStatus, SourceConflict, add_files, remove_sources, status
 from ._pdf import PdfProblem, render_page
-from ._read import SUFFIXES, read_corpus
+from ._read import SUFFIXES, read_corpus, size_limit
 from ._settings import Settings
 from ._store import (
     BuildRunning,
@@ -64,5 +64,6 @@ __all__ = [
     "rebuild_command",
     "render_page",
     "remove_sources",
+    "size_limit",
     "status",
 ]

@@ -39,6 +39,16 @@ _LIMITS = {".pdf": MAX_PDF_BYTES, ".html": MAX_HTML_BYTES, ".htm": MAX_HTML_BYTE
 _META_KEYS = ("date", "source", "url")
 
 
+def size_limit(suffix: str) -> int | None:
+    """The most bytes a file ending in ``suffix`` may have to be read; None: no limit (JSONL).
+
+    >>> size_limit(".PDF") // 1024 // 1024, size_limit(".jsonl")
+    (200, None)
+    """
+    suffix = suffix.lower()
+    return _LIMITS.get(suffix, MAX_PAGE_BYTES if suffix in PAGE_SUFFIXES else None)
+
+
 @dataclass
 class Corpus:
     documents: list[Document] = field(default_factory=list)
@@ -129,7 +139,7 @@ def read_corpus(paths: Iterable[Path]) -> Corpus:
 def read_file(path: Path, name: str) -> tuple[list[Document], list[Rejection], str | None]:
     """Documents of one file, its rejections, and the sha256 of its bytes (None if unreadable)."""
     suffix = path.suffix.lower()
-    limit = _LIMITS.get(suffix, MAX_PAGE_BYTES if suffix in PAGE_SUFFIXES else None)
+    limit = size_limit(suffix)
     try:
         size = path.stat().st_size
         if limit is not None and size > limit:

@@ -124,7 +124,7 @@ def test_source_view(client: TestClient) -> None:
 def test_openapi_schema(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     search = schema["paths"]["/api/search"]["get"]
-    assert {p["name"] for p in search["parameters"]} == {"q", "k", "source"}
+    assert {p["name"] for p in search["parameters"]} == {"q", "k", "since", "until", "source", "order"}
     assert {"200", "400", "503"} <= set(search["responses"])
     hit = schema["components"]["schemas"]["HitOut"]["properties"]
     assert list(hit) == HIT_FIELDS

@@ -396,13 +396,13 @@ def test_a_page_loaded_after_a_rebuild_describes_the_new_index(tmp_path: Path) -
     with Assistant.open(index_dir, HashEmbedder()) as a:
         ui = build_ui(a)
         (refresh,) = (f.fn for f in ui.fns.values() if f.fn is not None and f.fn.__name__ == "refresh")
-        assert "<td>2</td>" in refresh()[2]
+        assert "<td>2</td>" in refresh()[-1]
         (corpus / "003_9d0583d7963fa8de.txt").write_bytes((CORPUS / "003_9d0583d7963fa8de.txt").read_bytes())
         hash_index(index_dir, corpus)
-        head, sources, about = refresh()  # no question needed to move to the new version
+        head, chat_sources, sources, about = refresh()  # no question needed to move to the new version
         assert "<td>3</td>" in about and "003_9d0583d7963fa8de.txt" in about
         assert "（3 篇文章）" in head
-        assert "003_9d0583d7963fa8de.txt" in sources["choices"]
+        assert "003_9d0583d7963fa8de.txt" in sources["choices"] and chat_sources == sources
 
 
 def test_the_index_panel_describes_an_upload_at_once(tmp_path: Path) -> None:
@@ -417,7 +417,7 @@ def test_the_index_panel_describes_an_upload_at_once(tmp_path: Path) -> None:
     with Assistant.open(settings.index_dir, HashEmbedder()) as a:
         ui = build_ui(a, settings=settings)
         (upload,) = (f.fn for f in ui.fns.values() if f.fn is not None and f.fn.__name__ == "upload")
-        said, head, sources, about = upload([str(page)])
+        said, head, _, sources, about = upload([str(page)])
         assert said.startswith("Added: 002.txt.")
         assert "（2 篇文章）" in head and "002.txt" in sources["choices"] and "002.txt" in about
 
