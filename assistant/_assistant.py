@@ -357,20 +357,23 @@ class Assistant:
         # passage's share of it, and so its rank among the others let through, is what it was
         # unfiltered (over only three passages, each word's best would flatter a weak one).
         allowed = self.index.allowed(where)
-        scores, possible = self._lexical_scores(reading, asked)
-        if allowed is not None and scores.size:
-            scores = np.where(allowed, scores, np.float32(0))
+        every, possible = self._lexical_scores(reading, asked)
+        scores = every if allowed is None or not every.size else np.where(allowed, every, np.float32(0))
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.
         want = max(k, EVIDENCE_PASSAGES)
-        hits, rows, dense, pool = self._distinct_hits(vector, scores, possible, reading, want, mode, allowed)
+        hits, rows, dense = self._distinct_hits(vector, scores, possible, reading, want, mode, allowed)
         ev = self._evidence(reading, hits, rows, dense, scores, possible, vector)
         verdict = judge(reading, ev)
         kept = hits[:k]
         if verdict.found:  # when not found, no sentence is offered as the answer
             kept = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in kept]
         if order == "newest":
-            kept = newest_first(kept, relevant_count([h.score for h in kept], pool))
+            # How far apart relevance lies for this question: the spread of the archive's best
+            # candidates, filter or not (among the two passages a filter leaves, one always
+            # stands a whole spread above the other).
+            pool = [s for _, s in self._ranked(vector, every, possible, reading, DENSE_SPREAD, mode, None)[0]]
+            kept = newest_first(kept, relevant_count([h.score for h in kept], pool[:DENSE_SPREAD]))
         reason = verdict.reason
         if allowed is not None and not allowed.any() and reason != "no_words":
             reason = "filtered"
@@ -478,9 +481,9 @@ class Assistant:
         k: int,
         mode: str,
         allowed: np.ndarray | None = None,
-    ) -> tuple[list[Hit], list[int], dict[int, float], list[float]]:
-        """Up to ``k`` hits among the rows ``allowed`` (None: all), their rows, the dense cosines
-        known, and the fused scores of the best DENSE_SPREAD candidates."""
+    ) -> tuple[list[Hit], list[int], dict[int, float]]:
+        """Up to ``k`` hits among the rows ``allowed`` (None: all), their rows, and the dense
+        cosines known."""
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
         # and widen the net until k distinct texts are found or the rows allowed are exhausted.
         available = len(self.index) if allowed is None else int(allowed.sum())
@@ -490,7 +493,6 @@ class Assistant:
             rows: list[int] = []
             kept: list[set[str]] = []
             ranked, dense = self._ranked(vector, lexical, possible, reading, want, mode, allowed)
-            pool = [s for _, s in ranked[:DENSE_SPREAD]]
             for row, score in ranked:
                 c = self.index.chunk(row)
                 grams = char_bigrams(c.text)
@@ -504,9 +506,9 @@ class Assistant:
                         c.start, c.end, c.line_start, c.line_end, None, issue.date, issue.edition, issue.page)
                 )  # fmt: skip
                 if len(hits) == k:
-                    return hits, rows, dense, pool
+                    return hits, rows, dense
             if want >= available:
-                return hits, rows, dense, pool
+                return hits, rows, dense
             want = min(available, want * 4)
 
     def converse(

@@ -83,6 +83,12 @@ def hit_html(hit: Hit, terms: tuple[str, ...], chinese: bool, weak: bool) -> str
 
 def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
     sure = f"{round(100 * result.confidence)}%"
+    if not n and result.reason == "filtered":
+        return _say(
+            chinese,
+            "所选的日期和来源里没有段落：请放宽筛选条件。",
+            "No passage has the dates and sources chosen: widen the filters.",
+        )
     if not n:
         return _say(chinese, "没有找到任何段落。", "No passages found.")
     if result.found:
@@ -100,8 +106,6 @@ def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
     elif result.reason == "unknown_words":
         why_zh = f"：资料里没有{zh_terms or '问题里的词'}"
         why_en = f": the archive has no {en_terms or 'word of the question'}"
-    elif result.reason == "filtered":
-        why_zh, why_en = "：所选的日期和来源里没有段落", ": no passage has the dates and sources chosen"
     elif zh_terms:  # "numbers" or "weak"
         why_zh, why_en = (
             f"：最相关的段落没有提到{zh_terms}",
