@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webserver import hash_index, serving
+from webserver import CORPUS, hash_index, serving
 
 from assistant import Assistant
 from assistant._web import create_app
-from index import HashEmbedder
+from index import HashEmbedder, Settings, build
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -167,3 +167,44 @@ def test_the_users_own_markup_stays_text_in_the_browser(browser: Any, url: str) 
     assert page.locator("#answers img, #answers a[href*='evil.example']").count() == 0
     assert not any(u.endswith("/x") for u in requested)
     page.close()
+
+
+def test_a_pdf_page_filtered_by_date_in_the_browser(
+    browser: Any, seed_pdfs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The chat's filters, a PDF hit's citation with its issue, and its page drawn beside the text
+    (the source view's CSP lets its own image in, and nothing else)."""
+    where = tmp_path_factory.mktemp("pdfweb")
+    corpus = where / "corpus"
+    shutil.copytree(CORPUS, corpus)  # the seed pages as .txt (undated) …
+    pdf = "002_b66ab0af8ed20314.pdf"
+    shutil.copy(seed_pdfs / pdf, corpus / pdf)  # … and one of them printed, dated 2019-03-05
+    settings = Settings(corpus=(corpus,), index_dir=where / "ix", model="hash", cache_dir=where)
+    build(settings, HashEmbedder())
+    with (
+        Assistant.open(settings.index_dir, HashEmbedder()) as a,
+        serving(create_app(a, settings=settings)) as u,
+    ):
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(u)
+        page.locator("#question textarea").wait_for(timeout=30_000)
+        page.locator("#chat-filters").click()
+        page.locator("#chat-since textarea, #chat-since input").first.fill("2019-03-01")
+        page.locator("#chat-until textarea, #chat-until input").first.fill("2019-03-31")
+        ask(page, JIASHAN)
+        hits = page.locator("#answers .na-answer").last.locator(".na-hit")
+        assert hits.count() >= 1
+        wheres = hits.locator(".na-where").all_inner_texts()
+        assert all(w.startswith(f"{pdf}#p1") for w in wheres), wheres  # the undated .txt pages are out
+        assert hits.first.locator(".na-issue").inner_text() == "2019-03-05 · 第3版 · 第1页"
+        with page.context.expect_page() as opened:
+            hits.first.locator("a.na-source").click()
+        view = opened.value
+        view.wait_for_load_state("load")
+        image = view.locator(".page img")
+        image.wait_for(timeout=30_000)
+        view.wait_for_function("document.querySelector('.page img').complete", timeout=30_000)
+        assert view.evaluate("document.querySelector('.page img').naturalWidth") > 500
+        assert "3家获评全国" in "".join(view.locator("mark").all_inner_texts())
+        view.close()
+        page.close()
