@@ -122,10 +122,10 @@ def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
     )
 
 
-def result_html(result: SearchResult) -> str:
+def result_html(result: SearchResult, filters: str = "") -> str:
     """A search result as HTML: one line saying, in the language of the question, whether the
     archive seems to answer it and why not, then the passages (each marked weak when it does not).
-    A follow-up also shows what was searched."""
+    A follow-up also shows what was searched; ``filters`` says which filters were applied."""
     chinese = is_chinese(result.question)
     hits = [hit_html(h, result.terms, chinese, weak=not result.found) for h in result.hits]
     marked = any(h.answer for h in result.hits)
@@ -135,6 +135,8 @@ def result_html(result: SearchResult) -> str:
     if result.query and result.query != result.question:
         said = _say(chinese, "结合前面的问题检索：", "Searched together with the previous question: ")
         out.append(f'<p class="na-query">{html.escape(said + result.query)}</p>')
+    if filters:
+        out.append(f'<p class="na-query na-filters">{html.escape(filters)}</p>')
     out.extend(hits)
     out.append("</div>")
     return "".join(out)

@@ -68,6 +68,18 @@ class Filters(dict[str, Any]):
             order=order or "relevance",
         )
 
+    def describe(self) -> str:
+        """The filters as the chat shows them above the passages ("" when there are none).
+
+        >>> Filters("2019-01-01", "", "002_", "newest").describe()
+        '筛选 · Filters: 2019-01-01 – · 002_ · 最新在前 newest first'
+        """
+        dates = f"{self['since'] or ''} – {self['until'] or ''}" if self["since"] or self["until"] else ""
+        sources = " ".join(self["sources"] or ())
+        newest = "最新在前 newest first" if self["order"] == "newest" else ""
+        shown = " · ".join(p for p in (dates, sources, newest) if p)
+        return f"筛选 · Filters: {shown}" if shown else ""
+
 
 def answer(
     assistant: Assistant, question: str, previous: Sequence[str], k: int, filters: Filters | None = None
@@ -77,7 +89,8 @@ def answer(
     if not has_words(question):
         return message_html(ASK_SOMETHING)
     try:
-        return result_html(assistant.converse(question, previous, k, **(filters or Filters())))
+        filters = filters or Filters()
+        return result_html(assistant.converse(question, previous, k, **filters), filters.describe())
     except known_errors() as e:
         return message_html(" ".join(str(e).split()), "error")
 

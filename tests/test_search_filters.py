@@ -326,6 +326,9 @@ def test_the_page_handlers_take_the_filters(assistant: Assistant) -> None:
     reply = chat[-1]["content"]
     assert asked == [LISHUI] and all(f"news.jsonl#{i}" in reply for i in (100, 300, 500))
     assert "lishui.jsonl" not in reply
+    assert f"筛选 · Filters: {RARE_DAY} – {RARE_DAY}</p>" in reply  # the chat says what it applied
+    _, chat, _ = fns["respond"](LISHUI, [], [], "", "", "", "relevance")
+    assert "筛选" not in chat[-1]["content"]
     _, chat, _ = fns["respond"](LISHUI, [], [], "2019-02-30", "", None, "relevance")
     assert "na-error" in chat[-1]["content"] and "since must be a date" in chat[-1]["content"]
     said = answer(assistant, LISHUI, [], 3, Filters("2030-01-01"))
