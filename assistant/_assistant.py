@@ -29,7 +29,7 @@ from index import (
 from index.text import Lexicon, char_bigrams, normalize, strip_markup
 
 from ._conversation import follow_up_query
-from ._found import Evidence, Reading, answer_span, evidence, judge, read_question, unseen_weight
+from ._found import Ranked, Reading, answer_span, judge, read_question, weigh
 
 # Longer questions are cut before embedding: the model reads at most 512 tokens anyway, and a
 # pasted page as a question should still get an answer rather than an error.
@@ -153,14 +153,6 @@ def _near_duplicate(grams: set[str], better: set[str]) -> bool:
 
 EVIDENCE_PASSAGES = 3  # the verdict looks for the question's terms in the best three passages
 DENSE_SPREAD = 20  # the dense leg's top passages a best passage is compared with
-
-
-def _standing(value: float, others: Sequence[float]) -> float:
-    """How many standard deviations ``value`` lies above the mean of ``others`` (0 if too few)."""
-    if len(others) < 3:
-        return 0.0
-    spread = float(np.std(others))
-    return (value - float(np.mean(others))) / spread if spread > 1e-6 else 0.0
 
 
 def as_filter(
@@ -334,8 +326,8 @@ class Assistant:
 
     def _answer(
         self, question: str, k: int, mode: str, where: Filter | None = None, order: str = "relevance"
-    ) -> tuple[SearchResult, Evidence | None]:
-        """``search``, and the evidence its verdict weighed (scripts/fit_verdict.py fits on it)."""
+    ) -> tuple[SearchResult, Ranked]:
+        """``search``, and what its verdict weighed (scripts/fit_verdict.py records it to fit on)."""
         if mode not in MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if order not in ORDERS:
@@ -363,8 +355,8 @@ class Assistant:
         # same verdict at any k.
         want = max(k, EVIDENCE_PASSAGES)
         hits, rows, dense = self._distinct_hits(vector, scores, possible, reading, want, mode, allowed)
-        ev = self._evidence(reading, hits, rows, dense, scores, possible, vector)
-        verdict = judge(reading, ev)
+        ranked = self._ranked_for_verdict(hits, rows, dense, scores, possible, vector)
+        verdict = judge(reading, weigh(reading, ranked, lexicon, lexical))
         kept = hits[:k]
         if verdict.found:  # when not found, no sentence is offered as the answer
             kept = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in kept]
@@ -381,7 +373,7 @@ class Assistant:
             question, verdict.found, kept, verdict.unmatched, verdict.confidence, reason,
             tuple(dict.fromkeys(reading.shown_terms)),
         )  # fmt: skip
-        return result, ev
+        return result, ranked
 
     def _lexical_scores(self, reading: Reading, query: str) -> tuple[np.ndarray, float]:
         """BM25 of every chunk for the question, and the most its tokens can score together.
@@ -404,44 +396,31 @@ class Assistant:
                 possible += float(best.max())
         return total, possible
 
-    def _evidence(
+    def _ranked_for_verdict(
         self,
-        reading: Reading,
         hits: list[Hit],
         rows: list[int],
         dense: dict[int, float],
         scores: np.ndarray,
         possible: float,
         vector: Any,
-    ) -> Evidence | None:
-        if not hits:
-            return None
-        top = hits[0]
-        pair = rows[:2]
-        # How far the best passage stands out from the dense leg's top passages (model-free: in
-        # standard deviations): a near miss's siblings on the same topic are all about as close.
+    ) -> Ranked:
+        """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked)."""
+        rows = rows[:EVIDENCE_PASSAGES]
         top_dense = sorted(dense.values(), reverse=True)[:DENSE_SPREAD]
-        missing = [r for r in pair if r not in dense]
-        if missing:
+        missing = [r for r in rows if r not in dense]
+        if missing:  # ranked by the lexical leg alone
             dense = {
                 **dense,
                 **dict(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True)),
             }
-        cosines = [dense[r] for r in pair]
-        coverage = [
-            min(1.0, float(scores[r]) / possible) if possible > 0 and scores.size else 0.0 for r in pair
-        ]
-        return evidence(
-            reading,
-            f"{top.title}\n{top.section}\n{top.text}",
-            self.index.lexical.lexicon if self.index.lexical is not None else Lexicon(),
-            lexical_coverage=coverage[0],
-            cosine=cosines[0],
-            unseen_weight=unseen_weight(self.index.lexical),
-            cosine_margin=cosines[0] - cosines[1] if len(pair) > 1 else 0.0,
-            cosine_z=_standing(cosines[0], top_dense),
-            lexical_margin=coverage[0] - coverage[1] if len(pair) > 1 else 0.0,
-            others=[f"{h.title}\n{h.section}\n{h.text}" for h in hits[1:EVIDENCE_PASSAGES]],
+        return Ranked(
+            tuple(f"{h.title}\n{h.section}\n{h.text}" for h in hits[:EVIDENCE_PASSAGES]),
+            tuple(dense[r] for r in rows),
+            tuple(
+                min(1.0, float(scores[r]) / possible) if possible > 0 and scores.size else 0.0 for r in rows
+            ),
+            tuple(top_dense),
         )
 
     def _ranked(

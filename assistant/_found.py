@@ -32,12 +32,12 @@ from index.text import (
     Lexicon,
     asked_for,
     content_words,
+    english_places,
     english_words,
     fold,
     has_words,
     is_chinese,
     is_common_word,
-    is_proper_name,
     numerals,
     pinyin_key,
     sentence_spans,
@@ -46,6 +46,7 @@ from index.text import (
 
 __all__ = [
     "Evidence",
+    "Ranked",
     "Reading",
     "Term",
     "Verdict",
@@ -54,6 +55,7 @@ __all__ = [
     "judge",
     "read_question",
     "unseen_weight",
+    "weigh",
 ]
 
 # jieba's tags for names: place, person, transliterated person, Latin word.
@@ -86,7 +88,9 @@ class Term:
     # (哈尔滨: no 哈尔, no 尔滨), so it is not written another way here either.
     foreign: bool = False
     nowhere: bool = False  # a Chinese word none of whose character bigrams the archive has
-    spelled: bool = False  # an English word spelling one of the archive's words in pinyin
+    # For an English place: the archive has its Chinese (CC-CEDICT's place, or the archive word its
+    # pinyin spells), so a passage about this place would say so.
+    archive_place: bool = False
 
     def in_text(self, folded: str) -> bool:
         return any(f in folded for f in self.forms)
@@ -151,6 +155,8 @@ def _chinese_forms(word: str) -> tuple[str, ...]:
     forms = [word]
     if re.fullmatch(r"第\d{2,}", word):
         forms.append(word[1:])
+    elif word == "第1":  # the first is as often 首 (首届, 首任, 首次)
+        forms.append("首")
     stem = _SUFFIXED.match(word)
     if stem is not None:
         forms.append(stem.group(1))
@@ -237,18 +243,23 @@ def _english_terms(question: str, lexical: Vocabulary | None) -> list[Term]:
             )
         )
         key = cap or w.isdigit()
-        names = [c for c in candidates if is_proper_name(c)]
-        # A capitalised word spelling one of the archive's names in pinyin (Yongjia: 永嘉) is one
-        # of its places or people: as a Chinese question's place, it counts when missing.
-        place = cap and (bool(names) or any(len(c) >= 2 for c in spelled))
+        # A place is what a near miss swaps: a capitalised word that CC-CEDICT gives as a place
+        # (Harbin: 哈尔滨), or that spells one of the archive's words in pinyin (Yongjia: 永嘉) and
+        # is no English word CC-CEDICT translates otherwise (lama is 喇嘛, not 拉玛).
+        places = (english_places(shown) or english_places(w)) if cap else frozenset()
+        translated = candidates - set(spelled) - {w}
+        consistent = [c for c in spelled if len(c) >= 2 and (not translated or c in translated)]
+        place = cap and (bool(places) or bool(consistent))
+        # Foreign: the archive shares not one character bigram with its Chinese names (哈尔滨: no
+        # 哈尔, no 尔滨), so it is not written another way here either.
         foreign = (
-            place
+            bool(places)
             and lexical is not None
-            and not any("#" + n[j : j + 2] in lexical for n in names for j in range(len(n) - 1))
+            and not any("#" + n[j : j + 2] in lexical for n in places for j in range(len(n) - 1))
         )
         terms.append(
             Term(shown, forms, tuple(in_archive), weight, key, bool(in_archive), place, foreign,
-                 spelled=any(c in in_archive for c in spelled))
+                 archive_place=any(c in in_archive for c in (*consistent, *places)))
         )  # fmt: skip
     return terms
 
@@ -424,14 +435,19 @@ def evidence(
     # the model too: translated text writes them many ways (measured on the fit set, where a rule
     # on every name cost 4% of the answerable questions).
     if reading.chinese:
-        swapped = [t for t in missing if t.place and t.known]
+        # A place the passage shares a character bigram with is written another way there
+        # (奥斯曼 for 奥斯曼帝国, 香港 for 香港地区), not swapped.
+        swapped = [
+            t for t in missing
+            if t.place and t.known and not any(t.text[i : i + 2] in folded for i in range(len(t.text) - 1))
+        ]  # fmt: skip
         elsewhere = (
             tuple(t.text for t in swapped)
             if swapped and _names_another_place(passage, reading, lexicon)
             else ()
         )
     else:
-        elsewhere = tuple(t.text for t in missing if t.foreign or (t.place and t.known and t.spelled))
+        elsewhere = tuple(t.text for t in missing if t.foreign or (t.place and t.archive_place))
     covered = 1.0 - sum(t.weight for t in missing) / total
     rarest = max((t.weight for t in missing), default=0.0) / max(unseen_weight, 1e-9)
     keys = [t.text for t in missing if t.key]
@@ -451,6 +467,48 @@ def evidence(
         max(anywhere, covered), sum(t.weight for t in reading.terms if t.nowhere) / total, tuple(shown),
         absent, elsewhere,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """What the ranking hands the verdict: the best passages (each its title, section and text),
+    the dense cosine and lexical coverage (BM25 over the attainable) of each, and the dense leg's
+    top cosines. Plain numbers and strings, so a fit can record it and weigh it again."""
+
+    passages: tuple[str, ...]
+    cosines: tuple[float, ...]
+    coverage: tuple[float, ...]
+    dense_top: tuple[float, ...]
+
+
+def _standing(value: float, others: Sequence[float]) -> float:
+    """How many standard deviations ``value`` lies above the mean of ``others`` (0 if too few)."""
+    if len(others) < 3:
+        return 0.0
+    mean = sum(others) / len(others)
+    spread = math.sqrt(sum((o - mean) ** 2 for o in others) / len(others))
+    return (value - mean) / spread if spread > 1e-6 else 0.0
+
+
+def weigh(reading: Reading, ranked: Ranked, lexicon: Lexicon, lexical: Vocabulary | None) -> Evidence | None:
+    """The evidence of the ranked passages (None: there are none)."""
+    if not ranked.passages:
+        return None
+    two = len(ranked.cosines) > 1
+    return evidence(
+        reading,
+        ranked.passages[0],
+        lexicon,
+        lexical_coverage=ranked.coverage[0],
+        cosine=ranked.cosines[0],
+        unseen_weight=unseen_weight(lexical),
+        cosine_margin=ranked.cosines[0] - ranked.cosines[1] if two else 0.0,
+        lexical_margin=ranked.coverage[0] - ranked.coverage[1] if two else 0.0,
+        # How far the best passage stands out from the dense leg's top passages (model-free: in
+        # standard deviations): a near miss's siblings on the same topic are all about as close.
+        cosine_z=_standing(ranked.cosines[0], ranked.dense_top),
+        others=ranked.passages[1:],
+    )
 
 
 @dataclass(frozen=True)

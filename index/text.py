@@ -31,6 +31,7 @@ __all__ = [
     "char_bigrams",
     "content_words",
     "domain_words",
+    "english_places",
     "english_words",
     "fold",
     "has_words",
@@ -397,21 +398,43 @@ def english_words(question: str) -> list[tuple[str, bool]]:
     return out
 
 
+# English's irregular forms, to the form a dictionary lists (found is also a verb of its own).
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in (
+        "found:find gave:give given:give won:win left:leave made:make took:take taken:take built:build "
+        "began:begin begun:begin became:become held:hold led:lead lost:lose paid:pay said:say sold:sell "
+        "sent:send spent:spend taught:teach thought:think told:tell wrote:write written:write "
+        "brought:bring bought:buy caught:catch chose:choose chosen:choose came:come did:do done:do "
+        "drew:draw drawn:draw drove:drive ate:eat fell:fall fought:fight flew:fly got:get went:go "
+        "gone:go grew:grow grown:grow heard:hear kept:keep knew:know known:know laid:lay meant:mean "
+        "met:meet ran:run rose:rise saw:see seen:see sought:seek shot:shoot shown:show sang:sing "
+        "sat:sit spoke:speak spoken:speak stood:stand struck:strike threw:throw thrown:throw "
+        "understood:understand wore:wear fed:feed felt:feel fled:flee born:bear broke:break "
+        "broken:break hung:hang rode:ride men:man women:woman children:child people:person feet:foot "
+        "better:good best:good worse:bad worst:bad"
+    ).split()
+)
+# Inflections first, then derivations that lead to the word a dictionary translates (interception
+# → intercept: 拦截; defense → defend: 防守; player → play; higher → high).
+_SUFFIXES = (
+    ("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+    ("ations", "e"), ("ation", "e"), ("ations", ""), ("ation", ""), ("ions", ""), ("ion", ""),
+    ("ense", "end"), ("ence", "end"), ("ments", ""), ("ment", ""), ("ers", ""), ("er", ""), ("er", "e"),
+    ("ors", ""), ("or", ""), ("est", ""), ("est", "e"), ("ly", ""), ("ally", ""),
+)  # fmt: skip
+
+
 def _stems(word: str) -> list[str]:
-    """The word and the forms a dictionary would list it under (units → unit, named → name)."""
+    """The word and the forms a dictionary would list it under (units → unit, named → name,
+    found → find, interceptions → intercept)."""
     out = [word]
-    for suffix, repl in (
-        ("ies", "y"),
-        ("es", ""),
-        ("s", ""),
-        ("ed", ""),
-        ("ed", "e"),
-        ("ing", ""),
-        ("ing", "e"),
-    ):
+    if word in _IRREGULAR:
+        out.append(_IRREGULAR[word])
+    for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + repl)
-    return out
+    return list(dict.fromkeys(out))
 
 
 def _cedict_lines() -> Iterator[str]:
@@ -436,14 +459,28 @@ def _proper() -> dict[str, bool]:
     return proper
 
 
+_PLACE_GLOSS = re.compile(
+    r"\b(?:city|county|province|prefecture|district|town|township|village|capital|country|state|"
+    r"region|island|islands|river|lake|mountain|port|municipality|autonomous|kingdom|republic)\b"
+)
+_LEADING_NAME = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
+
+
 @functools.cache
-def _senses() -> dict[str, frozenset[str]]:
-    """CC-CEDICT turned around: an English sense of up to three words → the simplified Chinese
-    words that have it. A sense of two or three words (trade union) also files its Chinese under its
-    last word (union): English names a kind by its head. A name's entry (capitalised pinyin) files
-    only its first part, the name itself (Harbin, subprovincial city…: harbin)."""
+def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """CC-CEDICT turned around, read in one pass: (senses, places).
+
+    senses: an English sense of up to three words → the simplified Chinese words that have it. A
+    sense of two or three words (trade union) also files its Chinese under its last word (union):
+    English names a kind by its head. A name's entry (capitalised pinyin) files only its first
+    part, the name itself (Harbin, subprovincial city…: harbin).
+
+    places: an English name → the Chinese names whose entry says it is a place (``Harbin,
+    subprovincial city``, ``Jiashan county in Jiaxing``, ``Hangzhou subprovincial city``), keyed by
+    the capitalised words the entry opens with."""
     exact: dict[str, set[str]] = {}
     heads: dict[str, set[str]] = {}
+    places: dict[str, set[str]] = {}
     line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
     for line in _cedict_lines():
         m = line_re.match(line)
@@ -451,7 +488,14 @@ def _senses() -> dict[str, frozenset[str]]:
             continue
         simplified = m.group(2)
         is_name = m.group(3)[:1].isupper()
-        for sense in m.group(4).split("/"):
+        senses = m.group(4).split("/")
+        if is_name and _PLACE_GLOSS.search(senses[0]):
+            lead = _LEADING_NAME.match(senses[0])
+            if lead is not None:
+                name = lead.group(0).lower()
+                places.setdefault(name, set()).add(simplified)
+                exact.setdefault(name, set()).add(simplified)
+        for sense in senses:
             if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
                 continue
             parts = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[: 1 if is_name else 2]
@@ -463,7 +507,22 @@ def _senses() -> dict[str, frozenset[str]]:
                 if len(words) > 1 and not is_name:
                     heads.setdefault(words[-1], set()).add(simplified)
     # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
-    return {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
+    senses_of = {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
+    return senses_of, {k: frozenset(v) for k, v in places.items()}
+
+
+def _senses() -> dict[str, frozenset[str]]:
+    return _english_tables()[0]
+
+
+def english_places(name: str) -> frozenset[str]:
+    """The Chinese names CC-CEDICT gives for an English name as a place: what a question naming
+    it asks about, whether or not the archive has it (CC-CEDICT's Johnson, a surname, is none).
+
+    >>> sorted(english_places("Harbin")), sorted(english_places("Jiashan")), english_places("Johnson")
+    (['哈尔滨'], ['嘉善'], frozenset())
+    """
+    return _english_tables()[1].get(name.lower(), frozenset())
 
 
 def is_common_word(word: str) -> bool:

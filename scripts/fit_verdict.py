@@ -1,30 +1,40 @@
 """Fit the "found" verdict's logistic coefficients (assistant/_found.py COEFFICIENTS, FOUND_AT).
 
-    flock /tmp/heavy.lock .venv/bin/python scripts/fit_verdict.py [--base-index DIR] [--work DIR]
+    flock /tmp/heavy.lock .venv/bin/python scripts/fit_verdict.py --base-index DIR   # search, then fit
+    .venv/bin/python scripts/fit_verdict.py --replay      # weigh the recorded rankings again, then fit
+    .venv/bin/python scripts/fit_verdict.py --refit [--features NAME,...]   # fit on the saved features
 
-The fit set is made the way ../shared/eval/notfound/ was, from other paragraphs: cmrc_xquad with
-two more paragraphs of each XQuAD article taken out (seed 0; never one that notfound drops), whose
-questions become unanswerable near misses (Chinese from cmrc_xquad, English from xquad_en), while
-their sibling paragraphs on the same topic stay. Every other question is answerable. The report
-sets (notfound, seed_dev) are never read here.
+The fit set is made the way ../shared/eval/notfound/ was, from other paragraphs. notfound takes one
+paragraph out of each XQuAD article; of the four it keeps, variant v (0-3) takes out the v-th
+instead, so the corpus has notfound's shape (four paragraphs of each article, the sibling
+paragraphs on the same topic still there), and every XQuAD question is an unanswerable near miss in
+exactly one variant and answerable in the other three: four times the near misses of one draw,
+and none of its paragraphs favoured. The questions on the paragraph notfound takes out (notfound's
+own unanswerable ones) are left out everywhere; CMRC's questions (answerable, single-paragraph
+articles) are asked once, in variant 0. Chinese questions come from cmrc_xquad, English ones from
+xquad_en. The report sets (notfound, seed_dev) are never read here, except notfound's article list
+to know which paragraph it took out.
 
-The variant corpus is written to WORK (default /tmp/verdict-fit) and indexed in a copy of an
-existing cmrc_xquad index (--base-index, e.g. .index-eval/<key>), so that every passage's vector
-comes from its embedding cache. Question vectors are cached in WORK too, so a second run (after a
-change to the features) costs seconds. Prints the coefficients to paste, the threshold, and how the
-fit set is separated.
+Each variant is indexed in a copy of an existing cmrc_xquad index (--base-index, e.g.
+.index-eval/<key>), so every passage's vector comes from its embedding cache; question vectors are
+cached in WORK (default /tmp/verdict-fit). A search records what the ranking handed the verdict
+(assistant._found.Ranked) per question, so a change to the features is weighed again from the
+record (--replay: no model, no search). The fit is checked by 4-fold cross-validation over
+articles (a question is scored by a model fit without its article), then made on everything;
+it prints the coefficients and threshold to paste and how the fit set is separated.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import sys
 import time
+import zlib
 from collections import defaultdict
-from contextlib import closing
+from contextlib import ExitStack, closing
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +44,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant._found import FEATURES  # noqa: E402
+from assistant._found import FEATURES, Ranked, read_question, weigh  # noqa: E402
 from index import Settings, build, load, make_embedder  # noqa: E402
+from index.text import Lexicon, normalize, strip_markup  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-DROP_PER_ARTICLE = 2
-# The features the verdict uses: all but the raw cosines (on one model's scale; with them, Chinese
-# caught 0.72 instead of 0.65 on this set at the same cost) and nowhere_share (its weight came out
-# positive here: a word cut apart by jieba in a translated question is no missing detail).
+VARIANTS = 4
+FOLDS = 4
+# The features the verdict uses: all but the raw cosines (on one model's scale) and nowhere_share
+# (a word cut apart by jieba in a translated question is no missing detail).
 USED = [f for f in FEATURES if f not in ("cosine", "cosine_margin", "nowhere_share")]
 # The most answerable questions wrongly marked not found that the threshold may cost on the fit set:
 # a wrong "not found" hides an answer the archive has, so it is set under the report target (5%).
@@ -52,18 +63,25 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def fit_set(work: Path) -> tuple[Path, list[dict[str, Any]]]:
-    """The variant corpus and its questions (``answerable`` and ``lang`` set)."""
+def _article(doc_id: str) -> str:
+    """The XQuAD article of a paragraph (xquad_a3p17 -> xquad_a3); a CMRC paragraph is its own."""
+    return doc_id.split("p")[0] if doc_id.startswith("xquad_") else doc_id
+
+
+def fit_set(work: Path, variant: int) -> tuple[Path, list[dict[str, Any]]]:
+    """Variant ``variant``'s corpus and its questions (``answerable``, ``lang`` and ``article`` set)."""
     articles = _lines(EVAL / "cmrc_xquad" / "articles.jsonl")
     kept_by_notfound = {a["id"] for a in _lines(EVAL / "notfound" / "articles.jsonl")}
     by_article: dict[str, list[str]] = defaultdict(list)
     for a in articles:
         if a["id"].startswith("xquad_") and a["id"] in kept_by_notfound:
-            by_article[a["id"].split("p")[0]].append(a["id"])
-    rng = random.Random(0)
-    dropped = {p for paras in by_article.values() for p in rng.sample(sorted(paras), DROP_PER_ARTICLE)}
-    work.mkdir(parents=True, exist_ok=True)
-    corpus = work / "articles.jsonl"
+            by_article[_article(a["id"])].append(a["id"])
+    paragraph = lambda p: int(p.rsplit("p", 1)[1])  # noqa: E731
+    dropped = {sorted(ps, key=paragraph)[variant] for ps in by_article.values()}
+    notfound_drops = {a["id"] for a in articles} - kept_by_notfound
+    folder = work / f"v{variant}"
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = folder / "articles.jsonl"
     with corpus.open("w", encoding="utf-8") as f:
         for a in articles:
             if a["id"] not in dropped:
@@ -74,7 +92,17 @@ def fit_set(work: Path) -> tuple[Path, list[dict[str, Any]]]:
         (EVAL / "xquad_en" / "questions.jsonl", "en"),
     ):
         for q in _lines(path):
-            questions.append({**q, "lang": lang, "answerable": q["doc_id"] not in dropped})
+            xquad = q["qid"].startswith("xquad_")
+            if q["doc_id"] in notfound_drops or (not xquad and variant):
+                continue
+            questions.append(
+                {
+                    **q,
+                    "lang": lang,
+                    "answerable": q["doc_id"] not in dropped,
+                    "article": _article(q["doc_id"]),
+                }
+            )
     return corpus, questions
 
 
@@ -105,6 +133,86 @@ class CachedEmbedder:
         np.savez(self._path, keys=json.dumps(keys), vectors=np.stack([self._cache[k] for k in keys]))
 
 
+def search(args: argparse.Namespace) -> None:
+    """Answer every question of every variant; record what each verdict weighed."""
+    embedder: CachedEmbedder | None = None
+    for variant in range(VARIANTS):
+        corpus, questions = fit_set(args.work, variant)
+        index_dir = args.work / f"v{variant}" / "index"
+        if not index_dir.exists():
+            if args.base_index is None:
+                raise SystemExit(f"{index_dir} does not exist: give --base-index")
+            shutil.copytree(args.base_index, index_dir, symlinks=True)
+        settings = Settings().with_(corpus=(corpus,), index_dir=index_dir)
+        if not args.reuse_index:
+            report = build(settings, make_embedder(settings.model, settings.cache_dir))
+            print(report.summary(), file=sys.stderr)
+        if embedder is None:
+            with closing(load(index_dir, lexical=False)) as built:
+                identity, dim = built.manifest.model, built.manifest.dim
+            embedder = CachedEmbedder(
+                lambda s=settings: make_embedder(s.model, s.cache_dir),
+                args.work / "questions.npz",
+                identity,
+                dim,
+            )
+        started = time.perf_counter()
+        trace = args.work / f"v{variant}" / "traces.jsonl"
+        with (
+            Assistant.open(index_dir, embedder=embedder) as assistant,  # type: ignore[arg-type]
+            trace.open("w", encoding="utf-8") as out,
+        ):
+            for q in questions:
+                result, ranked = assistant._answer(q["question"], 10, "hybrid")
+                # For study, not for the verdict: where the gold paragraph ranks, and the dense
+                # leg's top passages by article.
+                vector = embedder.embed_query(normalize(strip_markup(q["question"])) or q["question"])
+                dense = [
+                    (assistant.index.chunk(r).source.split("#")[-1], round(s, 5))
+                    for r, s in assistant.index.search(vector, 20)
+                ]
+                record = {
+                    "qid": q["qid"],
+                    "lang": q["lang"],
+                    "answerable": int(q["answerable"]),
+                    "article": q["article"],
+                    "doc_id": q["doc_id"],
+                    "question": q["question"],
+                    "ranked": asdict(ranked),
+                    "hits": [h.source.split("#")[-1] for h in result.hits],
+                    "dense": dense,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        embedder.save()
+        per = (time.perf_counter() - started) * 1000 / len(questions)
+        print(f"variant {variant}: {len(questions)} questions, {per:.0f} ms each", file=sys.stderr)
+
+
+def replay(work: Path) -> None:
+    """Weigh every recorded ranking with the verdict's code as it is now; save the features."""
+    dump = work / "features.jsonl"
+    with ExitStack() as stack, dump.open("w", encoding="utf-8") as out:
+        for variant in range(VARIANTS):
+            index = stack.enter_context(closing(load(work / f"v{variant}" / "index")))
+            lexical = index.lexical
+            lexicon = lexical.lexicon if lexical is not None else Lexicon()
+            with (work / f"v{variant}" / "traces.jsonl").open(encoding="utf-8") as f:
+                for line in f:
+                    r = json.loads(line)
+                    ranked = Ranked(**{k: tuple(v) for k, v in r["ranked"].items()})
+                    reading = read_question(normalize(strip_markup(r["question"])), lexicon, lexical)
+                    ev = weigh(reading, ranked, lexicon, lexical)
+                    if ev is None:
+                        continue
+                    row = {
+                        **{k: r[k] for k in ("qid", "lang", "answerable", "article")},
+                        "variant": variant,
+                        "rule": bool(ev.numbers_absent or ev.names_elsewhere),
+                        "features": dict(zip(FEATURES, ev.features(), strict=True)),
+                    }
+                    out.write(json.dumps(row) + "\n")
+
+
 def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) -> np.ndarray:
     """Weights (intercept first) of a logistic regression, by Newton's method with a small ridge."""
     a = np.hstack([np.ones((len(x), 1)), x])
@@ -122,14 +230,83 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) ->
     return w
 
 
+def _threshold(p: np.ndarray, y: np.ndarray, groups: list[np.ndarray]) -> float:
+    """The highest confidence below which at most MAX_FALSE_ABSTAIN of each group's answerable
+    questions fall (counting those the rule turns away: p = -1)."""
+    candidates = np.unique(p[(y == 1) & (p >= 0)])
+    return max(
+        (
+            float(c)
+            for c in candidates
+            if max(float(np.mean(p[g & (y == 1)] < c)) for g in groups) <= MAX_FALSE_ABSTAIN
+        ),
+        default=0.0,
+    )
+
+
+def fit(work: Path, names: list[str]) -> None:
+    """Fit each language's model on the questions the key-term rule leaves (no number of theirs,
+    nor a place the archive has elsewhere, is absent from the best passage). Its threshold keeps
+    the answerable questions wrongly not found (by the rule or the model) under MAX_FALSE_ABSTAIN
+    both over all of them and over XQuAD's alone (the near misses' own kind of question)."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with (work / "features.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            rows[r["lang"]].append(r)
+    print(f"features: {', '.join(names)}")
+    for lang, data in sorted(rows.items(), reverse=True):
+        x = np.array([[r["features"][n] for n in names] for r in data], dtype=float)
+        y = np.array([r["answerable"] for r in data], dtype=float)
+        xquad = np.array([r["qid"].startswith("xquad_") for r in data], dtype=bool)
+        rule = np.array([r["rule"] for r in data], dtype=bool)
+        articles = sorted({r["article"] for r in data if r["qid"].startswith("xquad_")})
+        fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
+        fold = np.array([fold_of.get(r["article"], zlib.crc32(r["article"].encode()) % FOLDS) for r in data])
+        groups = [np.ones_like(xquad), xquad]
+
+        # Cross-validated: each fold scored by a model and threshold fit on the other folds.
+        caught = wrong = wrong_x = 0
+        for k in range(FOLDS):
+            train, test = (fold != k) & ~rule, fold == k
+            w = logistic(x[train], y[train])
+            p = 1.0 / (1.0 + np.exp(-(w[0] + x @ w[1:])))
+            p[rule] = -1.0
+            at = _threshold(p[fold != k], y[fold != k], [g[fold != k] for g in groups])
+            caught += int(np.sum((p < at) & test & (y == 0)))
+            wrong += int(np.sum((p < at) & test & (y == 1)))
+            wrong_x += int(np.sum((p < at) & test & (y == 1) & xquad))
+        n0, n1, n1x = int(np.sum(y == 0)), int(np.sum(y == 1)), int(np.sum((y == 1) & xquad))
+        print(
+            f"{lang} cross-validated: caught {caught}/{n0} ({caught / n0:.3f}), answerable wrongly "
+            f"{wrong}/{n1} ({wrong / n1:.3f}; XQuAD's {wrong_x}/{n1x}, {wrong_x / n1x:.3f})"
+        )
+
+        w = logistic(x[~rule], y[~rule])
+        p = 1.0 / (1.0 + np.exp(-(w[0] + x @ w[1:])))
+        p[rule] = -1.0  # not found whatever the threshold
+        at = _threshold(p, y, groups)
+        rule_confidence = float(np.mean(y[rule])) if rule.any() else 0.0
+        coefficients = ", ".join(f'"{n}": {v:.3f}' for n, v in zip(["intercept", *names], w, strict=True))
+        print(
+            f"{lang}: n={len(y)} ({n0} unanswerable); rule fires on {int(rule.sum())} "
+            f"({rule_confidence:.3f} of them answerable); threshold {at:.3f}: caught "
+            f"{float(np.mean(p[y == 0] < at)):.3f}, answerable wrongly {float(np.mean(p[y == 1] < at)):.3f} "
+            f"(XQuAD's {float(np.mean(p[(y == 1) & xquad] < at)):.3f})\n"
+            f'    "{lang}": {{{coefficients}}},\n'
+            f'    FOUND_AT "{lang}": {at:.3f}, RULE_CONFIDENCE "{lang}": {rule_confidence:.3f}'
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--base-index", type=Path, help="an index of cmrc_xquad to copy (its vectors are reused)"
     )
     parser.add_argument("--work", type=Path, default=Path("/tmp/verdict-fit"))
+    parser.add_argument("--replay", action="store_true", help="weigh the recorded rankings again (no search)")
     parser.add_argument(
-        "--refit", action="store_true", help="fit again on the features the last run saved (no search)"
+        "--refit", action="store_true", help="fit on the features saved last (no search, no replay)"
     )
     parser.add_argument(
         "--features",
@@ -139,96 +316,16 @@ def main() -> int:
     parser.add_argument(
         "--reuse-index",
         action="store_true",
-        help="use the variant index the last run built as it is (then, with every question vector "
-        "cached, the model is never loaded)",
+        help="search the variant indexes the last run built as they are (then, with every question "
+        "vector cached, the model is never loaded)",
     )
     args = parser.parse_args()
-    dump = args.work / "features.jsonl"
+    if not (args.replay or args.refit):
+        search(args)
     if not args.refit:
-        search(args, dump)
-    rows: dict[str, list[tuple[list[float], int, bool, bool]]] = defaultdict(list)
-    names = args.features.split(",")
-    with dump.open(encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            rows[r["lang"]].append(
-                ([r["features"][n] for n in names], r["answerable"], r["qid"].startswith("xquad_"), r["rule"])
-            )
-    fit(rows, names)
+        replay(args.work)
+    fit(args.work, args.features.split(","))
     return 0
-
-
-def search(args: argparse.Namespace, dump: Path) -> None:
-    """Answer every question of the fit set; save each one's features to ``dump``."""
-    corpus, questions = fit_set(args.work)
-    index_dir = args.work / "index"
-    if not index_dir.exists() and args.base_index is not None:
-        shutil.copytree(args.base_index, index_dir, symlinks=True)
-    settings = Settings().with_(corpus=(corpus,), index_dir=index_dir)
-    if not args.reuse_index:
-        print(build(settings, make_embedder(settings.model, settings.cache_dir)).summary(), file=sys.stderr)
-    with closing(load(index_dir, lexical=False)) as built:
-        identity, dim = built.manifest.model, built.manifest.dim
-    embedder = CachedEmbedder(
-        lambda: make_embedder(settings.model, settings.cache_dir), args.work / "questions.npz", identity, dim
-    )
-    started = time.perf_counter()
-    with Assistant.open(index_dir, embedder=embedder) as assistant, dump.open("w", encoding="utf-8") as out:  # type: ignore[arg-type]
-        for q in questions:
-            _, ev = assistant._answer(q["question"], 10, "hybrid", None)
-            if ev is not None:
-                features = dict(zip(FEATURES, ev.features(), strict=True))
-                row = {
-                    "qid": q["qid"],
-                    "lang": q["lang"],
-                    "answerable": int(q["answerable"]),
-                    "rule": bool(ev.numbers_absent or ev.names_elsewhere),
-                    "features": features,
-                }
-                out.write(json.dumps(row) + "\n")
-    embedder.save()
-    per = (time.perf_counter() - started) * 1000 / len(questions)
-    print(f"{len(questions)} questions, {per:.0f} ms each (question vectors cached after the first run)")
-
-
-def fit(rows: dict[str, list[tuple[list[float], int, bool, bool]]], names: list[str]) -> None:
-    """Fit each language's model on the questions the key-term rule leaves (no number of theirs,
-    nor a place the archive has elsewhere, is absent from the best passage); its threshold keeps
-    the answerable questions wrongly not found (by the rule or the model) under MAX_FALSE_ABSTAIN
-    both over all of them and over XQuAD's alone (the near misses' own kind of question:
-    translated, harder than CMRC's)."""
-    print(f"features: {', '.join(names)}")
-    for lang, data in rows.items():
-        x = np.array([f for f, _, _, _ in data], dtype=float)
-        y = np.array([a for _, a, _, _ in data], dtype=float)
-        xquad = np.array([g for _, _, g, _ in data], dtype=bool)
-        rule = np.array([r for _, _, _, r in data], dtype=bool)
-        w = logistic(x[~rule], y[~rule])
-        p = 1.0 / (1.0 + np.exp(-(w[0] + x @ w[1:])))
-        p[rule] = -1.0  # not found whatever the threshold
-
-        groups = [y == 1, (y == 1) & xquad]
-        candidates = np.unique(p[(y == 1) & ~rule])
-        at = max(
-            (
-                float(c)
-                for c in candidates
-                if max(float(np.mean(p[g] < c)) for g in groups) <= MAX_FALSE_ABSTAIN
-            ),
-            default=0.0,
-        )
-        caught = float(np.mean(p[y == 0] < at))
-        wrong = float(np.mean(p[y == 1] < at))
-        wrong_xquad = float(np.mean(p[(y == 1) & xquad] < at))
-        rule_confidence = float(np.mean(y[rule])) if rule.any() else 0.0
-        coefficients = ", ".join(f'"{n}": {v:.3f}' for n, v in zip(["intercept", *names], w, strict=True))
-        print(
-            f"{lang}: n={len(y)} ({int((y == 0).sum())} unanswerable); rule fires on {int(rule.sum())} "
-            f"({rule_confidence:.3f} of them answerable); threshold {at:.3f}: caught {caught:.3f}, "
-            f"answerable wrongly {wrong:.3f} (XQuAD's {wrong_xquad:.3f})\n"
-            f'    "{lang}": {{{coefficients}}},\n'
-            f'    FOUND_AT "{lang}": {at:.3f}, RULE_CONFIDENCE "{lang}": {rule_confidence:.3f}'
-        )
 
 
 if __name__ == "__main__":
