@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -137,7 +137,12 @@ class SearchResult:
 NEAR_DUPLICATE_NEW = 0.1
 
 
-def _near_duplicate(grams: set[str], better: set[str]) -> bool:
+@functools.lru_cache(maxsize=20_000)  # the same candidates are compared question after question
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(char_bigrams(text))
+
+
+def _near_duplicate(grams: Set[str], better: Set[str]) -> bool:
     """The pages repeat paragraphs, captions and column tails: show such a passage once. A chunk
     that overlaps the one before it (DEFAULT_OVERLAP) but adds sentences of its own is kept.
 
@@ -354,8 +359,10 @@ class Assistant:
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.
         want = max(k, EVIDENCE_PASSAGES)
-        hits, rows, dense = self._distinct_hits(vector, scores, possible, reading, want, mode, allowed)
-        ranked = self._ranked_for_verdict(hits, rows, dense, scores, possible, vector)
+        hits, rows, dense, spread = self._distinct_hits(
+            vector, scores, possible, reading, want, mode, allowed
+        )
+        ranked = self._ranked_for_verdict(hits, rows, dense, spread, scores, possible, vector)
         verdict = judge(reading, weigh(reading, ranked, lexicon, lexical))
         kept = hits[:k]
         if verdict.found:  # when not found, no sentence is offered as the answer
@@ -401,13 +408,13 @@ class Assistant:
         hits: list[Hit],
         rows: list[int],
         dense: dict[int, float],
+        spread: list[float],
         scores: np.ndarray,
         possible: float,
         vector: Any,
     ) -> Ranked:
         """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked)."""
         rows = rows[:EVIDENCE_PASSAGES]
-        top_dense = sorted(dense.values(), reverse=True)[:DENSE_SPREAD]
         missing = [r for r in rows if r not in dense]
         if missing:  # ranked by the lexical leg alone
             dense = {
@@ -420,7 +427,7 @@ class Assistant:
             tuple(
                 min(1.0, float(scores[r]) / possible) if possible > 0 and scores.size else 0.0 for r in rows
             ),
-            tuple(top_dense),
+            tuple(spread),
         )
 
     def _ranked(
@@ -432,13 +439,16 @@ class Assistant:
         want: int,
         mode: str,
         allowed: np.ndarray | None,
-    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+    ) -> tuple[list[tuple[int, float]], dict[int, float], list[float]]:
         """Rows by fused score (the dense top ``want`` and the lexical top ``want`` of the rows
-        ``allowed``, best first), and the dense cosines known."""
+        ``allowed``, best first), the dense cosines known, and the dense leg's top DENSE_SPREAD
+        cosines (whatever ``want`` is, so that the verdict does not depend on k)."""
         if mode == "lexical":
             ranked = [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
-            return ranked, {}
-        dense = dict(self.index.search(vector, want, allowed=allowed))
+            return ranked, {}, []
+        nearest = self.index.search(vector, max(want, DENSE_SPREAD), allowed=allowed)
+        spread = [c for _, c in nearest[:DENSE_SPREAD]]
+        dense = dict(nearest[:want])
         scores = dict(dense)
         if mode == "hybrid" and lexical.size and possible > 0 and float(lexical.max()) > 0:
             top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
@@ -449,7 +459,7 @@ class Assistant:
             weight = LEXICAL_WEIGHT if reading.chinese else ENGLISH_LEXICAL_WEIGHT
             scale = possible if FUSION == "attainable" else float(lexical.max())
             scores = {r: s + weight * min(1.0, float(lexical[r]) / scale) for r, s in scores.items()}
-        return sorted(scores.items(), key=lambda rs: -rs[1]), dense
+        return sorted(scores.items(), key=lambda rs: -rs[1]), dense, spread
 
     def _distinct_hits(
         self,
@@ -460,9 +470,9 @@ class Assistant:
         k: int,
         mode: str,
         allowed: np.ndarray | None = None,
-    ) -> tuple[list[Hit], list[int], dict[int, float]]:
-        """Up to ``k`` hits among the rows ``allowed`` (None: all), their rows, and the dense
-        cosines known."""
+    ) -> tuple[list[Hit], list[int], dict[int, float], list[float]]:
+        """Up to ``k`` hits among the rows ``allowed`` (None: all), their rows, the dense cosines
+        known, and the dense leg's top cosines (``_ranked``)."""
         # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
         # and widen the net until k distinct texts are found or the rows allowed are exhausted.
         available = len(self.index) if allowed is None else int(allowed.sum())
@@ -470,11 +480,11 @@ class Assistant:
         while True:
             hits: list[Hit] = []
             rows: list[int] = []
-            kept: list[set[str]] = []
-            ranked, dense = self._ranked(vector, lexical, possible, reading, want, mode, allowed)
+            kept: list[frozenset[str]] = []
+            ranked, dense, spread = self._ranked(vector, lexical, possible, reading, want, mode, allowed)
             for row, score in ranked:
                 c = self.index.chunk(row)
-                grams = char_bigrams(c.text)
+                grams = _bigrams(c.text)
                 if any(_near_duplicate(grams, other) for other in kept):
                     continue
                 kept.append(grams)
@@ -485,9 +495,9 @@ class Assistant:
                         c.start, c.end, c.line_start, c.line_end, None, issue.date, issue.edition, issue.page)
                 )  # fmt: skip
                 if len(hits) == k:
-                    return hits, rows, dense
+                    return hits, rows, dense, spread
             if want >= available:
-                return hits, rows, dense
+                return hits, rows, dense, spread
             want = min(available, want * 4)
 
     def converse(

@@ -19,7 +19,9 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -83,18 +85,30 @@ def fold(text: str) -> str:
     """``normalize`` character by character, keeping the length, so offsets into the folded text
     are offsets into ``text`` (the highlighter marks a raw passage with a folded question's terms).
 
-    >>> fold("工會ＡＢ，"), len(fold("㈱工會")) == len("㈱工會")
-    ('工会ab,', True)
+    >>> fold("工會ＡＢ，"), len(fold("㈱工會")) == len("㈱工會"), len(fold("İ工會"))
+    ('工会ab,', True, 3)
     """
-    chars = []
-    for c in text:
-        n = unicodedata.normalize("NFKC", c)
-        chars.append(n if len(n) == 1 else c)
-    plain = "".join(chars)
+    plain = text.translate(_ONE_CHAR)
     simple = _t2s(plain)
     if len(simple) != len(plain):  # a phrase conversion changed the length: convert one by one
         simple = "".join(s if len(s := _t2s(c)) == 1 else c for c in plain)
-    return simple.lower()
+    return simple
+
+
+class _OneChar(dict[int, str]):
+    """A character's NFKC form and lower case, each where it is still one character; filled as
+    characters are met (the query side folds every passage it reads, so this is the hot path)."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        n = unicodedata.normalize("NFKC", c)
+        n = n if len(n) == 1 else c
+        low = n.lower()
+        self[code] = low if len(low) == 1 else n
+        return self[code]
+
+
+_ONE_CHAR = _OneChar()
 
 
 def normalize(text: str) -> str:
@@ -110,8 +124,77 @@ def _converter() -> Any:
     return opencc.OpenCC("t2s")
 
 
+@dataclass(frozen=True)
+class _Convertible:
+    """What a t2s conversion can change: the characters its character table maps to another, and
+    the phrases of its phrase table that change a character the character table keeps (覆 in 反覆,
+    沈 in 沈默). A text with none of them comes out as it went in, so the converter (pure Python,
+    slow) is not run on it: a simplified passage is folded at ``str.translate`` speed."""
+
+    chars: frozenset[str]
+    phrase_chars: frozenset[str]
+    phrases: re.Pattern[str] | None
+    unknown: bool = False  # the tables were not found: any Han character may change
+
+    def __call__(self, text: str) -> bool:
+        if self.unknown:
+            return _HAN_CHAR.search(text) is not None
+        if not self.chars.isdisjoint(text):
+            return True
+        return (
+            self.phrases is not None
+            and not self.phrase_chars.isdisjoint(text)
+            and self.phrases.search(text) is not None
+        )
+
+
+@functools.cache
+def _convertible() -> _Convertible:
+    """Read from the converter's own tables; if they are not where the package keeps them, every
+    text with a Han character is converted."""
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    try:
+        tables = [
+            (folder / n).read_text(encoding="utf-8").splitlines()
+            for n in ("TSCharacters.txt", "TSPhrases.txt")
+        ]
+    except OSError:
+        return _Convertible(frozenset(), frozenset(), None, unknown=True)
+    chars = {k for k, _, v in (line.partition("\t") for line in tables[0]) if v.split() and v.split()[0] != k}
+    phrases: list[str] = []
+    phrase_chars: set[str] = set()
+    for key, _, values in (line.partition("\t") for line in tables[1]):
+        value = values.split()[0] if values.split() else key
+        if len(key) == len(value):
+            kept = {a for a, b in zip(key, value, strict=True) if a != b and a not in chars}
+        else:  # a length-changing entry: any of its characters may be the one it changes
+            kept = set(key) if chars.isdisjoint(key) else set()
+        if kept:
+            phrases.append(key)
+            phrase_chars |= kept
+    pattern = (
+        re.compile("|".join(map(re.escape, sorted(phrases, key=len, reverse=True)))) if phrases else None
+    )
+    return _Convertible(frozenset(chars), frozenset(phrase_chars), pattern)
+
+
+# Where a text is cut for conversion: no entry of the t2s tables spans these.
+_CLAUSE_END = re.compile(r"(?<=[。！？；，、\n])")
+
+
 def _t2s(text: str) -> str:
-    return str(_converter().convert(text)) if _HAN_CHAR.search(text) else text
+    needs = _convertible()
+    if not needs(text):
+        return text
+    # Only the clauses that need it are converted (a long passage has one 覆 in 覆盖).
+    return "".join(_t2s_clause(part) if needs(part) else part for part in _CLAUSE_END.split(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _t2s_clause(text: str) -> str:
+    return str(_converter().convert(text))
 
 
 _NUMERAL = "零〇一二三四五六七八九十百千万亿两"
@@ -130,16 +213,22 @@ def numerals(text: str) -> str:
     def arabic(m: re.Match[str]) -> str:
         run = m.group(0)
         # 一个, 一位, 一次 are mostly "a": only 第一 or a longer numeral counts.
-        if run in ("万", "亿", "千", "百") or (run == "一" and not text[: m.start()].endswith("第")):
+        if run in ("万", "亿", "千", "百") or (run == "一" and not text.endswith("第", 0, m.start())):
             return run
-        try:
-            import cn2an
-
-            return str(cn2an.cn2an(run, "smart"))
-        except ValueError:
-            return run
+        return _arabic(run)
 
     return _COUNTED.sub(arabic, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _arabic(run: str) -> str:
+    """A Chinese numeral in digits (itself if cn2an cannot read it)."""
+    try:
+        import cn2an
+
+        return str(cn2an.cn2an(run, "smart"))
+    except ValueError:
+        return run
 
 
 _CODE = re.compile(r"<(script|style)\b[^<>]{0,200}>.*?(?:</\1\s*>|$)", re.I | re.S)
@@ -258,11 +347,16 @@ def domain_words(texts: Iterable[str]) -> list[str]:
     return sorted(words)
 
 
+_TAGS_KEPT = 20_000  # sentences whose tags a Lexicon keeps (a few MB)
+
+
 class Lexicon:
     """jieba in search mode with the archive's own words; every method normalises its text first."""
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         self.words = sorted(set(words))
+        # The query side tags the sentences of the same best passages question after question.
+        self._tags: dict[str, tuple[tuple[str, str], ...]] = {}
 
     @cached_property
     def _jieba(self) -> Any:
@@ -292,7 +386,13 @@ class Lexicon:
         >>> Lexicon(["杭工e家"]).tagged("温州推出杭工e家")
         [('温州', 'ns'), ('推出', 'v'), ('杭工e家', 'x')]
         """
-        return [(p.word, p.flag) for p in self._tagger.cut(normalize(text))]
+        tags = self._tags.get(text)
+        if tags is None:
+            tags = tuple((p.word, p.flag) for p in self._tagger.cut(normalize(text)))
+            if len(self._tags) >= _TAGS_KEPT:
+                self._tags.clear()
+            self._tags[text] = tags
+        return list(tags)
 
     def words_of(self, text: str) -> list[str]:
         """jieba's words (accurate mode) of the normalised text, white space dropped.
@@ -518,9 +618,10 @@ def _senses() -> dict[str, frozenset[str]]:
 def english_places(name: str) -> frozenset[str]:
     """The Chinese names CC-CEDICT gives for an English name as a place: what a question naming
     it asks about, whether or not the archive has it (CC-CEDICT's Johnson, a surname, is none).
+    A county is named with and without 县, and one pinyin may be two places (嘉山 too).
 
     >>> sorted(english_places("Harbin")), sorted(english_places("Jiashan")), english_places("Johnson")
-    (['哈尔滨'], ['嘉善'], frozenset())
+    (['哈尔滨', '哈尔滨市'], ['嘉善', '嘉善县', '嘉山', '嘉山县'], frozenset())
     """
     return _english_tables()[1].get(name.lower(), frozenset())
 
