@@ -25,7 +25,8 @@ from pathlib import Path
 from index._pages import Article, parse_page
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
+# Headless Chromium that reaches for nothing on the network (the browser test uses the same).
+BROWSER_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -34,8 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-pdf-header-footer",
 ]
+CHROMIUM_ARGS = [*BROWSER_ARGS, "--no-pdf-header-footer"]
 WEEKDAYS = "一二三四五六日"
 
 

@@ -12,29 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from webserver import CORPUS, hash_index, serving
+from workspace import HIT_KEYS, RESULT_KEYS
 
 from assistant import Assistant, IndexCorrupt, SearchResult
 from assistant._web import create_app
 from index import HashEmbedder
 
 JIASHAN = "嘉善有几家单位获评全国工人先锋号？"
-HIT_FIELDS = [
-    "rank",
-    "score",
-    "text",
-    "source",
-    "title",
-    "section",
-    "start",
-    "end",
-    "line_start",
-    "line_end",
-    "answer",
-    "date",
-    "edition",
-    "page",
-]
-RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +38,7 @@ def test_search(client: TestClient, assistant: Assistant) -> None:
     assert r.status_code == 200
     body = r.json()
     assert list(body) == RESULT_KEYS
-    assert [list(h) for h in body["hits"]] == [HIT_FIELDS] * 3
+    assert [list(h) for h in body["hits"]] == [HIT_KEYS] * 3
     assert body["hits"][0]["source"] == "002_b66ab0af8ed20314.txt"
     assert body == assistant.search(JIASHAN, 3).to_dict()  # the same as `python -m assistant ask --json`
 
@@ -127,7 +111,7 @@ def test_openapi_schema(client: TestClient) -> None:
     assert {p["name"] for p in search["parameters"]} == {"q", "k", "since", "until", "source", "order"}
     assert {"200", "400", "503"} <= set(search["responses"])
     hit = schema["components"]["schemas"]["HitOut"]["properties"]
-    assert list(hit) == HIT_FIELDS
+    assert list(hit) == HIT_KEYS
     assert "/api/document" in schema["paths"]
 
 

@@ -18,23 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from material import BROWSER_ARGS, CHROMIUM
 from webserver import CORPUS, hash_index, serving
 
 from assistant import Assistant
 from assistant._web import create_app
 from index import HashEmbedder, Settings, build
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The README's screenshot is refreshed on request (NEWS_ASSISTANT_SCREENSHOT=docs/screenshot-answer.png),
 # so a test run never rewrites a tracked file.
 SCREENSHOT = Path(
@@ -56,7 +46,7 @@ def browser() -> Iterator[Any]:
             pytrace=False,
         )
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             yield b
         finally:

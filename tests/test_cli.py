@@ -9,28 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from workspace import CORPUS, REPO, child_env
+from workspace import CORPUS, HIT_KEYS, REPO, RESULT_KEYS, child_env
 
 from assistant import Assistant, _format
 from index import HashEmbedder
 
-HIT_KEYS = [
-    "rank",
-    "score",
-    "text",
-    "source",
-    "title",
-    "section",
-    "start",
-    "end",
-    "line_start",
-    "line_end",
-    "answer",
-    "date",
-    "edition",
-    "page",
-]
-RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉兴市总工会在南湖区举办职工技能大赛。\n"
 GOOD_PAGE = "湖州市总工会慰问环卫工人\n\n本报讯 湖州市总工会为一线环卫工人送去清凉用品。\n"
 

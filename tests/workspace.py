@@ -12,6 +12,12 @@ from index import HashEmbedder, Settings, build
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
+# What a search answers with, as the CLI's --json and the HTTP API print it: the public contract.
+HIT_KEYS = [
+    "rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
+    "answer", "date", "edition", "page",
+]  # fmt: skip
+RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
 
 
 def settings(where: Path, embedder: str = "hash") -> Settings:
