@@ -181,7 +181,7 @@ def _convertible() -> _Convertible:
 
 
 # Where a text is cut for conversion: no entry of the t2s tables spans these.
-_CLAUSE_END = re.compile(r"(?<=[。！？；，、\n])")
+_CLAUSE_END = re.compile(r"(?<=[。！？；，、,?!;\n])")
 
 
 def _t2s(text: str) -> str:

@@ -125,3 +125,14 @@ def test_names_and_common_words() -> None:
 
 def test_every_name_is_exported() -> None:
     assert all(hasattr(text, name) for name in text.__all__)
+
+
+def test_folding_skips_the_converter_only_where_it_would_change_nothing() -> None:
+    # Characters the character table keeps but a phrase changes (覆 in 反覆, 沈 in 沈默), a
+    # traditional clause inside a long simplified text, and simplified text left alone.
+    assert normalize("他沈默了，反覆思量，一目瞭然。") == "他沉默了,反复思量,一目了然。"  # NFKC: ，to ,
+    assert normalize("覆盖全县。") == "覆盖全县。"
+    page = "嘉善县总工会深耕10年。" * 200 + "嘉善有幾家單位獲評全國工人先鋒號？"
+    assert normalize(page).endswith("嘉善有几家单位获评全国工人先锋号?")
+    assert fold(page) == fold(page[:-17]) + "嘉善有几家单位获评全国工人先锋号?"
+    assert len(fold(page)) == len(page)
