@@ -46,10 +46,6 @@ MAX_K = 100
 # at 0.05, 0.850 at 0.1, 0.807 at 0.2; docs/benchmarks.md).
 LEXICAL_WEIGHT = 0.1
 ENGLISH_LEXICAL_WEIGHT = 0.05
-# The named fusion strategies: "attainable" (above), or "best", the passage's BM25 over the best
-# BM25 of the question (how it was before; kept to compare, docs/benchmarks.md).
-FUSIONS = ("attainable", "best")
-FUSION = "attainable"
 MODES = ("hybrid", "dense", "lexical")
 # How hits are ordered: by relevance, or the relevant ones newest first (see newest_first).
 ORDERS = ("relevance", "newest")
@@ -295,7 +291,7 @@ class Assistant:
             if embedder is None:
                 settings = settings or Settings()
                 if settings.model:
-                    embedder = make_embedder(settings.model, settings.cache_dir)
+                    embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
                 else:
                     embedder = embedder_for(index.manifest.model, settings.cache_dir)
             return cls(index, embedder)
@@ -457,8 +453,7 @@ class Assistant:
             dense.update(found)
             scores.update(found)
             weight = LEXICAL_WEIGHT if reading.chinese else ENGLISH_LEXICAL_WEIGHT
-            scale = possible if FUSION == "attainable" else float(lexical.max())
-            scores = {r: s + weight * min(1.0, float(lexical[r]) / scale) for r, s in scores.items()}
+            scores = {r: s + weight * min(1.0, float(lexical[r]) / possible) for r, s in scores.items()}
         return sorted(scores.items(), key=lambda rs: -rs[1]), dense, spread
 
     def _distinct_hits(

@@ -74,7 +74,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     corpus = tuple(args.corpus) if args.corpus else settings.corpus
     index_dir = args.index_dir or _eval_index_dir(corpus, settings)
     settings = settings.with_(corpus=corpus, index_dir=index_dir)
-    embedder = make_embedder(settings.model, settings.cache_dir)
+    embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
     try:
         with closing(load(index_dir, lexical=False)) as built:  # the manifest is all it needs
             current = is_current(built.manifest, corpus, embedder)

@@ -32,6 +32,7 @@ from typing import Protocol
 from index.text import (
     Lexicon,
     asked_for,
+    bigram_tokens,
     content_words,
     english_places,
     english_words,
@@ -107,6 +108,16 @@ class Reading:
     asked: str | None
     words: bool  # it has letters or digits at all
 
+    @functools.cached_property
+    def forms(self) -> frozenset[str]:
+        """Every form of its terms: a name in a passage that is none of these is another name."""
+        return frozenset(f for t in self.terms for f in t.forms)
+
+    @functools.cached_property
+    def numbers(self) -> frozenset[str]:
+        """The numbers it gives itself (numerals in digits): a number that answers is another."""
+        return frozenset(_NUMBER.findall(_plain(self.text)))
+
     @property
     def shown_terms(self) -> list[str]:
         """What to mark in a passage (the highlighter's): the terms' forms, and the words jieba's
@@ -132,7 +143,7 @@ def unseen_weight(lexical: Vocabulary | None) -> float:
 def _nowhere(word: str, lexical: Vocabulary | None) -> bool:
     """Whether the archive has not one character bigram of a Chinese word (奖金 in pages that never
     speak of prize money): a detail the archive never gives, not a word it cuts another way."""
-    grams = ["#" + word[i : i + 2] for i in range(len(word) - 1)]
+    grams = bigram_tokens(word)
     return lexical is not None and bool(grams) and not any(g in lexical for g in grams)
 
 
@@ -143,7 +154,7 @@ def _idf_of(word: str, lexical: Vocabulary | None) -> tuple[float, bool]:
         return 1.0, True
     if word in lexical:
         return lexical.idf(word), True
-    grams = ["#" + word[i : i + 2] for i in range(len(word) - 1)]
+    grams = bigram_tokens(word)
     if grams and all(g in lexical for g in grams):
         return max(lexical.idf(g) for g in grams), False
     return unseen_weight(lexical), False
@@ -256,7 +267,7 @@ def _english_terms(question: str, lexical: Vocabulary | None) -> list[Term]:
         foreign = (
             bool(places)
             and lexical is not None
-            and not any("#" + n[j : j + 2] in lexical for n in places for j in range(len(n) - 1))
+            and not any(g in lexical for n in places for g in bigram_tokens(n))
         )
         terms.append(
             Term(shown, forms, tuple(in_archive), weight, key, bool(in_archive), place, foreign,
@@ -345,15 +356,13 @@ def _plain(text: str) -> str:
 def _holds(kind: str, sentence: str, reading: Reading, lexicon: Lexicon) -> bool:
     """Whether a sentence holds a thing of the kind asked for that the question does not give."""
     folded = _plain(sentence)
-    given = set(_NUMBER.findall(_plain(reading.text)))
     if kind == "number":
-        return any(n not in given for n in _NUMBER.findall(folded))
+        return any(n not in reading.numbers for n in _NUMBER.findall(folded))
     if kind == "time":
         return _TIME.search(folded) is not None
-    mine = {f for t in reading.terms for f in t.forms}
     wanted = ("nr", "nrfg", "nrt") if kind == "person" else ("ns",)
     return any(
-        flag in wanted and len(w) >= 2 and fold(w) not in mine and not is_common_word(w)
+        flag in wanted and len(w) >= 2 and fold(w) not in reading.forms and not is_common_word(w)
         for w, flag in lexicon.tagged(sentence)
     )
 
@@ -376,9 +385,8 @@ def _sentence_scores(
 
 def _names_another_place(passage: str, reading: Reading, lexicon: Lexicon) -> bool:
     """Whether the passage names a place the question does not (嘉善, for a question about 绍兴)."""
-    mine = {f for t in reading.terms for f in t.forms}
     return any(
-        flag == "ns" and len(w) >= 2 and fold(w) not in mine and not is_common_word(w)
+        flag == "ns" and len(w) >= 2 and fold(w) not in reading.forms and not is_common_word(w)
         for w, flag in lexicon.tagged(passage)
     )
 

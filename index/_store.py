@@ -485,11 +485,16 @@ def load(index_dir: Path, *, lexical: bool = True) -> LoadedIndex:
 def read_manifest(index_dir: Path) -> Manifest:
     """The live version's manifest alone, without opening its vectors or texts (checked as ``load``
     checks it: IndexNotFound, IndexIncompatible, IndexCorrupt)."""
+    return read_live(index_dir)[1]
 
-    def open_(name: str) -> Manifest:
+
+def read_live(index_dir: Path) -> tuple[str, Manifest]:
+    """The live version's name and manifest (see ``read_manifest``)."""
+
+    def open_(name: str) -> tuple[str, Manifest]:
         version = index_dir / name
         try:
-            return Manifest.from_json((version / MANIFEST).read_text(encoding="utf-8"), index_dir)
+            return name, Manifest.from_json((version / MANIFEST).read_text(encoding="utf-8"), index_dir)
         except (FileNotFoundError, NotADirectoryError) as e:
             raise _corrupt(index_dir, f"{POINTER} names {name}, whose {MANIFEST} is missing") from e
 

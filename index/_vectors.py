@@ -247,8 +247,8 @@ class VectorStore(ABC):
     def suits(self, vectors: int) -> bool:
         """Whether the store still fits an index of this many vectors (else a build makes a new one)."""
 
-    @abstractmethod
-    def _add(self, vectors: np.ndarray, ids: np.ndarray) -> None: ...
+    def _add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
+        self._index.add_with_ids(vectors, ids)
 
     @abstractmethod
     def _search(
@@ -276,9 +276,6 @@ class FlatStore(VectorStore):
 
     def suits(self, vectors: int) -> bool:
         return vectors <= FLAT_MAX_VECTORS
-
-    def _add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        self._index.add_with_ids(vectors, ids)
 
     def _search(
         self, q: np.ndarray, fetch: int, selected: Any, share: float, *, exhaustive: bool
@@ -353,9 +350,6 @@ class IvfStore(VectorStore):
             vectors > FLAT_MAX_VECTORS // 2
             and self.trained / IVF_REGROW <= vectors <= self.trained * IVF_REGROW
         )
-
-    def _add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
-        self._index.add_with_ids(vectors, ids)
 
     def _search(
         self, q: np.ndarray, fetch: int, selected: Any, share: float, *, exhaustive: bool

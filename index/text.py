@@ -30,6 +30,7 @@ __all__ = [
     "Lexicon",
     "asked_for",
     "bigrams",
+    "bigram_tokens",
     "char_bigrams",
     "content_words",
     "domain_words",
@@ -417,8 +418,18 @@ class Lexicon:
             if len(w) >= 2 and _WORD.search(w):
                 out.append(w)
         for run in _CJK_RUN.findall(simple.lower()):
-            out.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
+            out.extend(bigram_tokens(run))
         return out
+
+
+def bigram_tokens(word: str) -> list[str]:
+    """The lexical index's tokens for the character bigrams of a run of Chinese characters
+    (``Lexicon.tokens`` adds them after the words): ``#`` and the pair.
+
+    >>> bigram_tokens("嘉善县")
+    ['#嘉善', '#善县']
+    """
+    return ["#" + word[i : i + 2] for i in range(len(word) - 1)]
 
 
 # 这首, 那位, 每项: they point at something, they do not name it.
