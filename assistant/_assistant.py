@@ -25,6 +25,7 @@ from index import (
     embedder_for,
     load,
     make_embedder,
+    model_errors,
 )
 from index.text import Lexicon, char_bigrams, normalize, strip_markup
 
@@ -53,6 +54,12 @@ ORDERS = ("relevance", "newest")
 
 class InvalidQuery(ValueError):
     """A question or ``k`` that cannot be searched; the message says what to change."""
+
+
+def known_errors() -> tuple[type[Exception], ...]:
+    """What a user's question, filter or index can go wrong with: each says in one line what to do.
+    Called as the exception is matched: the model's errors exist only once it was imported."""
+    return (InvalidQuery, IndexProblem, *model_errors())
 
 
 def check_k(k: object) -> None:
@@ -478,13 +485,12 @@ class Assistant:
             kept: list[frozenset[str]] = []
             ranked, dense, spread = self._ranked(vector, lexical, possible, reading, want, mode, allowed)
             for row, score in ranked:
-                c = self.index.chunk(row)
+                c, issue = self.index.passage(row)
                 grams = _bigrams(c.text)
                 if any(_near_duplicate(grams, other) for other in kept):
                     continue
                 kept.append(grams)
                 rows.append(row)
-                issue = self.index.issue(row)
                 hits.append(
                     Hit(len(hits) + 1, round(score, 4), c.text, c.source, c.title, c.section,
                         c.start, c.end, c.line_start, c.line_end, None, issue.date, issue.edition, issue.page)

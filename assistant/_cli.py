@@ -16,9 +16,9 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from index import IndexProblem, Settings, build, is_current, load, make_embedder, model_errors
+from index import IndexProblem, Settings, build, is_current, load, make_embedder
 
-from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
+from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter, known_errors
 from ._format import format_result
 
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 with open(args.batch, "rb") as f:
                     skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout, filters)
         return 1 if skipped else 0
-    except _known_errors() as e:
+    except known_errors() as e:
         return _fail(str(e))
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone; say nothing more on the closed pipe.
@@ -254,11 +254,6 @@ def _k(text: str) -> int:
     if not 1 <= k <= MAX_K:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, not {text!r}")
     return k
-
-
-def _known_errors() -> tuple[type[Exception], ...]:
-    # Called as the exception is matched: the model's errors exist only once it was imported.
-    return (IndexProblem, InvalidQuery, *model_errors())
 
 
 def _fail(message: str) -> int:

@@ -17,10 +17,10 @@ from typing import Any
 
 import gradio as gr
 
-from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, build, model_errors, size_limit
+from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, build, size_limit
 from index.text import has_words
 
-from ._assistant import MAX_K, Assistant, InvalidQuery
+from ._assistant import MAX_K, Assistant, known_errors
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
 __all__ = ["EXAMPLES", "Filters", "answer", "build_ui"]
@@ -43,11 +43,6 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ORDER_CHOICES = [("相关度 · Relevance", "relevance"), ("最新在前 · Newest first", "newest")]
 
 ASK_SOMETHING = "请用文字提一个问题 · Please ask a question in words, e.g. " + EXAMPLES[0]
-
-
-def known_errors() -> tuple[type[Exception], ...]:
-    # Called as the exception is matched: the model's errors exist only once it was imported.
-    return (InvalidQuery, IndexProblem, *model_errors())
 
 
 class Filters(dict[str, Any]):

@@ -21,10 +21,10 @@ from starlette.exceptions import HTTPException
 
 from index import IndexProblem, PdfProblem, Settings, UnknownSource
 
-from ._assistant import MAX_K, Assistant, InvalidQuery
+from ._assistant import MAX_K, Assistant, InvalidQuery, known_errors
 from ._page_image import PageImages, PageUnavailable, pdf_page
 from ._render import css, document_html, page_image_url, static
-from ._ui import MAX_INPUT_CHARS, build_ui, known_errors
+from ._ui import MAX_INPUT_CHARS, build_ui
 
 __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -257,6 +258,8 @@ def _update(
     units = [t for p in parts for t in p]
     vectors = np.empty((len(units), dim), dtype=np.float32)
     keys = [text_key(t) for t in units]
+    # Where each chunk's own text stands in ``units`` (its windows' follow it).
+    chunk_at = frozenset(itertools.accumulate((len(p) for p in parts[:-1]), initial=0) if parts else ())
     if previous is not None:
         missing = _vectors_from_live(vectors, keys, previous, contents, with_windows=same_chunker)
     else:
@@ -265,7 +268,7 @@ def _update(
     cache = EmbeddingCache(index_dir / CACHE_FILE, identity, dim)
     try:
         embedded, embed_seconds = _fill_missing(
-            vectors, keys, units, missing, embedder, cache, progress=progress, chunks=len(chunks)
+            vectors, keys, units, missing, embedder, cache, progress=progress, chunk_at=chunk_at
         )
     finally:
         cache.close()
@@ -513,11 +516,12 @@ def _fill_missing(
     cache: EmbeddingCache,
     *,
     progress: bool,
-    chunks: int = 0,
+    chunk_at: frozenset[int] = frozenset(),
 ) -> tuple[int, float]:
     """Fill ``vectors[missing]`` from the cache, else the model (caching each batch at once);
     return how many texts the model embedded, and the seconds it took. A text repeated in the
-    archive is embedded once. ``texts[:chunks]`` are chunks, the rest windows (for the progress bar).
+    archive is embedded once. ``chunk_at`` are the positions of chunks' own texts, the rest are
+    their windows' (for the progress bar).
     """
     cached = cache.get(keys[i] for i in missing)
     todo: dict[str, list[int]] = {}
@@ -540,7 +544,7 @@ def _fill_missing(
 
     if not order:
         return 0, 0.0
-    new_chunks = sum(1 for k in order if todo[k][0] < chunks)
+    new_chunks = sum(1 for k in order if todo[k][0] in chunk_at)
     what = f"embedding {new_chunks} chunks, {len(order) - new_chunks} windows"
     started = time.monotonic()
     embed_texts([texts[todo[k][0]] for k in order], embedder, progress=progress, on_batch=store, desc=what)

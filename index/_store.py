@@ -813,25 +813,23 @@ class LoadedIndex(_Version):
     # --- texts -------------------------------------------------------------------------------------
 
     def chunk(self, row: int) -> Chunk:
+        return self.passage(row)[0]
+
+    def issue(self, row: int) -> Issue:
+        """The date, edition and page of the document the chunk of ``row`` was cut from."""
+        return self.passage(row)[1]
+
+    def passage(self, row: int) -> tuple[Chunk, Issue]:
+        """The chunk of ``row`` and its document's issue, in one query (a search reads both per hit)."""
         with self._lock:
             found = self._con.execute(
-                'SELECT text, source, title, section, "start", "end", line_start, line_end '
-                "FROM chunks WHERE row = ?",
+                'SELECT text, source, title, section, "start", "end", line_start, line_end, '
+                "date, edition, page FROM chunks WHERE row = ?",
                 (row,),
             ).fetchone()
         if found is None:
             raise IndexError(f"no chunk row {row}; the index has {len(self)}")
-        return Chunk(*found)
-
-    def issue(self, row: int) -> Issue:
-        """The date, edition and page of the document the chunk of ``row`` was cut from."""
-        with self._lock:
-            found = self._con.execute(
-                "SELECT date, edition, page FROM chunks WHERE row = ?", (row,)
-            ).fetchone()
-        if found is None:
-            raise IndexError(f"no chunk row {row}; the index has {len(self)}")
-        return Issue(*found)
+        return Chunk(*found[:8]), Issue(*found[8:])
 
     def window_count(self, row: int) -> int:
         """How many sentence windows the chunk of ``row`` has vectors for."""
