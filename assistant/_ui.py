@@ -11,7 +11,7 @@ an image) and the questions asked so far are kept as typed, in a ``State``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import gradio as gr
 from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, build, size_limit
 from index.text import has_words
 
-from ._assistant import MAX_K, Assistant, known_errors
+from ._assistant import MAX_K, Assistant, SearchResult, known_errors
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
 __all__ = ["EXAMPLES", "Filters", "answer", "build_ui"]
@@ -102,6 +102,14 @@ def _warm_up(assistant: Assistant) -> None:
 
 def _api_error(e: Exception) -> gr.Error:
     return gr.Error(" ".join(str(e).split()), print_exception=False)
+
+
+def _shown_errors(search: Callable[[], SearchResult]) -> SearchResult:
+    """A search for the page or its Gradio API, a known error raised as the page's one-line error."""
+    try:
+        return search()
+    except known_errors() as e:
+        raise _api_error(e) from e
 
 
 def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | Path]) -> str:
@@ -203,10 +211,9 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
     def search_panel(
         question: str, n: float, since: str, until: str, source: str | None, order: str
     ) -> tuple[str, dict[str, Any]]:
-        try:
-            result = assistant.search(question, int(n), **Filters(since, until, source, order))
-        except known_errors() as e:
-            raise _api_error(e) from e
+        result = _shown_errors(
+            lambda: assistant.search(question, int(n), **Filters(since, until, source, order))
+        )
         return result_html(result), result.to_dict()
 
     def search_api(
@@ -224,10 +231,9 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         from `since` to `until` (YYYY-MM-DD, inclusive), if given; `order` "newest" puts the passages
         about as relevant as the best newest first. "unmatched": terms of the question the best
         passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
-        try:
-            return assistant.search(question, k, **Filters(since, until, source, order)).to_dict()
-        except known_errors() as e:
-            raise _api_error(e) from e
+        return _shown_errors(
+            lambda: assistant.search(question, k, **Filters(since, until, source, order))
+        ).to_dict()
 
     def chat_api(
         message: str,
@@ -242,12 +248,8 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         and a follow-up (short, or opening with 那/还有/what about…) is searched together with them
         or, when it only names another place, as the earlier question about that place. "query":
         what was searched for. The filters and order are /search's."""
-        try:
-            return assistant.converse(
-                message, previous or [], k, **Filters(since, until, source, order)
-            ).to_dict()
-        except known_errors() as e:
-            raise _api_error(e) from e
+        filters = Filters(since, until, source, order)
+        return _shown_errors(lambda: assistant.converse(message, previous or [], k, **filters)).to_dict()
 
     with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
         head = gr.HTML(head_html(manifest))
