@@ -30,7 +30,8 @@ from index import (
 from index.text import Lexicon, char_bigrams, normalize, strip_markup
 
 from ._conversation import follow_up_query
-from ._found import Ranked, Reading, answer_span, judge, read_question, weigh
+from ._found import Ranked, Reading, answer_span, judge, measured_sentences, read_question, weigh
+from ._sentences import SentenceVectors
 
 # Longer questions are cut before embedding: the model reads at most 512 tokens anyway, and a
 # pasted page as a question should still get an answer rather than an error.
@@ -243,6 +244,7 @@ class Assistant:
         index.check_embedder(embedder)
         self._current = index
         self._embedder = embedder
+        self._sentences = SentenceVectors(embedder)
         self._pinned = threading.local()  # .index: the version this thread's query uses
         self._swap = threading.Lock()
         self._refused: str | None = None  # a version that cannot be used; asked about once
@@ -365,11 +367,20 @@ class Assistant:
         hits, rows, dense, spread = self._distinct_hits(
             vector, scores, possible, reading, want, mode, allowed
         )
-        ranked = self._ranked_for_verdict(hits, rows, dense, spread, scores, possible, vector)
+        # The best passage's sentences that name most of the question's terms, each measured
+        # against it by the model (for the verdict, and to choose the answer sentence).
+        measured = (
+            [hits[0].text[s:e] for s, e in measured_sentences(hits[0].text, reading, lexicon)] if hits else []
+        )
+        sentences = self._sentences.cosines(measured, vector)
+        ranked = self._ranked_for_verdict(hits, rows, dense, spread, scores, possible, vector, sentences)
         verdict = judge(reading, weigh(reading, ranked, lexicon, lexical))
         kept = hits[:k]
         if verdict.found:  # when not found, no sentence is offered as the answer
-            kept = [replace(h, answer=answer_span(h.text, reading, lexicon)) for h in kept]
+            kept = [
+                replace(h, answer=answer_span(h.text, reading, lexicon, ranked.sentences if i == 0 else ()))
+                for i, h in enumerate(kept)
+            ]
         if order == "newest":
             # How far apart relevance lies for this question: the spread of the archive's best
             # candidates, filter or not (among the two passages a filter leaves, one always
@@ -415,8 +426,10 @@ class Assistant:
         scores: np.ndarray,
         possible: float,
         vector: Any,
+        sentences: tuple[float, ...],
     ) -> Ranked:
-        """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked)."""
+        """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked), with the cosines of
+        the best one's measured sentences."""
         rows = rows[:EVIDENCE_PASSAGES]
         missing = [r for r in rows if r not in dense]
         if missing:  # ranked by the lexical leg alone
@@ -431,6 +444,7 @@ class Assistant:
                 min(1.0, float(scores[r]) / possible) if possible > 0 and scores.size else 0.0 for r in rows
             ),
             tuple(spread),
+            sentences,
         )
 
     def _ranked(

@@ -125,6 +125,10 @@ class Report:
     by_language: dict[str, Abstention] = field(default_factory=lambda: defaultdict(Abstention))
     # Per tenth of confidence: [questions, answerable ones], for the reliability of ``confidence``.
     reliability: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in range(BINS)])
+    # Of the answerable questions judged found whose best passage holds a gold answer: how many,
+    # and in how many the sentence marked as the answer holds it.
+    answer_sentences: int = 0
+    answer_sentence_holds: int = 0
 
     def reliability_lines(self) -> list[str]:
         out = []
@@ -155,6 +159,12 @@ class Report:
                     f"    {'Chinese' if lang == 'zh' else 'English'} questions: "
                     + self.by_language[lang].line()
                 )
+            if self.answer_sentences:
+                held, of = self.answer_sentence_holds, self.answer_sentences
+                lines.append(
+                    f"  answer sentence: {held}/{of} ({held / of:.3f}) of the found questions whose "
+                    "best passage holds the answer mark a sentence that holds it"
+                )
             lines.append("  reliability (share answerable by the verdict's confidence):")
             lines.extend(self.reliability_lines())
         lat = sorted(self.latencies_ms)
@@ -176,6 +186,7 @@ class Report:
                 **{lang: vars(a) for lang, a in self.by_language.items()},
             },
             "reliability": self.reliability,
+            "answer_sentence": {"of": self.answer_sentences, "holds": self.answer_sentence_holds},
             "latency_ms_p50": statistics.median(self.latencies_ms),
         }
 
@@ -201,6 +212,11 @@ def evaluate(assistant: Assistant, questions: Iterable[dict[str, Any]], mode: st
         report.answerable += 1
         report.false_abstain += int(not result.found)
         rank = first_hit_rank([h.text for h in result.hits], q["answers"])
+        if result.found and rank == 1:
+            best = result.hits[0]
+            report.answer_sentences += 1
+            marked = best.text[best.answer[0] : best.answer[1]] if best.answer else ""
+            report.answer_sentence_holds += int(first_hit_rank([marked], q["answers"]) == 1)
         # By the question's type, and by its language ("lang:en" is English hit@k on any set).
         for g in {"all", str(q.get("type", "all")), f"lang:{lang}"}:
             groups[g].add(rank)

@@ -75,3 +75,23 @@ def test_eval_command_prints_scores_by_type(tmp_path: Path) -> None:
     assert "numeric" in done.stdout and "hit@1=1.000" in done.stdout
     assert "not found:" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_answer_sentence_is_scored_where_the_best_passage_holds_the_answer() -> None:
+    from assistant import Hit, SearchResult
+
+    text = "嘉善县总工会深耕10年。目前已有3家获评全国“工人先锋号”。"
+    marked = {"right": (11, len(text)), "wrong": (0, 11), "none": None}
+
+    class Answers:
+        """Hands back one passage holding the answer, with the sentence the qid names marked."""
+
+        def search(self, question: str, k: int, mode: str) -> SearchResult:
+            hit = Hit(1, 0.9, text, "p.txt", "", "", 0, len(text), 1, 1, marked[question])
+            return SearchResult(question, question != "none", [hit])
+
+    questions = [{"qid": q, "question": q, "answers": ["3家"]} for q in ("right", "wrong", "none")]
+    report = evaluate(Answers(), questions)  # type: ignore[arg-type]
+    # "none" was judged not found: no sentence is marked, and it is not counted.
+    assert (report.answer_sentence_holds, report.answer_sentences) == (1, 2)
+    assert "answer sentence: 1/2" in report.table()

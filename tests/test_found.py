@@ -102,8 +102,13 @@ def _ev(**given: float) -> Evidence:
 def test_the_verdict_weighs_the_evidence() -> None:
     reading = read_question("嘉善有几家单位获评全国工人先锋号？", LEXICON)
     strong = _ev(lexical_coverage=0.9, term_coverage=1.0, answer_type=1, cosine=0.9, cosine_margin=0.03,
-                 cosine_z=2.5, local_coverage=1.0, any_coverage=1.0)  # fmt: skip
+                 cosine_z=2.5, local_coverage=1.0, any_coverage=1.0, sentence_z=2.5)  # fmt: skip
     assert judge(reading, strong).found
+    # A passage on the topic none of whose sentences comes as close: less likely the answer.
+    assert (
+        judge(reading, strong).confidence
+        > judge(reading, dataclasses.replace(strong, sentence_z=-1.0)).confidence
+    )
     assert (
         judge(reading, strong).confidence
         > judge(reading, _ev(**{**vars(strong), "keys_missing": 1})).confidence
