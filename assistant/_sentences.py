@@ -39,12 +39,21 @@ class SentenceVectors:
             if vector is not None:
                 self._vectors.move_to_end(sentence)
                 return vector
-        vector = np.asarray(self._embedder.embed_documents([sentence]), dtype=np.float32)[0]
+        vector = self._embed(sentence)
         with self._lock:
             self._vectors[sentence] = vector
             while len(self._vectors) > self._kept:
                 self._vectors.popitem(last=False)
         return vector
+
+    def _embed(self, sentence: str) -> np.ndarray:
+        # The ONNX embedder embeds one passage on its questions' session (the same vector as
+        # embed_documents gives, without opening a second session in a process that only
+        # answers); any other embeds it as a batch of one.
+        one = getattr(self._embedder, "embed_passage", None)
+        if one is not None:
+            return np.asarray(one(sentence), dtype=np.float32)
+        return np.asarray(self._embedder.embed_documents([sentence]), dtype=np.float32)[0]
 
     def cosines(self, sentences: Sequence[str], question: np.ndarray) -> tuple[float, ...]:
         """Each sentence's cosine with the question's vector, in the order given."""

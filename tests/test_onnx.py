@@ -99,6 +99,20 @@ def test_a_question_gets_the_same_vector_whoever_else_asks(onnx: OnnxEmbedder) -
 
 
 @pytest.mark.model
+def test_a_passage_embedded_while_answering_is_a_documents_vector_on_the_question_session(
+    cache: Path,
+) -> None:
+    answering = OnnxEmbedder("", cache)
+    texts = corpus_texts(6)
+    passages = [answering.embed_passage(t) for t in texts]
+    answering.embed_query("嘉善有几家单位获评全国工人先锋号？")
+    # A process that only answers holds one session (a second costs 0.7 s and about 700 MB).
+    assert set(answering._sessions) == {"query"}
+    for text, vector in zip(texts, passages, strict=True):
+        np.testing.assert_array_equal(vector, answering.embed_documents([text])[0])
+
+
+@pytest.mark.model
 def test_the_export_is_cached_with_its_marker(onnx: OnnxEmbedder, cache: Path) -> None:
     folder = export_folder(cache, onnx.identity)
     marker = json.loads((folder / EXPORT_MARKER).read_text(encoding="utf-8"))

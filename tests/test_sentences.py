@@ -103,3 +103,18 @@ def test_of_sentences_naming_the_same_terms_the_closest_is_the_answer() -> None:
     assert answer_span(passage, reading, Lexicon()) == spans[0]
     assert answer_span(passage, reading, Lexicon(), (0.9, 0.7)) == spans[0]
     assert answer_span(passage, reading, Lexicon(), (0.7, 0.9)) == spans[1]
+
+
+def test_an_embedder_that_embeds_one_passage_its_own_way_is_asked_that_way() -> None:
+    class OnePassage(Counting):
+        def __init__(self) -> None:
+            super().__init__()
+            self.passages: list[str] = []
+
+        def embed_passage(self, text: str) -> np.ndarray:
+            self.passages.append(text)
+            return super().embed_documents([text])[0]
+
+    embedder = OnePassage()
+    SentenceVectors(embedder).cosines(["甲工会。"], embedder.embed_query("工会"))
+    assert embedder.passages == ["甲工会。"] and embedder.embedded == [["甲工会。"]]
