@@ -88,6 +88,10 @@ def _error(status: int, e: Exception | str) -> JSONResponse:
     return JSONResponse({"error": " ".join(str(e).split())}, status_code=status)
 
 
+def _not_allowed(request: Request) -> JSONResponse:
+    return _error(405, f"{request.method} is not supported here; use GET, e.g. /api/search?q=…")
+
+
 def _status(e: Exception) -> int:
     if isinstance(e, UnknownSource):
         return 404
@@ -143,8 +147,9 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        said = {405: f"{request.method} is not supported here; use GET, e.g. /api/search?q=…"}
-        return _error(exc.status_code, said.get(exc.status_code, str(exc.detail)))
+        if exc.status_code == 405:
+            return _not_allowed(request)
+        return _error(exc.status_code, str(exc.detail))
 
     @app.get("/api/search", response_model=SearchOut, responses=errors, tags=["search"])
     def api_search(
@@ -248,7 +253,7 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
     # The page is mounted at "/", so another method on an API path would reach Gradio's own 404.
     @app.api_route("/api/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def other_method(request: Request) -> JSONResponse:
-        return _error(405, f"{request.method} is not supported here; use GET, e.g. /api/search?q=…")
+        return _not_allowed(request)
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs() -> HTMLResponse:
