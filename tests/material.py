@@ -1,5 +1,5 @@
-"""Test material made on the spot: newspaper PDFs from the seed pages, a scan, an encrypted and a
-truncated PDF, an e-paper web page, a Word file.
+"""Test material made on the spot: dated news briefs for the filters, newspaper PDFs from the seed
+pages, a scan, an encrypted and a truncated PDF, an e-paper web page, a Word file.
 
 The newspaper page is laid out as print pages are: a dated page header over four columns, each
 article a headline spanning the columns of its body, subheads, bylines, photos with captions.
@@ -42,6 +42,26 @@ WEEKDAYS = "一二三四五六日"
 
 class MaterialUnavailable(RuntimeError):
     """A tool the material needs (Chromium) is missing; the message says what to install."""
+
+
+BRIEFS_START = dt.date(2015, 1, 1)
+RARE_DAY = "2021-05-01"  # the date of exactly three briefs (after every other)
+
+
+def dated_brief(i: int, rare: tuple[int, ...], suffix: str = "") -> dict[str, object]:
+    """News brief i (a JSON line's fields): dated BRIEFS_START + i days, but for every 50th (no
+    date) and the three of ``rare``, dated RARE_DAY; ``suffix`` ends its text."""
+    a: dict[str, object] = {
+        "id": i,
+        "title": f"第{i}号简讯",
+        "text": f"县总工会第{i}次职工座谈会在{i % 13}号厅召开，围绕安全生产展开讨论。"
+        f"会后发放了{i % 7 + 1}批慰问品和学习资料。{suffix}",
+    }
+    if i in rare:
+        a["date"] = RARE_DAY
+    elif i % 50:
+        a["date"] = (BRIEFS_START + dt.timedelta(days=i)).isoformat()
+    return a
 
 
 def header_line(date: dt.date, edition: int) -> str:

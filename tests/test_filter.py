@@ -5,34 +5,23 @@ from __future__ import annotations
 
 import json
 from contextlib import closing
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from material import RARE_DAY, dated_brief
 
 from index import HashEmbedder, LoadedIndex, Settings, _vectors, build, load
 from index._filter import Filter, InvalidFilter
 
 EMBEDDER = HashEmbedder()
-START = date(2015, 1, 1)
 ARTICLES = 1200
-RARE_DAY = "2021-05-01"  # the date of exactly three articles (after every other)
 
 
 def article(i: int) -> dict[str, object]:
-    """Article i: dated START + i days, but for every 50th (no date) and three on RARE_DAY."""
-    a: dict[str, object] = {
-        "id": i,
-        "title": f"第{i}号简讯",
-        "text": f"县总工会第{i}次职工座谈会在{i % 13}号厅召开，围绕安全生产展开讨论。"
-        f"会后发放了{i % 7 + 1}批慰问品和学习资料。",
-    }
-    if i in (100, 500, 900):
-        a["date"] = RARE_DAY
-    elif i % 50:
-        a["date"] = (START + timedelta(days=i)).isoformat()
-    return a
+    """Article i: dated, but for every 50th and three on RARE_DAY (tests/material.py)."""
+    return dated_brief(i, rare=(100, 500, 900))
 
 
 @pytest.fixture(scope="module", params=["flat", "ivf"])

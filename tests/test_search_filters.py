@@ -8,12 +8,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from material import RARE_DAY, dated_brief
 from workspace import REPO, child_env
 
 from assistant import Assistant, InvalidQuery
@@ -21,9 +22,7 @@ from assistant._ui import Filters, answer, build_ui
 from assistant._web import create_app
 from index import HashEmbedder, Settings, _vectors, build
 
-START = date(2015, 1, 1)
 ARTICLES = 600
-RARE_DAY = "2021-05-01"  # the date of exactly three filler articles
 LISHUI = "丽水市总工会慰问了多少一线职工？"
 # Five reports on one topic, a year apart, and an unrelated article newer than all of them.
 READING = [
@@ -43,18 +42,8 @@ def tag(i: int) -> str:
 
 
 def filler(i: int) -> dict[str, object]:
-    """Filler article i: dated START + i days, but for every 50th (no date) and three on RARE_DAY."""
-    a: dict[str, object] = {
-        "id": i,
-        "title": f"第{i}号简讯",
-        "text": f"县总工会第{i}次职工座谈会在{i % 13}号厅召开，围绕安全生产展开讨论。"
-        f"会后发放了{i % 7 + 1}批慰问品和学习资料。记录：{tag(i)}。",
-    }
-    if i in (100, 300, 500):
-        a["date"] = RARE_DAY
-    elif i % 50:
-        a["date"] = (START + timedelta(days=i)).isoformat()
-    return a
+    """Filler article i: dated, but for every 50th and three on RARE_DAY (tests/material.py)."""
+    return dated_brief(i, rare=(100, 300, 500), suffix=f"记录：{tag(i)}。")
 
 
 def write_jsonl(path: Path, articles: list[dict[str, object]]) -> None:
