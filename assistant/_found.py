@@ -405,8 +405,12 @@ def measured_sentences(passage: str, reading: Reading, lexicon: Lexicon) -> list
     """The spans of the passage's sentences whose closeness to the question the verdict and the
     answer sentence read (``Ranked.sentences``): the MEASURED_SENTENCES mentioning most of its term
     weight, in that order (ties in the passage's)."""
-    scored = sorted(_sentence_scores(passage, reading, lexicon), key=lambda s: -s[0])
-    return [span for _, _, span in scored[:MEASURED_SENTENCES]]
+    return _measured(_sentence_scores(passage, reading, lexicon))
+
+
+def _measured(scored: list[tuple[float, bool, tuple[int, int]]]) -> list[tuple[int, int]]:
+    """``measured_sentences`` of sentences already scored (``_sentence_scores``)."""
+    return [span for _, _, span in sorted(scored, key=lambda s: -s[0])[:MEASURED_SENTENCES]]
 
 
 def _names_another_place(passage: str, reading: Reading, lexicon: Lexicon) -> bool:
@@ -437,9 +441,7 @@ def answer_span(
     # Ties are common (two sentences naming the same terms); the model then tells which one is
     # about what is asked: the marked sentence holds the answer more often (xquad_en 0.762 against
     # 0.741, cmrc_xquad 0.781 against 0.771; docs/benchmarks.md).
-    close = (
-        dict(zip(measured_sentences(passage, reading, lexicon), closeness, strict=False)) if closeness else {}
-    )
+    close = dict(zip(_measured(scored), closeness, strict=False))
     best = max(holding or scored, key=lambda s: (s[0], close.get(s[2], -1.0)))
     return best[2]
 
