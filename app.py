@@ -12,8 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from assistant import Assistant, IndexNotFound, IndexProblem
-from index import Settings, build, make_embedder, model_errors
+from assistant import Assistant
+from index import IndexNotFound, Settings, build, make_embedder
+from index.errors import InvalidSetting, guard
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -29,19 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, metavar="DIR", help="the index (default: .index)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
     args = parser.parse_args(argv)
+    return guard(lambda: _serve(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
     try:
         port = args.port if args.port is not None else int(os.environ.get("NEWS_ASSISTANT_PORT", "7860"))
-        settings = Settings().with_(index_dir=args.index_dir, model=args.model)
     except ValueError as e:
-        return _fail(f"bad NEWS_ASSISTANT_* setting in the environment ({e})")
-    try:
-        assistant = _open(settings)
-    except (IndexProblem, *model_errors()) as e:
-        return _fail(str(e))
-    except OSError as e:
-        return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e.strerror or e))
-    except KeyboardInterrupt:
-        return _fail("interrupted")
+        raise InvalidSetting(f"bad NEWS_ASSISTANT_* setting in the environment ({e})") from e
+    settings = Settings().with_(index_dir=args.index_dir, model=args.model)
+    assistant = _open(settings)
 
     import uvicorn
 
@@ -78,11 +76,6 @@ def _open(settings: Settings) -> Assistant:
     embedder = make_embedder(settings.model, settings.cache_dir)
     print(build(settings, embedder, progress=True).summary(), file=sys.stderr)
     return Assistant.open(settings.index_dir, embedder=embedder, settings=settings)
-
-
-def _fail(message: str) -> int:
-    print("error: " + " ".join(message.split()), file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

@@ -18,15 +18,14 @@ from index import (
     Embedder,
     Filter,
     IndexProblem,
-    InvalidFilter,
     LoadedIndex,
     Manifest,
     Settings,
     embedder_for,
     load,
     make_embedder,
-    model_errors,
 )
+from index.errors import EmptyQuestion, InvalidQuery
 from index.text import Lexicon, char_bigrams, normalize, strip_markup
 
 from ._conversation import follow_up_query
@@ -53,25 +52,10 @@ MODES = ("hybrid", "dense", "lexical")
 ORDERS = ("relevance", "newest")
 
 
-class InvalidQuery(ValueError):
-    """A question or ``k`` that cannot be searched; the message says what to change."""
-
-
-def known_errors() -> tuple[type[Exception], ...]:
-    """What a user's question, filter or index can go wrong with: each says in one line what to do.
-    Called as the exception is matched: the model's errors exist only once it was imported."""
-    return (InvalidQuery, IndexProblem, *model_errors())
-
-
 def check_k(k: object) -> None:
     """Raise InvalidQuery unless ``k`` is a whole number of passages from 1 to MAX_K."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InvalidQuery(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
-
-
-class EmptyQuestion(InvalidQuery):
-    def __init__(self) -> None:
-        super().__init__("the question is empty; ask something, e.g. 嘉善县总工会怎样创建“工人先锋号”？")
 
 
 @dataclass(frozen=True)
@@ -176,14 +160,11 @@ def as_filter(
     >>> as_filter("2019/1/1")
     Traceback (most recent call last):
     ...
-    assistant._assistant.InvalidQuery: since must be a date as YYYY-MM-DD, e.g. 2019-03-05, not '2019/1/1'
+    index.errors.InvalidFilter: since must be a date as YYYY-MM-DD, e.g. 2019-03-05, not '2019/1/1'
     """
     if sources is not None and not isinstance(sources, str | Sequence):
         raise InvalidQuery(f"sources must be a source name or a list of them, not {sources!r}")
-    try:
-        return Filter(since, until, () if sources is None else sources)
-    except InvalidFilter as e:
-        raise InvalidQuery(str(e)) from e
+    return Filter(since, until, () if sources is None else sources)
 
 
 def newest_first(hits: list[Hit], relevant: int) -> list[Hit]:

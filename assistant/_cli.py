@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -17,50 +16,37 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from index import IndexProblem, Settings, build, is_current, load, make_embedder
+from index.errors import fail, guard, one_line
 
-from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter, known_errors
+from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
 from ._format import format_result
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        settings = Settings().with_(index_dir=args.index_dir, model=args.model)
-    except ValueError as e:
-        return _fail(f"bad NEWS_ASSISTANT_* setting in the environment ({e})")
-    try:
-        if args.command == "eval":
-            return run_eval(args, settings)
-        filters = _filters(args)  # checked before the model loads: a bad date costs nothing
-        if args.command == "ask":
-            with Assistant.open(settings.index_dir, settings=settings) as assistant:
-                result = assistant.converse(
-                    args.question, args.after or [], args.k or settings.top_k, **filters
-                )
-            if args.json:
-                print(json.dumps(result.to_dict(), ensure_ascii=False))
-            else:
-                print(format_result(result, min(100, shutil.get_terminal_size().columns)))
-            return 0
+    return guard(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = Settings().with_(index_dir=args.index_dir, model=args.model)
+    if args.command == "eval":
+        return run_eval(args, settings)
+    filters = _filters(args)  # checked before the model loads: a bad date costs nothing
+    if args.command == "ask":
         with Assistant.open(settings.index_dir, settings=settings) as assistant:
-            if args.batch == "-":
-                skipped = search_batch(
-                    assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout, filters
-                )
-            else:
-                with open(args.batch, "rb") as f:
-                    skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout, filters)
-        return 1 if skipped else 0
-    except known_errors() as e:
-        return _fail(str(e))
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) has gone; say nothing more on the closed pipe.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except OSError as e:
-        return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e.strerror or e))
-    except KeyboardInterrupt:
-        return _fail("interrupted")
+            result = assistant.converse(args.question, args.after or [], args.k or settings.top_k, **filters)
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            print(format_result(result, min(100, shutil.get_terminal_size().columns)))
+        return 0
+    with Assistant.open(settings.index_dir, settings=settings) as assistant:
+        if args.batch == "-":
+            skipped = search_batch(assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout, filters)
+        else:
+            with open(args.batch, "rb") as f:
+                skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout, filters)
+    return 1 if skipped else 0
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,7 +56,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     try:
         questions = read_questions(args.questions)
     except ValueError as e:
-        return _fail(str(e))
+        return fail(str(e))
     corpus = tuple(args.corpus) if args.corpus else settings.corpus
     index_dir = args.index_dir or _eval_index_dir(corpus, settings)
     settings = settings.with_(corpus=corpus, index_dir=index_dir)
@@ -134,7 +120,7 @@ def search_batch(
             try:
                 result = assistant.search(str(question["question"]), k, **{**(filters or {}), **own})
             except InvalidQuery as e:  # a bad date or source of this line: skip it, say why
-                question = " ".join(str(e).split())
+                question = one_line(e)
             else:
                 line = json.dumps({"qid": question.get("qid"), **result.to_dict()}, ensure_ascii=False)
                 out.write(line + "\n")
@@ -254,9 +240,3 @@ def _k(text: str) -> int:
     if not 1 <= k <= MAX_K:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, not {text!r}")
     return k
-
-
-def _fail(message: str) -> int:
-    # One line, whatever the message: some errors (e.g. from the model hub) span several.
-    print("error: " + " ".join(message.split()), file=sys.stderr)
-    return 2

@@ -16,16 +16,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from index import IndexProblem, UnknownSource, render_page
+from index import UnknownSource, render_page
+from index.errors import PageUnavailable
 
 __all__ = ["PageImages", "PageUnavailable", "pdf_page"]
 
 _PAGE = re.compile(r"(?P<name>.+\.pdf)#p(?P<page>[1-9]\d{0,5})", re.IGNORECASE)
 _KEPT = 16  # rendered images kept (a reader opening one citation's page, then another)
-
-
-class PageUnavailable(IndexProblem):
-    """The page image of a source cannot be drawn: not a PDF page, the file is gone or changed."""
 
 
 def pdf_page(source: str) -> tuple[str, int] | None:

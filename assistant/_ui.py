@@ -18,9 +18,10 @@ from typing import Any
 import gradio as gr
 
 from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, build, size_limit
+from index.errors import ArchiveError, one_line
 from index.text import has_words
 
-from ._assistant import MAX_K, Assistant, SearchResult, known_errors
+from ._assistant import MAX_K, Assistant, SearchResult
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
 __all__ = ["EXAMPLES", "Filters", "answer", "build_ui"]
@@ -86,8 +87,8 @@ def answer(
     try:
         filters = filters or Filters()
         return result_html(assistant.converse(question, previous, k, **filters), filters.describe())
-    except known_errors() as e:
-        return message_html(" ".join(str(e).split()), "error")
+    except ArchiveError as e:
+        return message_html(one_line(e), "error")
 
 
 def _warm_up(assistant: Assistant) -> None:
@@ -96,19 +97,19 @@ def _warm_up(assistant: Assistant) -> None:
     try:
         assistant.search("工会", 1)
         assistant.search("trade union", 1)
-    except known_errors():
+    except ArchiveError:
         pass  # the same trouble will be reported on the first question
 
 
 def _api_error(e: Exception) -> gr.Error:
-    return gr.Error(" ".join(str(e).split()), print_exception=False)
+    return gr.Error(one_line(e), print_exception=False)
 
 
 def _shown_errors(search: Callable[[], SearchResult]) -> SearchResult:
     """A search for the page or its Gradio API, a known error raised as the page's one-line error."""
     try:
         return search()
-    except known_errors() as e:
+    except ArchiveError as e:
         raise _api_error(e) from e
 
 
@@ -132,7 +133,7 @@ def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | 
     except BuildRunning:
         return "另一个索引任务正在运行，请稍后再试。 · Another build is running; try again in a minute."
     except IndexProblem as e:  # SourceConflict, NothingToIndex: a sentence that says what to do
-        return " ".join(str(e).split())
+        return one_line(e)
     kept = f" Already in the archive: {', '.join(same)}." if same else ""
     # What the readers said of the files just added (a scan, an encrypted PDF …), as they said it.
     refused = [str(r) for r in report.rejections if r.source.split("#")[0] in copied]

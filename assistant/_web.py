@@ -20,8 +20,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from index import IndexProblem, PdfProblem, Settings, UnknownSource
+from index.errors import ArchiveError, one_line
 
-from ._assistant import MAX_K, Assistant, InvalidQuery, known_errors
+from ._assistant import MAX_K, Assistant, InvalidQuery
 from ._page_image import PageImages, PageUnavailable, pdf_page
 from ._render import css, document_html, page_image_url, static
 from ._ui import MAX_INPUT_CHARS, build_ui
@@ -85,7 +86,7 @@ class ErrorOut(BaseModel):
 
 
 def _error(status: int, e: Exception | str) -> JSONResponse:
-    return JSONResponse({"error": " ".join(str(e).split())}, status_code=status)
+    return JSONResponse({"error": one_line(e)}, status_code=status)
 
 
 def _not_allowed(request: Request) -> JSONResponse:
@@ -176,7 +177,7 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
             return assistant.search(
                 q, k, since=since, until=until, sources=source or (), order=order
             ).to_dict()
-        except known_errors() as e:
+        except ArchiveError as e:
             return _error(_status(e), e)
 
     @app.get(

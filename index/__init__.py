@@ -3,31 +3,54 @@
 Never imports torch: the real model comes in through ``make_embedder`` only when asked for.
 """
 
-from ._build import BuildReport, NothingToIndex, build, changed_sources, is_current
+from ._build import BuildReport, build, changed_sources, is_current
 from ._chunk import chunk_document
 from ._embed import Embedder, HashEmbedder
-from ._embedders import embedder_for, make_embedder, model_errors
-from ._filter import Filter, InvalidFilter
-from ._manage import IndexStatus, SourceConflict, add_files, remove_sources, status
-from ._pdf import PdfProblem, render_page
+from ._embedders import embedder_for, make_embedder
+from ._filter import Filter
+from ._manage import IndexStatus, add_files, remove_sources, status
+from ._pdf import render_page
 from ._read import SUFFIXES, read_corpus, size_limit
 from ._settings import Settings
-from ._store import (
+from ._store import Issue, LoadedIndex, Manifest, load
+from ._types import Chunk, Document, Rejection
+from .errors import (
+    ArchiveError,
     BuildRunning,
+    DecodeError,
+    EmptyQuestion,
+    ExportFailed,
     IndexCorrupt,
     IndexIncompatible,
     IndexNotFound,
     IndexProblem,
-    Issue,
-    LoadedIndex,
-    Manifest,
+    InvalidFilter,
+    InvalidQuery,
+    InvalidSetting,
+    ModelUnavailable,
+    NothingToIndex,
+    PageUnavailable,
+    PdfProblem,
+    SourceConflict,
+    StoreUnavailable,
     UnknownSource,
-    load,
+    guard,
+    one_line,
     rebuild_command,
 )
-from ._types import Chunk, Document, Rejection
 
 __all__ = [
+    "one_line",
+    "guard",
+    "StoreUnavailable",
+    "PageUnavailable",
+    "ModelUnavailable",
+    "InvalidSetting",
+    "InvalidQuery",
+    "ExportFailed",
+    "EmptyQuestion",
+    "DecodeError",
+    "ArchiveError",
     "BuildReport",
     "BuildRunning",
     "Chunk",
@@ -59,7 +82,6 @@ __all__ = [
     "embedder_for",
     "load",
     "make_embedder",
-    "model_errors",
     "read_corpus",
     "rebuild_command",
     "render_page",

@@ -16,43 +16,35 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import (
-    BuildRunning,
-    IndexProblem,
-    Settings,
-    add_files,
-    build,
-    make_embedder,
-    model_errors,
-    remove_sources,
-    status,
-)
+from . import BuildRunning, Settings, add_files, build, make_embedder, remove_sources, status
+from .errors import guard
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        settings = Settings().with_(
-            corpus=tuple(args.corpus) if args.corpus else None,
-            index_dir=args.index_dir,
-            model=getattr(args, "model", None),
-        )
-    except ValueError as e:
-        return _fail(f"bad NEWS_ASSISTANT_* setting in the environment ({e})")
+    return guard(lambda: _run(args), interrupted="interrupted; the previous index, if any, is unchanged")
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = Settings().with_(
+        corpus=tuple(args.corpus) if args.corpus else None,
+        index_dir=args.index_dir,
+        model=getattr(args, "model", None),
+    )
+    if args.command == "status":
+        print(status(settings).summary())
+        return 0
+    embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
     done = ""
+    if args.command == "add":
+        copied, present = add_files(settings, args.paths)
+        done = f"{len(copied)} file{'s' if len(copied) != 1 else ''} copied into {settings.corpus[0]}"
+        _say(f"Added to {settings.corpus[0]}", copied, "Already there", present)
+    elif args.command == "remove":
+        deleted, gone = remove_sources(settings, args.sources)
+        done = f"{len(deleted)} file{'s' if len(deleted) != 1 else ''} deleted from the corpus"
+        _say("Removed from the corpus", deleted, "Already gone from disk", gone)
     try:
-        if args.command == "status":
-            print(status(settings).summary())
-            return 0
-        embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
-        if args.command == "add":
-            copied, present = add_files(settings, args.paths)
-            done = f"{len(copied)} file{'s' if len(copied) != 1 else ''} copied into {settings.corpus[0]}"
-            _say(f"Added to {settings.corpus[0]}", copied, "Already there", present)
-        elif args.command == "remove":
-            deleted, gone = remove_sources(settings, args.sources)
-            done = f"{len(deleted)} file{'s' if len(deleted) != 1 else ''} deleted from the corpus"
-            _say("Removed from the corpus", deleted, "Already gone from disk", gone)
         report = build(
             settings,
             embedder,
@@ -62,15 +54,10 @@ def main(argv: list[str] | None = None) -> int:
             on_wait=lambda message: print(message, file=sys.stderr, flush=True),
         )
     except BuildRunning as e:
+        if not done:
+            raise
         # The corpus change is made; only its indexing waits for the next build.
-        _fail(f"{e}; {done}, and the next build indexes them" if done else str(e))
-        return 3
-    except _known_errors() as e:
-        return _fail(str(e))
-    except OSError as e:
-        return _fail(f"{e.strerror or e}: {e.filename}" if e.filename else str(e.strerror or e))
-    except KeyboardInterrupt:
-        return _fail("interrupted; the previous index, if any, is unchanged")
+        raise BuildRunning(f"{e}; {done}, and the next build indexes them") from e
     print(report.summary())
     return 1 if report.rejections else 0
 
@@ -144,17 +131,6 @@ def _parser() -> argparse.ArgumentParser:
 def _say(done: str, names: list[str], skipped: str, others: list[str]) -> None:
     parts = [f"{what}: {', '.join(n)}." for what, n in ((done, names), (skipped, others)) if n]
     print(" ".join(parts))
-
-
-def _known_errors() -> tuple[type[Exception], ...]:
-    # Called as the exception is matched: the model's errors exist only once it was imported.
-    return (IndexProblem, *model_errors())
-
-
-def _fail(message: str) -> int:
-    # One line, whatever the message: some errors (e.g. from the model hub) span several.
-    print("error: " + " ".join(message.split()), file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ from ._store import (
     IndexCorrupt,
     IndexIncompatible,
     IndexNotFound,
-    IndexProblem,
     Manifest,
     Previous,
     StoredChunk,
@@ -51,6 +50,7 @@ from ._store import (
 )
 from ._types import Chunk, Document, Rejection
 from ._vectors import VectorStore, create_store, passage_texts
+from .errors import NothingToIndex
 
 BATCH_SIZE = 32
 # What the manifest records of the chunker; chunks from a different one are never taken over.
@@ -63,10 +63,6 @@ CHUNKER: dict[str, str | int] = {
 # Up to this many changed dictionary words, find each in all stored text at once; beyond, look
 # up every text's substrings instead (a fixed cost of a few seconds, whatever the word count).
 _FIND_WORDS = 300
-
-
-class NothingToIndex(IndexProblem):
-    """No document could be read, so no index was written (and any previous one was kept)."""
 
 
 @dataclass(frozen=True)

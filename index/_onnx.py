@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from ._batching import QueryBatcher
-from ._model import PROMPTS, ModelUnavailable, one_line, resolve_model, source_identity
+from ._model import PROMPTS, resolve_model, source_identity
+from .errors import ExportFailed, ModelUnavailable, one_line
 
 EXPORTER_VERSION = "1"
 BACKEND = "onnxruntime"
@@ -45,10 +46,6 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 # Texts are embedded in batches of similar length, so padding costs little; this many per batch.
 BATCH = 32
-
-
-class ExportFailed(ModelUnavailable):
-    """The model could not be exported to ONNX; the torch backend still works."""
 
 
 @dataclass(frozen=True)

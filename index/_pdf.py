@@ -35,8 +35,8 @@ from typing import Any
 
 from ._dates import date_in_name, edition_in, parse_date, search_date
 from ._pages import ends_sentence
-from ._store import IndexProblem
 from ._types import Document, Rejection
+from .errors import PdfProblem
 
 __all__ = ["PdfProblem", "PdfText", "read_pdf", "render_page", "page_text"]
 
@@ -48,11 +48,6 @@ SMALL = 0.95
 _BOLD = ("bold", "black", "heavy", "semibold", "demi", "hei", "黑")
 MAX_PDF_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 2000
-
-
-class PdfProblem(IndexProblem):
-    """A PDF (or a page of it) that cannot be read; the message says why and what to do. The build
-    turns it into a Rejection; ``render_page`` raises it."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ._docx import MAX_DOCX_BYTES, read_docx
 from ._html import MAX_HTML_BYTES, read_html
 from ._pdf import MAX_PDF_BYTES, read_pdf
 from ._types import Document, Rejection
+from .errors import DecodeError
 
 PAGE_SUFFIXES = (".txt", ".md")
 SUFFIXES = (*PAGE_SUFFIXES, ".jsonl", ".pdf", ".html", ".htm", ".docx")
@@ -54,10 +55,6 @@ class Corpus:
     documents: list[Document] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # source file -> sha256 of its bytes
-
-
-class DecodeError(ValueError):
-    pass
 
 
 def decode(data: bytes) -> str:

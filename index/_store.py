@@ -36,7 +36,6 @@ import fcntl
 import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import sqlite3
@@ -57,6 +56,15 @@ from ._filter import Filter, RowFacts, iso_date
 from ._lexical import LEXICAL_VERSION, LexicalIndex
 from ._types import Chunk, Document, Rejection
 from ._vectors import VectorStore, open_store
+from .errors import (
+    BuildRunning,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexProblem,
+    UnknownSource,
+    rebuild_command,
+)
 
 # 3: chunks carry their source file and BM25 tokens; documents their file; table rejections.
 # 4: vectors of each chunk's sentence windows after the chunks' own.
@@ -80,37 +88,6 @@ ROW_BYTES = 16
 _MASKS_KEPT = 8
 
 _T = TypeVar("_T")
-
-
-class IndexProblem(Exception):
-    """Base of every error about the saved index; its message says what to do."""
-
-
-class IndexNotFound(IndexProblem):
-    def __init__(self, index_dir: Path) -> None:
-        super().__init__(f"no index at {index_dir}; build it with: {rebuild_command(index_dir)}")
-        self.index_dir = index_dir
-
-
-class IndexIncompatible(IndexProblem):
-    """The index was written by another format version, or for another model or dimension."""
-
-
-class IndexCorrupt(IndexProblem):
-    """The live version is missing files or they do not agree with each other."""
-
-
-class UnknownSource(IndexProblem, LookupError):
-    """A source name that is not in the index."""
-
-
-class BuildRunning(IndexProblem):
-    """Another build holds the index's lock, and the caller chose not to wait for it."""
-
-
-def rebuild_command(index_dir: Path, model: str | None = None) -> str:
-    cmd = f"python -m index build --index-dir {shlex.quote(str(index_dir))}"
-    return f"{cmd} --model {shlex.quote(model)}" if model else cmd
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from workspace import CORPUS, REPO, child_env
 
 from index import (
     IndexIncompatible,
+    ModelUnavailable,
     Settings,
     build,
     chunk_document,
@@ -26,7 +27,7 @@ from index import (
     read_corpus,
 )
 from index._chunk import windows
-from index._model import ModelUnavailable, SentenceTransformerEmbedder
+from index._model import SentenceTransformerEmbedder
 from index._onnx import (
     BACKEND,
     EXPORT_MARKER,
