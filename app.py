@@ -15,6 +15,7 @@ from pathlib import Path
 from assistant import Assistant
 from index import IndexNotFound, Settings, build, make_embedder
 from index.errors import InvalidSetting, guard
+from index.logs import log_to_stderr
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, metavar="DIR", help="the index (default: .index)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
     args = parser.parse_args(argv)
+    log_to_stderr()
     return guard(lambda: _serve(args))
 
 

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, TextIO
 
 from index import IndexProblem, Settings, build, is_current, load, make_embedder
 from index.errors import fail, guard, one_line
+from index.logs import log_to_stderr
 
 from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
 from ._format import format_result
@@ -24,6 +25,7 @@ from ._format import format_result
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    log_to_stderr()
     return guard(lambda: _run(args))
 
 

@@ -1,19 +1,32 @@
 """Turn newspaper pages and articles into a saved, searchable index.
 
+The pipeline, one subpackage a stage::
+
+    read/    files (.txt .md .jsonl .pdf .html .docx) into Documents with issue dates
+    split/   pages into articles and sections, sections into chunks and their windows
+    embed/   texts into vectors: the model (ONNX or torch), the fake, the cache
+    store/   the saved index: manifest, versions and the writer lock, vectors, BM25, filters
+    build/   the build and the corpus on top: what changed, what to embed, the next version
+
+beside ``text`` (one home for text analysis), ``errors`` (every exception), ``records`` (Document,
+Chunk, Rejection), ``settings`` and ``files`` (atomic writes, hashes).
+
 Never imports torch: the real model comes in through ``make_embedder`` only when asked for.
 """
 
-from ._build import BuildReport, build, changed_sources, is_current
-from ._chunk import chunk_document
-from ._embed import Embedder, HashEmbedder
-from ._embedders import embedder_for, make_embedder
-from ._filter import Filter
-from ._manage import IndexStatus, add_files, remove_sources, status
-from ._pdf import render_page
-from ._read import SUFFIXES, read_corpus, size_limit
-from ._settings import Settings
-from ._store import Issue, LoadedIndex, Manifest, load
-from ._types import Chunk, Document, Rejection
+import logging
+
+from .build import (
+    BuildReport,
+    IndexStatus,
+    add_files,
+    build,
+    changed_sources,
+    is_current,
+    remove_sources,
+    status,
+)
+from .embed import Embedder, HashEmbedder, embedder_for, make_embedder
 from .errors import (
     ArchiveError,
     BuildRunning,
@@ -38,24 +51,24 @@ from .errors import (
     one_line,
     rebuild_command,
 )
+from .read import SUFFIXES, read_corpus, render_page, size_limit
+from .records import Chunk, Document, Rejection
+from .settings import Settings
+from .split import chunk_document
+from .store import Filter, Issue, LoadedIndex, Manifest, load
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "one_line",
-    "guard",
-    "StoreUnavailable",
-    "PageUnavailable",
-    "ModelUnavailable",
-    "InvalidSetting",
-    "InvalidQuery",
-    "ExportFailed",
-    "EmptyQuestion",
-    "DecodeError",
     "ArchiveError",
     "BuildReport",
     "BuildRunning",
     "Chunk",
+    "DecodeError",
     "Document",
     "Embedder",
+    "EmptyQuestion",
+    "ExportFailed",
     "Filter",
     "HashEmbedder",
     "IndexCorrupt",
@@ -64,28 +77,35 @@ __all__ = [
     "IndexProblem",
     "IndexStatus",
     "InvalidFilter",
+    "InvalidQuery",
+    "InvalidSetting",
     "Issue",
     "LoadedIndex",
     "Manifest",
+    "ModelUnavailable",
     "NothingToIndex",
+    "PageUnavailable",
     "PdfProblem",
     "Rejection",
     "SUFFIXES",
     "Settings",
     "SourceConflict",
+    "StoreUnavailable",
     "UnknownSource",
     "add_files",
     "build",
     "changed_sources",
-    "is_current",
     "chunk_document",
     "embedder_for",
+    "guard",
+    "is_current",
     "load",
     "make_embedder",
+    "one_line",
     "read_corpus",
     "rebuild_command",
-    "render_page",
     "remove_sources",
+    "render_page",
     "size_limit",
     "status",
 ]

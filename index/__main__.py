@@ -18,10 +18,12 @@ from pathlib import Path
 
 from . import BuildRunning, Settings, add_files, build, make_embedder, remove_sources, status
 from .errors import guard
+from .logs import log_to_stderr
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    log_to_stderr()
     return guard(lambda: _run(args), interrupted="interrupted; the previous index, if any, is unchanged")
 
 

@@ -54,7 +54,7 @@ from pathlib import Path
 import faiss, numpy as np
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 from sentence_transformers import SentenceTransformer
-from index._model import resolve_model
+from index.embed._source import resolve_model
 from index import Settings
 s = Settings()
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]

@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index import Settings, chunk_document, read_corpus  # noqa: E402
-from index._chunk import windows  # noqa: E402
-from index._model import SentenceTransformerEmbedder  # noqa: E402
-from index._onnx import OnnxEmbedder  # noqa: E402
+from index.embed._onnx import OnnxEmbedder  # noqa: E402
+from index.embed._torch import SentenceTransformerEmbedder  # noqa: E402
+from index.split._chunk import windows  # noqa: E402
 
 DISTRACTORS = REPO.parent / "shared" / "eval" / "news_distractors.jsonl"
 

@@ -31,8 +31,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import material  # noqa: E402
 
-from index._chunk import split_sentences  # noqa: E402
-from index._pdf import read_pdf  # noqa: E402
+from index.read._pdf import read_pdf  # noqa: E402
+from index.split._chunk import split_sentences  # noqa: E402
 
 
 def _norm(s: str) -> str:

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index import Settings  # noqa: E402
-from index._onnx import OnnxEmbedder  # noqa: E402
+from index.embed._onnx import OnnxEmbedder  # noqa: E402
 
 QUESTIONS = REPO.parent / "shared" / "eval" / "cmrc_xquad" / "questions.jsonl"
 

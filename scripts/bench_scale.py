@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 import faiss  # noqa: E402
 
 from index import Settings, make_embedder, read_corpus  # noqa: E402
-from index._chunk import chunk_document  # noqa: E402
-from index._embedcache import CACHE_FILE, EmbeddingCache, text_key  # noqa: E402
-from index._store import ROW_BYTES  # noqa: E402
-from index._vectors import CODEC, CODECS, IvfStore, VectorStore, create_store, passage_texts  # noqa: E402
+from index.embed._cache import CACHE_FILE, EmbeddingCache, text_key  # noqa: E402
+from index.split._chunk import chunk_document  # noqa: E402
+from index.store import ROW_BYTES  # noqa: E402
+from index.store._vectors import CODEC, CODECS, IvfStore, VectorStore, create_store, passage_texts  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "cmrc_xquad"
 WORK = ROOT / ".index-eval" / "bench-scale"

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from assistant._eval import first_hit_rank, read_questions  # noqa: E402
 from index import Settings, make_embedder  # noqa: E402
-from index._chunk import chunk_document  # noqa: E402
-from index._read import read_corpus  # noqa: E402
+from index.read._corpus import read_corpus  # noqa: E402
+from index.split._chunk import chunk_document  # noqa: E402
 from index.text import Lexicon, domain_words  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "news-assistant-tune-embeddings.pkl"

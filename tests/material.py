@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index._pages import Article, parse_page
+from index.split._pages import Article, parse_page
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless Chromium that reaches for nothing on the network (the browser test uses the same).

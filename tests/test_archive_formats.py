@@ -14,7 +14,7 @@ import pytest
 from material import BOILERPLATE, epaper_html, scanned_pdf, stories
 from workspace import CORPUS, REPO, child_env
 
-from index._store import take_over
+from index.store import take_over
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index._chunk import DEFAULT_MAX_CHARS, chunk_document, split_sentences
-from index._read import read_corpus
-from index._types import Chunk, Document
+from index.read import read_corpus
+from index.records import Chunk, Document
+from index.split._chunk import DEFAULT_MAX_CHARS, chunk_document, split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index import chunk_document, read_corpus
-from index._dates import date_in_name, edition_in, page_header, parse_date, search_date
+from index.read._dates import date_in_name, edition_in, page_header, parse_date, search_date
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from material import RARE_DAY, dated_brief
 
-from index import HashEmbedder, InvalidFilter, LoadedIndex, Settings, _vectors, build, load
-from index._filter import Filter
+from index import HashEmbedder, InvalidFilter, LoadedIndex, Settings, build, load
+from index.store import Filter, _vectors
 
 EMBEDDER = HashEmbedder()
 ARTICLES = 1200

@@ -11,7 +11,7 @@ import pytest
 from assistant._found import answer_span, read_question
 from assistant._highlight import highlight_html, term_spans
 from index import chunk_document, read_corpus
-from index._lexical import LexicalIndex
+from index.store import LexicalIndex
 from index.text import Lexicon, domain_words, normalize
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

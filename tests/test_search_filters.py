@@ -20,7 +20,8 @@ from workspace import REPO, child_env
 from assistant import Assistant, InvalidQuery
 from assistant._ui import Filters, answer, build_ui
 from assistant._web import create_app
-from index import HashEmbedder, Settings, _vectors, build
+from index import HashEmbedder, Settings, build
+from index.store import _vectors
 
 ARTICLES = 600
 LISHUI = "丽水市总工会慰问了多少一线职工？"

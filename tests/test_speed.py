@@ -15,9 +15,9 @@ import pytest
 from workspace import settings
 
 from index import HashEmbedder, build, load, make_embedder
-from index._batching import QueryBatcher
-from index._build import BATCH_SIZE, embed_texts
-from index._embedcache import CACHE_FILE, KEEP_BUILDS, EmbeddingCache, text_key
+from index.build._vectors import BATCH_SIZE, embed_texts
+from index.embed import QueryBatcher
+from index.embed._cache import CACHE_FILE, KEEP_BUILDS, EmbeddingCache, text_key
 
 NEW_PAGE = "新闻标题\n\n本报讯 海盐县总工会举办职工运动会。共有300名职工参加了比赛。\n"
 
@@ -203,7 +203,7 @@ def cached_keys(index_dir: Path) -> set[str]:
 
 
 def live_keys(index_dir: Path) -> set[str]:
-    from index._chunk import windows
+    from index.split import windows
 
     ix = load(index_dir)
     try:

@@ -24,9 +24,10 @@ from index import (
     Rejection,
     UnknownSource,
     load,
+    store,
 )
-from index import _store as store
-from index._vectors import create_store
+from index.store import create_store
+from index.store._reader import open_version
 
 EMBEDDER = HashEmbedder()
 
@@ -85,7 +86,15 @@ def save(index_dir: Path, chunks: list[Chunk] = CHUNKS, counts: list[int] | None
     vectors, keys = create_store(np.concatenate(rows), counts, EMBEDDER.dim)
     m = manifest(counts={"files": 2, "documents": 2, "sections": len(chunks), "chunks": len(chunks),
                          "windows": sum(counts) - len(chunks)})  # fmt: skip
-    return store.save(index_dir, m, contents(chunks, keys.tolist()), vectors)
+    return write(index_dir, m, contents(chunks, keys.tolist()), vectors)
+
+
+def write(index_dir: Path, m: Manifest, kept: store.Contents, vectors: store.VectorStore) -> Path:
+    """A new live version, as a build writes it (under the lock), leftovers removed."""
+    with store.writer_lock(index_dir):
+        version = store.write_version(index_dir, m, kept, vectors)
+        store.remove_leftovers(index_dir)
+    return version
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -218,7 +227,7 @@ def test_failed_save_leaves_previous_index(tmp_path: Path, monkeypatch: pytest.M
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "_write_database", disk_full)
+    monkeypatch.setattr("index.store._writer.write_database", disk_full)
     with pytest.raises(OSError, match="No space"):
         save(tmp_path)
     assert versions(tmp_path) == [good.name]
@@ -228,13 +237,13 @@ def test_failed_save_leaves_previous_index(tmp_path: Path, monkeypatch: pytest.M
 def test_vectors_must_match_chunks(tmp_path: Path) -> None:
     vectors, keys = create_store(EMBEDDER.embed_documents(["x", "y"]), [1, 1], EMBEDDER.dim)
     with pytest.raises(ValueError, match="their keys are not the 2 passages"):
-        store.save(tmp_path, manifest(), contents(CHUNKS, [0, 1, 2]), vectors)
+        write(tmp_path, manifest(), contents(CHUNKS, [0, 1, 2]), vectors)
     vectors, keys = create_store(EMBEDDER.embed_documents(["x", "y", "z"]), [1, 1, 1], EMBEDDER.dim)
     with pytest.raises(ValueError, match="the manifest describes"):
-        store.save(tmp_path, manifest(vectors={"kind": "ivf"}), contents(CHUNKS, [0, 1, 2]), vectors)
+        write(tmp_path, manifest(vectors={"kind": "ivf"}), contents(CHUNKS, [0, 1, 2]), vectors)
     with pytest.raises(ValueError, match=r"3 chunks and 0 windows, but the manifest counts \(3, 2\)"):
         m = manifest(counts={"chunks": 3, "windows": 2})
-        store.save(tmp_path, m, contents(CHUNKS, [0, 1, 2]), vectors)
+        write(tmp_path, m, contents(CHUNKS, [0, 1, 2]), vectors)
     assert not (tmp_path / "CURRENT").exists()
 
 
@@ -242,7 +251,6 @@ def test_load_follows_a_switch_that_happens_while_opening(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     save(tmp_path, CHUNKS[:2])
-    open_version = store._open_version
     newer: list[Path] = []
 
     def build_finishes_first(index_dir: Path, name: str, lexical: bool = True) -> object:
@@ -250,7 +258,7 @@ def test_load_follows_a_switch_that_happens_while_opening(
             newer.append(save(tmp_path))  # deletes the version `name` names
         return open_version(index_dir, name, lexical=lexical)
 
-    monkeypatch.setattr(store, "_open_version", build_finishes_first)
+    monkeypatch.setattr("index.store._reader.open_version", build_finishes_first)
     ix = load(tmp_path)
     assert ix.version == newer[0]
     assert len(ix) == 3
@@ -343,7 +351,7 @@ def test_a_chunk_scores_by_its_best_vector_among_its_own_and_its_windows(tmp_pat
     counts = [3, 1, 4]  # chunk 0 has two windows, chunk 1 none, chunk 2 three
     save(tmp_path, CHUNKS, counts)
     with closing(load(tmp_path)) as ix:
-        assert len(ix) == 3 and [ix.window_count(r) for r in range(3)] == [2, 0, 3]
+        assert len(ix) == 3 and [window_count(ix, r) for r in range(3)] == [2, 0, 3]
         stored = ix.vectors()  # the chunks' own, then the windows of each in turn
         owner = np.array([0, 1, 2, 0, 0, 2, 2, 2])
         assert stored.shape == (8, EMBEDDER.dim)
@@ -363,7 +371,7 @@ def test_a_chunk_scores_by_its_best_vector_among_its_own_and_its_windows(tmp_pat
 def test_chunks_that_do_not_match_the_vectors_are_damage(tmp_path: Path, damage: str) -> None:
     version = save(tmp_path, CHUNKS, [3, 1, 1])
     with closing(load(tmp_path)) as ix:
-        assert ix.window_count(0) == 2
+        assert window_count(ix, 0) == 2
     con = sqlite3.connect(version / "chunks.sqlite")
     con.execute(damage)
     con.commit()
@@ -397,3 +405,8 @@ def test_the_issue_of_each_row(tmp_path: Path) -> None:
         assert ix.issue(0) == store.Issue()
         with pytest.raises(IndexError):
             ix.issue(3)
+
+
+def window_count(ix: store.LoadedIndex, row: int) -> int:
+    """How many vectors beside its own the chunk of ``row`` has in the store."""
+    return int(ix.store.counts[ix._place[row]]) - 1

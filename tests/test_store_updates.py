@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from index import HashEmbedder, IndexIncompatible, Settings, _vectors, build, load, remove_sources
-from index._store import FORMAT_VERSION
+from index import HashEmbedder, IndexIncompatible, Settings, build, load, remove_sources
+from index.split import windows
+from index.store import FORMAT_VERSION, _vectors
 
 EMBEDDER = HashEmbedder()
 
@@ -49,7 +50,7 @@ def test_deleting_a_source_from_a_large_index_removes_its_passages(
     before = load(settings.index_dir)
     assert before.manifest.vectors["kind"] == "ivf"
     rows = [r for r in range(len(before)) if before.chunk(r).source.startswith("安吉.jsonl#")]
-    gone_vectors = sum(1 + before.window_count(r) for r in rows)
+    gone_vectors = sum(1 + len(windows(before.chunk(r))) for r in rows)
     assert rows and gone_vectors > len(rows)  # their windows go too
     question = EMBEDDER.embed_query(before.chunk(rows[0]).embed_text)
     assert before.chunk(before.search(question, 1)[0][0]).source.startswith("安吉.jsonl#")
@@ -131,5 +132,7 @@ def test_damaged_vectors_are_rebuilt_from_the_cache(tmp_path: Path) -> None:
     with closing(load(settings.index_dir)) as ix:
         assert len(ix) == 25
         new = [r for r in range(len(ix)) if ix.chunk(r).source.startswith("安吉")]
-        assert report.embedded == sum(1 + ix.window_count(r) for r in new)  # the old ones came from the cache
+        assert report.embedded == sum(
+            1 + len(windows(ix.chunk(r))) for r in new
+        )  # the old ones came from the cache
         assert ix.store.vector_count == len(ix) + ix.manifest.counts["windows"]

@@ -8,8 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import _vectors
-from index._vectors import FlatStore, IvfStore, VectorStore, cells_for, create_store, kind_for, open_store
+from index.store import _vectors
+from index.store._vectors import (
+    FlatStore,
+    IvfStore,
+    VectorStore,
+    cells_for,
+    create_store,
+    kind_for,
+    open_store,
+)
 
 DIM = 32
 KINDS = ["flat", "ivf"]

@@ -12,8 +12,8 @@ from material import BOILERPLATE, epaper_html, make_docx, stories
 from workspace import CORPUS
 
 from index import chunk_document, read_corpus
-from index._docx import read_docx
-from index._html import read_html
+from index.read._docx import read_docx
+from index.read._html import read_html
 
 ARTICLE = stories((CORPUS / "002_b66ab0af8ed20314.txt").read_text(encoding="utf-8"))[3]  # 温岭工会
 PARAGRAPHS = [t for _, t in ARTICLE.blocks]

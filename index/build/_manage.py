@@ -14,19 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._build import changed_sources, file_sha256
-from ._embedcache import CACHE_FILE, cached_vectors
-from ._read import FORMATS, SUFFIXES, discover
-from ._settings import Settings
-from ._store import (
-    Manifest,
-    UnknownSource,
-    build_running,
-    describe_model,
-    read_live,
-    read_manifest,
-)
-from .errors import SourceConflict
+from ..embed import CACHE_FILE, cached_vectors
+from ..errors import SourceConflict, UnknownSource
+from ..files import file_sha256
+from ..read import FORMATS, SUFFIXES, discover
+from ..settings import Settings
+from ..store import Manifest, build_running, describe_model, read_live, read_manifest
+from ._sources import changed_sources
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
 _MAX_PART = 120

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import Lexicon, domain_words, pinyin_key
+from ..text import Lexicon, domain_words, pinyin_key
 
 __all__ = ["LEXICAL_VERSION", "LexicalIndex", "Lexicon", "domain_words"]
 

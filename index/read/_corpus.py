@@ -22,12 +22,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import DecodeError
+from ..records import Document, Rejection
 from ._dates import date_in_name, page_header, parse_date
 from ._docx import MAX_DOCX_BYTES, read_docx
 from ._html import MAX_HTML_BYTES, read_html
 from ._pdf import MAX_PDF_BYTES, read_pdf
-from ._types import Document, Rejection
-from .errors import DecodeError
 
 PAGE_SUFFIXES = (".txt", ".md")
 SUFFIXES = (*PAGE_SUFFIXES, ".jsonl", ".pdf", ".html", ".htm", ".docx")

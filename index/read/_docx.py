@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from ._types import Document, Rejection
+from ..records import Document, Rejection
 
 __all__ = ["read_docx"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..records import Document, Rejection
 from ._dates import date_in_name, edition_in, search_date
-from ._types import Document, Rejection
 
 __all__ = ["read_html"]
 

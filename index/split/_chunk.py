@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from ..records import Chunk, Document
+from ..text import split_sentences
 from ._pages import Article, Para, Section, parse_page
-from ._types import Chunk, Document
-from .text import split_sentences
 
 __all__ = ["CHUNKER_VERSION", "chunk_document", "split_sentences", "windows"]
 
@@ -174,3 +174,12 @@ def chunk_document(
                     )
                 )
     return chunks
+
+
+def passage_texts(chunk: Chunk) -> list[str]:
+    """The texts embedded for a chunk, in the order of its vectors: the chunk, then its windows.
+
+    >>> passage_texts(Chunk("缴了会费。", "p.txt", "小镇工会", "", 0, 5, 1, 1))
+    ['小镇工会\\n缴了会费。']
+    """
+    return [chunk.embed_text, *windows(chunk)]

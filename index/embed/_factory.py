@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from ._embed import Embedder, HashEmbedder
-from ._settings import BACKENDS, DEFAULT_MODEL, default_backend
+from ..settings import BACKENDS, DEFAULT_MODEL, default_backend
+from ._protocol import Embedder, HashEmbedder
 
 # "hash" on the command line; "hash-bigram-256" is what HashEmbedder writes into a manifest.
 _HASH = re.compile(r"hash(?:-bigram-(\d+))?")
@@ -31,7 +31,7 @@ def make_embedder(name_or_path: str, cache_dir: Path, backend: str | None = None
         from ._onnx import OnnxEmbedder
 
         return OnnxEmbedder(name_or_path, cache_dir)
-    from ._model import SentenceTransformerEmbedder
+    from ._torch import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(name_or_path, cache_dir)
 

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..text.normalize import pairs
+
 
 class Embedder(Protocol):
     """Turns text into L2-normalised float32 vectors; inner product is cosine."""
@@ -55,7 +57,7 @@ class HashEmbedder:
     def _one(self, text: str) -> np.ndarray:
         v = np.zeros(self._dim, dtype=np.float32)
         t = "".join(text.split()).lower()
-        grams = list(t) + [t[i : i + 2] for i in range(len(t) - 1)]
+        grams = list(t) + pairs(t)
         for g in grams:
             h = hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest()
             v[int.from_bytes(h[:4], "little") % self._dim] += 1.0 if h[4] & 1 else -1.0

