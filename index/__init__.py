@@ -54,6 +54,7 @@ from .errors import (
 from .read import SUFFIXES, read_corpus, render_page, size_limit
 from .records import Chunk, Document, Rejection
 from .settings import Settings
+from .sources import file_of, pdf_page
 from .split import chunk_document
 from .store import Filter, Issue, LoadedIndex, Manifest, load
 
@@ -97,11 +98,13 @@ __all__ = [
     "changed_sources",
     "chunk_document",
     "embedder_for",
+    "file_of",
     "guard",
     "is_current",
     "load",
     "make_embedder",
     "one_line",
+    "pdf_page",
     "read_corpus",
     "rebuild_command",
     "remove_sources",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import BuildRunning, Settings, add_files, build, make_embedder, remove_sources, status
 from .errors import guard
@@ -77,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--index-dir", type=Path, metavar="DIR", help="where the index is saved (default: .index)"
     )
+    building = _building(common)
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build and keep the search index.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_commands(commands, common, building)
+    return parser
+
+
+def _building(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of the commands that build."""
     building = argparse.ArgumentParser(add_help=False, parents=[common])
     building.add_argument(
         "--model",
@@ -89,45 +99,53 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="if another build is running, exit with status 3 instead of waiting for it",
     )
-    parser = argparse.ArgumentParser(prog="python -m index", description="Build and keep the search index.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    env = "Settings default to the NEWS_ASSISTANT_* environment variables."
-    cmd = commands.add_parser(
-        "build",
-        parents=[building],
-        help="bring the index up to date with the corpus",
-        description="Read pages (.txt, .md) and articles (.jsonl) that are new or changed, embed text "
-        f"not embedded before, drop sources that are gone, and switch the index over at once. {env}",
-    )
-    cmd.add_argument(
+    return building
+
+
+_ENV = "Settings default to the NEWS_ASSISTANT_* environment variables."
+# name: (help, description, the building options or only the common ones)
+_COMMANDS = {
+    "build": (
+        "bring the index up to date with the corpus",
+        "Read pages (.txt, .md) and articles (.jsonl) that are new or changed, embed text not embedded "
+        "before, drop sources that are gone, and switch the index over at once.",
+        True,
+    ),
+    "add": (
+        "copy files or folders into the corpus folder, then build",
+        "Copy pages and article files (a folder's keep their paths below it) into the first corpus "
+        "folder under safe names, then build. Refuses, copying nothing, a name that is taken by a "
+        "different file.",
+        True,
+    ),
+    "remove": (
+        "delete indexed sources from the corpus, then build",
+        "Delete source files (as `status` names them, or their paths) from the corpus, then build. "
+        "Refuses, deleting nothing, a name that is not indexed.",
+        True,
+    ),
+    "status": (
+        "what is indexed, with which model, and what changed on disk since",
+        "Describe the index and list the sources changed on disk since it was built.",
+        False,
+    ),
+}
+
+
+def _add_commands(commands: Any, common: argparse.ArgumentParser, building: argparse.ArgumentParser) -> None:
+    made = {
+        name: commands.add_parser(
+            name, parents=[building if builds else common], help=text, description=f"{about} {_ENV}"
+        )
+        for name, (text, about, builds) in _COMMANDS.items()
+    }
+    made["build"].add_argument(
         "--full",
         action="store_true",
         help="read and chunk every source again (embeddings of unchanged text are still reused)",
     )
-    cmd = commands.add_parser(
-        "add",
-        parents=[building],
-        help="copy files or folders into the corpus folder, then build",
-        description="Copy pages and article files (a folder's keep their paths below it) into the "
-        "first corpus folder under safe names, then build. Refuses, copying nothing, a name that "
-        f"is taken by a different file. {env}",
-    )
-    cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    cmd = commands.add_parser(
-        "remove",
-        parents=[building],
-        help="delete indexed sources from the corpus, then build",
-        description="Delete source files (as `status` names them, or their paths) from the corpus, "
-        f"then build. Refuses, deleting nothing, a name that is not indexed. {env}",
-    )
-    cmd.add_argument("sources", nargs="+", metavar="SOURCE")
-    commands.add_parser(
-        "status",
-        parents=[common],
-        help="what is indexed, with which model, and what changed on disk since",
-        description=f"Describe the index and list the sources changed on disk since it was built. {env}",
-    )
-    return parser
+    made["add"].add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    made["remove"].add_argument("sources", nargs="+", metavar="SOURCE")
 
 
 def _say(done: str, names: list[str], skipped: str, others: list[str]) -> None:

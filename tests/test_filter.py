@@ -98,26 +98,6 @@ def test_sources_match_by_prefix_with_or_without_dates(ix: LoadedIndex) -> None:
     assert ix.allowed(Filter()) is None and ix.allowed(None) is None
 
 
-def test_lexical_scores_of_rows_left_out_are_zero(ix: LoadedIndex) -> None:
-    allowed = ix.allowed(Filter(since=RARE_DAY))
-    question = "职工座谈会 慰问品"
-    every = ix.lexical_scores(question)
-    kept = ix.lexical_scores(question, allowed)
-    assert allowed is not None and (every > 0).sum() > 100
-    assert np.array_equal(kept[allowed], every[allowed]) and not kept[~allowed].any()
-    assert (kept > 0).sum() == 3
-
-
-def test_newest_first(ix: LoadedIndex) -> None:
-    rows = [r for r, _ in ix.search(EMBEDDER.embed_query("县总工会职工座谈会"), 40)]
-    ordered = ix.newest_first(rows)
-    assert sorted(ordered) == sorted(rows)
-    dates = [ix.issue(r).date for r in ordered]
-    dated = [d for d in dates if d is not None]
-    assert dated == sorted(dated, reverse=True)
-    assert dates == dated + [None] * (len(dates) - len(dated))  # the undated last
-
-
 def test_the_mask_is_kept_and_cannot_be_changed(ix: LoadedIndex) -> None:
     f = Filter(since="2016-01-01", until="2016-12-31")
     first = ix.allowed(f)

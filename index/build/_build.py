@@ -14,14 +14,11 @@ and writes a complete new version before switching to it (see index.store).
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from ..embed import CACHE_FILE, Embedder, EmbeddingCache, text_key
 from ..errors import IndexCorrupt, IndexIncompatible, IndexNotFound
@@ -49,8 +46,8 @@ from ..store import (
     writer_lock,
 )
 from ..text import Lexicon, domain_words
-from ._sources import Source, chunker_settings, built_as_now, nothing_to_index, read_sources, tokens_of
-from ._vectors import fill_missing, kept_keys, live_vectors, next_store, vectors_from_live
+from ._sources import Source, built_as_now, chunker_settings, nothing_to_index, read_sources, tokens_of
+from ._vectors import Units, fill_missing, kept_keys, live_vectors, next_store, vectors_from_live
 
 
 @dataclass(frozen=True)
@@ -210,7 +207,9 @@ def _update(job: _Job) -> BuildReport:
     chunker = chunker_settings()
     same_chunker = old is not None and old.chunker == chunker
     if old is not None and not same_chunker:
-        job.notes.append(f"the chunker changed ({old.chunker} to {chunker}), so every source is chunked again")
+        job.notes.append(
+            f"the chunker changed ({old.chunker} to {chunker}), so every source is chunked again"
+        )
     contents = job.live.contents() if job.live is not None else Contents()
     read = _read(job, contents, take_over=same_chunker and not job.full)
     phases["read, chunk, take over"] = time.monotonic() - job.started
@@ -356,28 +355,23 @@ class _Vectors:
         its windows' (see passage_texts)."""
         mark = time.monotonic()
         parts = [passage_texts(c) for c, key in zip(chunks, kept, strict=True) if key is None]
-        units = [t for p in parts for t in p]
-        vectors = np.empty((len(units), self.dim), dtype=np.float32)
-        keys = [text_key(t) for t in units]
-        # Where each chunk's own text stands in ``units`` (its windows' follow it).
-        chunk_at = frozenset(itertools.accumulate((len(p) for p in parts[:-1]), initial=0) if parts else ())
+        units = Units.of(parts, self.dim)
         if previous is not None:
-            missing = vectors_from_live(vectors, keys, previous, contents, with_windows=with_windows)
+            missing = vectors_from_live(units, previous, contents, with_windows=with_windows)
         else:
-            missing = list(range(len(keys)))
+            missing = list(range(len(units.keys)))
         mark = _phase(self.phases, "reuse vectors", mark)
         cache = self._cache()
         try:
             self.embedded, self.seconds = fill_missing(
-                vectors, keys, units, missing, self.job.embedder, cache,
-                progress=self.job.progress, chunk_at=chunk_at,
-            )  # fmt: skip
+                units, missing, self.job.embedder, cache, progress=self.job.progress
+            )
         finally:
             cache.close()
             self.job.notes.extend(cache.notes)
         _phase(self.phases, "embedding cache", mark, minus=self.seconds)
         self.phases["encode"] = self.seconds
-        return next_store(previous, kept, vectors, [len(p) for p in parts], self.dim)
+        return next_store(previous, kept, units.vectors, [len(p) for p in parts], self.dim)
 
     def prune(self, chunks: Sequence[Chunk]) -> None:
         """Drop the cached vectors of text no longer indexed. Only once the new version is live:

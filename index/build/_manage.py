@@ -17,6 +17,7 @@ from pathlib import Path
 from ..embed import CACHE_FILE, cached_vectors
 from ..errors import SourceConflict, UnknownSource
 from ..files import file_sha256
+from ..sources import file_of
 from ..read import FORMATS, SUFFIXES, discover
 from ..settings import Settings
 from ..store import Manifest, build_running, describe_model, read_live, read_manifest
@@ -135,8 +136,8 @@ def remove_sources(settings: Settings, names: Sequence[str]) -> tuple[list[str],
     for given in names:
         name = given if given in indexed else by_path.get(Path(given).resolve(), given)
         if name not in indexed:
-            file = given.split("#", 1)[0]
-            if "#" in given and file in indexed:
+            file = file_of(given)
+            if file != given and file in indexed:
                 raise UnknownSource(
                     f"{given} is one article of {file}; remove the whole file, or delete the "
                     "article's line from it and build again"

@@ -12,12 +12,13 @@ consistent when a build is killed half-way, and what that build embedded before 
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from ..files import sha256_hex
 
 CACHE_FILE = "embeddings.sqlite"
 # Models that differ only in how they run (backend, optimisation) give different vectors; their
@@ -40,7 +41,7 @@ _LOOKUP_BATCH = 500
 
 def text_key(text: str) -> str:
     """The cache key of an embedded text: sha256 of its UTF-8 bytes, as hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text)
 
 
 class EmbeddingCache:

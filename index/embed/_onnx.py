@@ -25,7 +25,7 @@ from ._onnx_export import (
     hidden_size,
     spec_of,
 )
-from ._source import resolve_model, source_identity
+from ._source import ModelSource, source_identity
 
 _log = logging.getLogger(__name__)
 BACKEND = "onnxruntime"
@@ -42,7 +42,7 @@ def _ort_errors() -> tuple[type[Exception], ...]:
     return tuple(e for e in found if isinstance(e, type) and issubclass(e, Exception))
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(ModelSource):
     """multilingual-e5-small (or another mean-pooled sentence-transformers model) on onnxruntime.
 
     Lazy like SentenceTransformerEmbedder: ``identity`` needs no model, ``dim`` reads a config
@@ -50,10 +50,7 @@ class OnnxEmbedder:
     """
 
     def __init__(self, model: str, cache_dir: Path, threads: int | None = None) -> None:
-        self._spec = model
-        self._cache_dir = Path(cache_dir)
-        self._path: str | None = None
-        self._identity: dict[str, str] | None = None
+        super().__init__(model, cache_dir)
         self._sessions: dict[str, Any] = {}  # "query" (one thread a pass), "document" (all cores)
         self._tokenizer: Any = None
         self._marker: dict[str, Any] = {}
@@ -71,18 +68,9 @@ class OnnxEmbedder:
             lambda texts: self._encode(texts, "document", session="query"), limit=1, lanes=cores
         )
 
-    @property
-    def path(self) -> str:
-        if self._path is None:
-            self._path = resolve_model(self._spec, self._cache_dir)
-        return self._path
-
-    @property
-    def identity(self) -> dict[str, str]:
-        if self._identity is None:
-            source = source_identity(self.path, self._cache_dir, self._snapshot)
-            self._identity = {**source, "backend": BACKEND, "optimisation": OPTIMISATION}
-        return self._identity
+    def _identify(self) -> dict[str, str]:
+        source = source_identity(self.path, self._cache_dir, self._snapshot)
+        return {**source, "backend": BACKEND, "optimisation": OPTIMISATION}
 
     def _snapshot(self) -> Path:
         """The local folder of a hub model (downloaded now if it is not cached)."""

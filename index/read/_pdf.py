@@ -34,6 +34,7 @@ from typing import Any
 
 from ..errors import PdfProblem
 from ..records import Document, Rejection
+from ..sources import page_source
 from ._dates import date_in_name, edition_in, parse_date, search_date
 from ._pdf_layout import (
     Block,
@@ -300,7 +301,9 @@ def _documents(pdf: Any, name: str) -> tuple[list[Document], list[Rejection]]:
     docs: list[Document] = []
     for number, got in texts:
         meta = {**({"date": day} if day else {}), **got.meta, "page": str(number)}
-        docs.append(Document(source=f"{name}#p{number}", text=got.text, meta=dict(sorted(meta.items()))))
+        docs.append(
+            Document(source=page_source(name, number), text=got.text, meta=dict(sorted(meta.items())))
+        )
     rejections = []
     if scans:
         rejections.append(

@@ -203,105 +203,121 @@ def parse_page(text: str) -> list[Article]:
     >>> [a.title for a in parse_page(page)]
     ['嘉善县总工会 深耕10年打响品牌']
     """
-    blocks = _blocks(text)
-    has_md = any(b.kind == "md" for b in blocks)
-    articles: list[Article] = []
-    captions: dict[int, list[Para]] = {}
+    return _PageReader(_blocks(text)).articles_read()
 
-    def article(title: str) -> Article:
+
+class _PageReader:
+    """Reads a page's blocks in order into articles, one block kind a method; each method returns
+    the index of the next block to read."""
+
+    def __init__(self, blocks: list[_Block]) -> None:
+        self.blocks = blocks
+        self.has_md = any(b.kind == "md" for b in blocks)
+        self.articles: list[Article] = []
+        self.captions: dict[int, list[Para]] = {}
+        self.last: Para | None = None  # the body paragraph lines may still be joined to
+        self.last_piece = 0  # length of the line last joined to it: short pieces mean a shredded column
+
+    def articles_read(self) -> list[Article]:
+        i = 0
+        readers = {"caption": self._caption, "md": self._markdown, "byline": self._byline}
+        while i < len(self.blocks):
+            kind = self.blocks[i].kind
+            read = readers.get(kind, self._text if kind in ("text", "lead") else self._short)
+            i = read(i)
+        for idx, caps in self.captions.items():
+            a = self.articles[idx] if idx >= 0 else (self.articles[0] if self.articles else self._article(""))
+            sec = a.section("图片说明")
+            for c in caps:
+                c.kind = "caption"
+                sec.paras.append(c)
+        for a in self.articles:
+            a.sections = [s for s in a.sections if s.paras]
+        return [a for a in self.articles if a.sections]
+
+    def _article(self, title: str) -> Article:
         a = Article(title)
-        articles.append(a)
+        self.articles.append(a)
         a.section("")
         return a
 
-    def current() -> Section:
-        return (articles[-1] if articles else article("")).sections[-1]
+    def _current(self) -> Section:
+        return (self.articles[-1] if self.articles else self._article("")).sections[-1]
 
-    last: Para | None = None  # the body paragraph lines may still be joined to
-    last_piece = 0  # length of the line last joined to it: short pieces mean a shredded column
-    i = 0
-    while i < len(blocks):
-        b = blocks[i]
-        kind = b.kind
-        if kind == "caption":
-            captions.setdefault(len(articles) - 1, []).append(b.para)
-            i += 1
-            continue
-        if kind == "md":
-            last = None
-            if b.level == 1 or not articles or (b.level == 2 and _only_title(articles[-1])):
-                if b.level == 2 and articles and _only_title(articles[-1]):
-                    a = articles[-1]
-                    a.title = f"{a.title} {b.para.text}".strip()
-                else:
-                    a = article(b.para.text)
-                _heading(a.sections[-1], b.para)
+    def _caption(self, i: int) -> int:
+        self.captions.setdefault(len(self.articles) - 1, []).append(self.blocks[i].para)
+        return i + 1
+
+    def _markdown(self, i: int) -> int:
+        b, articles = self.blocks[i], self.articles
+        self.last = None
+        if b.level == 1 or not articles or (b.level == 2 and _only_title(articles[-1])):
+            if b.level == 2 and articles and _only_title(articles[-1]):
+                a = articles[-1]
+                a.title = f"{a.title} {b.para.text}".strip()
             else:
-                sec = articles[-1].section(b.para.text)
-                _heading(sec, b.para)
-            i += 1
-            continue
-        if kind == "byline":
-            b.para.kind = "byline"
-            current().paras.append(b.para)
-            last = None
-            i += 1
-            continue
-        if kind in ("text", "lead"):
-            if last is not None and last.open:
-                last.extend(b.para)
-            else:
-                last = b.para
-                current().paras.append(last)
-            last_piece = len(b.para.text)
-            i += 1
-            continue
-        # A short line without closing punctuation: headline, subhead, list item or fragment.
+                a = self._article(b.para.text)
+            _heading(a.sections[-1], b.para)
+        else:
+            _heading(articles[-1].section(b.para.text), b.para)
+        return i + 1
+
+    def _byline(self, i: int) -> int:
+        para = self.blocks[i].para
+        para.kind = "byline"
+        self._current().paras.append(para)
+        self.last = None
+        return i + 1
+
+    def _text(self, i: int) -> int:
+        para = self.blocks[i].para
+        if self.last is not None and self.last.open:
+            self.last.extend(para)
+        else:
+            self.last = para
+            self._current().paras.append(para)
+        self.last_piece = len(para.text)
+        return i + 1
+
+    def _short(self, i: int) -> int:
+        """A short line without closing punctuation: headline, subhead, list item or fragment."""
+        blocks, b, last = self.blocks, self.blocks[i], self.last
         run = _short_run(blocks, i)
         after = blocks[run[-1] + 1] if run[-1] + 1 < len(blocks) else None
-        shredded = last is not None and last.open and last_piece <= FRAGMENT
-        group = not has_md and not shredded and _headline_group(blocks, run, after, first=not articles)
+        shredded = last is not None and last.open and self.last_piece <= FRAGMENT
+        group = not self.has_md and not shredded
+        group = group and _headline_group(blocks, run, after, first=not self.articles)
         if last is not None and last.open and not group:
-            if has_md or shredded or not _looks_like_heading(b.para.text):
+            if self.has_md or shredded or not _looks_like_heading(b.para.text):
                 last.extend(b.para)
-                last_piece = len(b.para.text)
-                i += 1
-                continue
+                self.last_piece = len(b.para.text)
+                return i + 1
         if group:
-            title = " ".join(blocks[j].para.text for j in run)
-            a = article(title)
+            a = self._article(" ".join(blocks[j].para.text for j in run))
             for j in run:
                 _heading(a.sections[-1], blocks[j].para)
-            last = None
-            i = run[-1] + 1
-            continue
-        if has_md or _shredded(blocks, run) or _SENTENCE_START.match(b.para.text):
-            last = b.para
-            current().paras.append(last)
-            last_piece = len(b.para.text)
-            i += 1
-            continue
+            self.last = None
+            return run[-1] + 1
+        if self.has_md or _shredded(blocks, run) or _SENTENCE_START.match(b.para.text):
+            return self._text_alone(i)
         if len(run) >= LIST_RUN:
             for j in run:
                 blocks[j].para.kind = "item"
-                current().paras.append(blocks[j].para)
-            last = None
-            i = run[-1] + 1
-            continue
-        sec = (articles[-1] if articles else article("")).section(b.para.text)
+                self._current().paras.append(blocks[j].para)
+            self.last = None
+            return run[-1] + 1
+        sec = (self.articles[-1] if self.articles else self._article("")).section(b.para.text)
         _heading(sec, b.para)
-        last = None
-        i += 1
+        self.last = None
+        return i + 1
 
-    for idx, caps in captions.items():
-        a = articles[idx] if idx >= 0 else (articles[0] if articles else article(""))
-        sec = a.section("图片说明")
-        for c in caps:
-            c.kind = "caption"
-            sec.paras.append(c)
-    for a in articles:
-        a.sections = [s for s in a.sections if s.paras]
-    return [a for a in articles if a.sections]
+    def _text_alone(self, i: int) -> int:
+        """A short line that starts a paragraph of its own (not joined to the one before)."""
+        para = self.blocks[i].para
+        self.last = para
+        self._current().paras.append(para)
+        self.last_piece = len(para.text)
+        return i + 1
 
 
 def _heading(sec: Section, para: Para) -> None:

@@ -160,6 +160,11 @@ class OpenVersion:
         src, text, title, line_offset, meta, is_page = found
         return Document(src, text, title, line_offset, json.loads(meta), bool(is_page))
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The version's database, for a view that takes this version over (LoadedIndex)."""
+        return self._con
+
     def close(self) -> None:
         with self._lock:
             self._con.close()

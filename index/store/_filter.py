@@ -137,10 +137,3 @@ class RowFacts:
         successor = prefix[:-1] + chr(ord(prefix[-1]) + 1) if ord(prefix[-1]) < 0x10FFFF else None
         hi = len(self._names) if successor is None else bisect.bisect_left(self._names, successor)
         return lo, hi
-
-    def newest_first(self, rows: Sequence[int]) -> list[int]:
-        """``rows`` ordered by date, newest first, undated last; rows of one date keep their order."""
-        rows = list(rows)
-        days = self._days[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, dtype=np.int32)
-        order = np.argsort(-days.astype(np.int64), kind="stable")
-        return [rows[i] for i in order]

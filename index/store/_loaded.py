@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -17,7 +15,6 @@ from ._database import Issue, OpenVersion
 from ._filter import Filter, RowFacts
 from ._layout import live_version
 from ._lexical import LexicalIndex
-from ._manifest import Manifest
 from ._vectors import VectorStore
 
 # What a loaded index keeps per row beside the vector store: the row's place in the store and
@@ -34,21 +31,16 @@ class LoadedIndex(OpenVersion):
 
     Rows are the chunks, 0..len-1, as ``lexical`` scores them. Every search can be limited to the
     rows of a boolean mask (``allowed``, from a ``Filter``): the dense search skips the others
-    while it searches, whatever the kind of vector store, and ``lexical_scores`` zeroes them.
+    while it searches, whatever the kind of vector store, and the lexical leg's scores are masked
+    the same way.
     """
 
     def __init__(
-        self,
-        index_dir: Path,
-        version: Path,
-        manifest: Manifest,
-        con: sqlite3.Connection,
-        vectors: VectorStore,
-        keys: np.ndarray,
-        lexical: LexicalIndex | None,
+        self, opened: OpenVersion, vectors: VectorStore, keys: np.ndarray, lexical: LexicalIndex | None
     ) -> None:
-        """``keys[row]``: the key of the row's chunk in ``vectors``."""
-        super().__init__(index_dir, version, manifest, con)
+        """The version ``opened`` (whose database this takes over), its vectors and BM25;
+        ``keys[row]``: the key of the row's chunk in ``vectors``."""
+        super().__init__(opened.index_dir, opened.version, opened.manifest, opened.connection)
         self._vectors = vectors
         self.lexical = lexical
         # Row -> its place in the store's key order, and back.
@@ -118,18 +110,6 @@ class LoadedIndex(OpenVersion):
                 self._masks.popitem(last=False)
         return mask
 
-    def lexical_scores(self, query: str, allowed: np.ndarray | None = None) -> np.ndarray:
-        """BM25 score of every row for ``query`` (zeros without a lexical index or a matching word),
-        0 for the rows ``allowed`` leaves out."""
-        if self.lexical is None:
-            return np.zeros(len(self), dtype=np.float32)
-        scores = self.lexical.scores(query)
-        return scores if allowed is None else np.where(allowed, scores, np.float32(0))
-
-    def newest_first(self, rows: Sequence[int]) -> list[int]:
-        """``rows`` by their documents' dates, newest first, undated last; ties keep their order."""
-        return self._row_facts().newest_first(rows)
-
     def _row_facts(self) -> RowFacts:
         # Read on the first filter, not at load: a question without one never pays for it.
         if self._facts is None:
@@ -158,10 +138,6 @@ class LoadedIndex(OpenVersion):
         if found is None:
             raise IndexError(f"no chunk row {row}; the index has {len(self)}")
         return Chunk(*found[:8]), Issue(*found[8:])
-
-    def window_count(self, row: int) -> int:
-        """How many sentence windows the chunk of ``row`` has vectors for."""
-        return int(self._vectors.counts[self._place[row]]) - 1
 
     def vectors(self) -> np.ndarray:
         """(vectors, dim) float32, as stored: every chunk's own vector in row order, then the

@@ -45,7 +45,7 @@ def load(index_dir: Path, *, lexical: bool = True) -> LoadedIndex:
         except BaseException:
             con.close()
             raise
-        return LoadedIndex(index_dir, version, manifest, con, store, keys, bm25)
+        return LoadedIndex(OpenVersion(index_dir, version, manifest, con), store, keys, bm25)
 
     return follow(index_dir, open_)
 

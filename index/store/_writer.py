@@ -108,23 +108,6 @@ def _holder(record: str) -> str:
         return ""
 
 
-def save(
-    index_dir: Path,
-    manifest: Manifest,
-    contents: Contents,
-    vectors: VectorStore,
-    lexical: LexicalIndex | None = None,
-) -> Path:
-    """Write a new version under ``index_dir``, make it the live one, delete older ones; return its folder.
-
-    Takes the writer lock for the write alone; a build holds it throughout and calls write_version.
-    """
-    with writer_lock(index_dir):
-        version = write_version(index_dir, manifest, contents, vectors, lexical)
-        remove_leftovers(index_dir)
-    return version
-
-
 def write_version(
     index_dir: Path,
     manifest: Manifest,
