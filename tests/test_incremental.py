@@ -220,7 +220,7 @@ def test_status(work: Path) -> None:
     assert lines[1].startswith("Model hash-bigram-256 (256 dimensions); chunker ")
     counts = ix.manifest.counts
     assert lines[2] == (
-        f"Holds 5 files: 5 articles, {counts['sections']} sections, {len(ix)} chunks "
+        f"Holds 5 files: 18 articles, {counts['sections']} sections, {len(ix)} chunks "
         f"with {counts['windows']} sentence windows."
     )
     assert lines[3] == "The corpus on disk matches the index."

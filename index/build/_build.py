@@ -235,6 +235,7 @@ def _update(job: _Job) -> BuildReport:
         counts={
             "files": len(read.files),
             "documents": read.documents,
+            "articles": read.articles,
             "sections": read.sections,
             "chunks": len(read.chunks),
             "windows": store.vector_count - len(read.chunks),

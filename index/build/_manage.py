@@ -185,7 +185,7 @@ class IndexStatus:
             f"up to {m.chunker.get('max_chars')} characters, {m.chunker.get('overlap', 0)} overlapping; "
             f"{m.lexical.get('words', 0)} dictionary words; "
             f"{self.cached_vectors} cached embeddings.",
-            f"Holds {c.get('files', 0)} files: {c.get('documents', 0)} articles, {c.get('sections', 0)} "
+            f"Holds {c.get('files', 0)} files: {c.get('articles', c.get('documents', 0))} articles, {c.get('sections', 0)} "
             f"sections, {c.get('chunks', 0)} chunks with {c.get('windows', 0)} sentence windows.",
         ]
         if self.running:
