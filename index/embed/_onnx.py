@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExportFailed, ModelUnavailable, one_line
+from ..errors import ArchiveError, ExportFailed, ModelUnavailable, one_line
 from ._batching import QueryBatcher
 from ._onnx_export import (
     MODEL_FILE,
@@ -92,6 +92,21 @@ class OnnxEmbedder(ModelSource):
         if self._marker:
             return int(self._marker["dim"])
         return hidden_size(spec_of(self._snapshot()).transformer)
+
+    def prepare(self, kind: str = "query") -> None:
+        """Start opening the session for ``kind`` in the background, so that a process about to
+        answer its first question overlaps the model's loading (I/O and onnxruntime, which let
+        Python run) with its own start (jieba). A failure there is raised again, with its message,
+        by the first ``embed_*`` call, which opens the session itself."""
+
+        def load() -> None:
+            try:
+                self._load(kind)
+            except ArchiveError as e:
+                _log.debug("preparing the %s session failed: %s", kind, e)
+
+        if kind not in self._sessions:
+            threading.Thread(target=load, name=f"onnx-{kind}", daemon=True).start()
 
     def _load(self, kind: str = "document") -> Any:
         """The session for questions or for documents, opened (and exported) on first use.

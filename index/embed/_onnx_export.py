@@ -105,7 +105,8 @@ def _export(spec: ExportSpec, out: Path) -> None:
 
     # Eager attention traces to the MatMul/Softmax pattern that the optimiser fuses into one
     # Attention node; the default (SDPA) traces to a graph it cannot fuse.
-    bert = AutoModel.from_pretrained(str(spec.transformer), attn_implementation="eager").eval()
+    with quiet_transformers():
+        bert = AutoModel.from_pretrained(str(spec.transformer), attn_implementation="eager").eval()
 
     class Hidden(torch.nn.Module):
         def __init__(self, model: Any) -> None:
@@ -118,7 +119,7 @@ def _export(spec: ExportSpec, out: Path) -> None:
     raw, fused = out / "raw.onnx", out / "fused.onnx"
     dynamic = {0: "batch", 1: "tokens"}
     example = (torch.ones((2, 8), dtype=torch.long), torch.ones((2, 8), dtype=torch.long))
-    with quiet_transformers(), warnings.catch_warnings(), redirect_stdout(sys.stderr), _root_logger_quiet():
+    with warnings.catch_warnings(), redirect_stdout(sys.stderr), _root_logger_quiet():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             Hidden(bert),

@@ -75,7 +75,13 @@ class Lexicon:
     def _tagger(self) -> Any:
         import jieba.posseg
 
-        return jieba.posseg.POSTokenizer(self._jieba)
+        # Importing jieba.posseg already read the tags of jieba's dictionary, which this tokenizer
+        # uses too (the archive's words are tagged x): share that table rather than read it again.
+        # A tagger re-reads it itself only when its tokenizer brings tags of its own.
+        tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+        tagger.tokenizer = self._jieba
+        tagger.word_tag_tab = dict(jieba.posseg.dt.word_tag_tab)
+        return tagger
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
         """jieba's words of the normalised text with their part-of-speech tags (ns: place, nr: person,
