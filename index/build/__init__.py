@@ -1,0 +1,18 @@
+"""The build and the corpus on top of the other stages: read what changed, chunk it, embed what is
+new, and write the next version of the store (``_build``); add and remove corpus files and say what
+is indexed (``_manage``)."""
+
+from ._build import BuildReport, build
+from ._manage import IndexStatus, add_files, remove_sources, status
+from ._sources import changed_sources, is_current
+
+__all__ = [
+    "BuildReport",
+    "IndexStatus",
+    "add_files",
+    "build",
+    "changed_sources",
+    "is_current",
+    "remove_sources",
+    "status",
+]
