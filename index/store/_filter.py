@@ -90,15 +90,13 @@ class Filter:
 
 
 class RowFacts:
-    """Each row's date and source, to filter rows and order them by date.
+    """Each row's date and source, to filter rows.
 
     >>> facts = RowFacts(["2019-03-05", None, "2020-01-02"], ["a.txt", "b.jsonl#1", "b.jsonl#2"])
     >>> facts.mask(Filter(since="2019-06-01")).tolist()
     [False, False, True]
     >>> facts.mask(Filter(sources=["b.jsonl", "zzz"])).tolist()
     [False, True, True]
-    >>> facts.newest_first([0, 1, 2])
-    [2, 0, 1]
     """
 
     def __init__(self, dates: Iterable[str | None], sources: Sequence[str]) -> None:
