@@ -45,7 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from assistant._web import MAX_REQUEST_BYTES, create_app
+    from assistant.faces.web import MAX_REQUEST_BYTES, create_app
 
     if args.host not in LOCAL_HOSTS:
         print(

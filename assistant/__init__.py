@@ -1,21 +1,24 @@
 """Answer questions from a saved index with ranked, cited passages.
 
 Never imports torch: the real model is built only when ``Assistant.open`` needs it.
+
+``core`` answers (the Assistant, ranking, results), ``verdict`` judges whether the passages answer,
+``faces`` are the ways in (command line, web API, Gradio page), ``eval`` measures the answers.
 """
 
 from index import IndexCorrupt, IndexIncompatible, IndexNotFound, IndexProblem, UnknownSource
+from index.errors import EmptyQuestion, InvalidQuery
 
-from ._assistant import (
+from .core import (
     MAX_K,
     MAX_QUESTION_CHARS,
     ORDERS,
     Assistant,
-    EmptyQuestion,
     Hit,
-    InvalidQuery,
     SearchResult,
+    follow_up_query,
+    is_follow_up,
 )
-from ._conversation import follow_up_query, is_follow_up
 
 __all__ = [
     "MAX_K",

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant._eval import read_questions  # noqa: E402
+from assistant.eval import read_questions  # noqa: E402
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant._eval import first_hit_rank, read_questions  # noqa: E402
+from assistant.eval import first_hit_rank, read_questions  # noqa: E402
 from index import Settings, build, make_embedder  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "cmrc_xquad"

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/eval_backend.py onnx|torch INDEX_DIR QUESTIONS.jsonl CORPUS ...
 
-The same scoring as ``python -m assistant eval`` (assistant._eval), with the backend chosen here
+The same scoring as ``python -m assistant eval`` (assistant.eval), with the backend chosen here
 and the index folder given, so that the old encoder's index (e.g. a copy of a prebuilt torch one)
 and the new one's can be compared with all else equal. A build in a copy of another index's folder
 reuses its embedding cache. Prints each mode's table and a JSON line of its figures.
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from assistant import Assistant  # noqa: E402
-from assistant._eval import evaluate, read_questions  # noqa: E402
+from assistant.eval import evaluate, read_questions  # noqa: E402
 from index import IndexProblem, Settings, build, is_current, load, make_embedder  # noqa: E402
 
 

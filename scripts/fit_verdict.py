@@ -1,4 +1,4 @@
-"""Fit the "found" verdict's logistic coefficients (assistant/_found.py COEFFICIENTS, FOUND_AT).
+"""Fit the "found" verdict's logistic coefficients (assistant/verdict COEFFICIENTS, FOUND_AT).
 
     flock /tmp/heavy.lock .venv/bin/python scripts/fit_verdict.py --base-index DIR   # search, then fit
     .venv/bin/python scripts/fit_verdict.py --replay      # weigh the recorded rankings again, then fit
@@ -19,7 +19,7 @@ Each variant is indexed in a copy of an existing cmrc_xquad index (--base-index,
 .index-eval/<key>), so every passage's vector comes from its embedding cache; question vectors, and
 the vectors of the best passages' sentences (``Ranked.sentences``), are cached in WORK (default
 /tmp/verdict-fit). A search records what the ranking handed the verdict
-(assistant._found.Ranked) per question, so a change to the features is weighed again from the
+(assistant.verdict.Ranked) per question, so a change to the features is weighed again from the
 record (--replay: no model, no search). The fit is checked by 4-fold cross-validation over
 articles (a question is scored by a model fit without its article), then made on everything;
 it prints the coefficients and threshold to paste and how the fit set is separated.
@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant._found import FEATURES, Ranked, read_question, weigh  # noqa: E402
+from assistant.verdict import FEATURES, Ranked, read_question, weigh  # noqa: E402
 from index import Settings, build, load, make_embedder  # noqa: E402
 from index.text import Lexicon, normalize, strip_markup  # noqa: E402
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from assistant._eval import first_hit_rank, read_questions  # noqa: E402
+from assistant.eval import first_hit_rank, read_questions  # noqa: E402
 from index import Settings, make_embedder  # noqa: E402
 from index.read._corpus import read_corpus  # noqa: E402
 from index.split._chunk import chunk_document  # noqa: E402

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant._assistant import LEXICAL_WEIGHT  # noqa: E402
-from assistant._eval import first_hit_rank, read_questions  # noqa: E402
+from assistant.core._assistant import LEXICAL_WEIGHT  # noqa: E402
+from assistant.eval import first_hit_rank, read_questions  # noqa: E402
 from index.build._vectors import embed_texts  # noqa: E402
 from index.split._chunk import windows  # noqa: E402
 from index.text import is_chinese, normalize  # noqa: E402

@@ -15,7 +15,7 @@ from webserver import CORPUS, hash_index, serving
 from workspace import HIT_KEYS, RESULT_KEYS
 
 from assistant import Assistant, IndexCorrupt, SearchResult
-from assistant._web import create_app
+from assistant.faces.web import create_app
 from index import HashEmbedder
 
 JIASHAN = "嘉善有几家单位获评全国工人先锋号？"

@@ -216,7 +216,7 @@ def test_missing_index(tmp_path: Path) -> None:
 
 def test_imports_stay_light() -> None:
     code = (
-        "import sys, assistant, index, assistant._cli, index.__main__\n"
+        "import sys, assistant, index, assistant.faces.cli, index.__main__\n"
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'gradio', 'transformers',"
         " 'index.embed._torch') if m in sys.modules))"
     )

@@ -22,7 +22,7 @@ from material import BROWSER_ARGS, CHROMIUM
 from webserver import CORPUS, hash_index, serving
 
 from assistant import Assistant
-from assistant._web import create_app
+from assistant.faces.web import create_app
 from index import HashEmbedder, Settings, build
 
 # The README's screenshot is refreshed on request (NEWS_ASSISTANT_SCREENSHOT=docs/screenshot-answer.png),

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from workspace import CORPUS, HIT_KEYS, REPO, RESULT_KEYS, child_env
 
-from assistant import Assistant, _format
+from assistant import Assistant
+from assistant.faces import _format
 from index import HashEmbedder
 
 GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉兴市总工会在南湖区举办职工技能大赛。\n"

@@ -22,11 +22,11 @@ MODULES = [
     "index.errors",
     "index.build._sources",
     "index.build._manage",
-    "assistant._assistant",
-    "assistant._found",
-    "assistant._eval",
-    "assistant._highlight",
-    "assistant._conversation",
+    "assistant.core._assistant",
+    "assistant.verdict._found",
+    "assistant.eval",
+    "assistant.faces._highlight",
+    "assistant.core._conversation",
 ]
 
 

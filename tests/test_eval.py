@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant._eval import evaluate, first_hit_rank, read_questions
+from assistant.eval import evaluate, first_hit_rank, read_questions
 from index import HashEmbedder, Settings, build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from assistant._found import FEATURES, Evidence, answer_span, evidence, judge, read_question
+from assistant.verdict import FEATURES, Evidence, answer_span, evidence, judge, read_question
 from index.text import Lexicon, normalize
 
 LEXICON = Lexicon(["杭工e家"])

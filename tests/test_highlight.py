@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant._found import answer_span, read_question
-from assistant._highlight import highlight_html, term_spans
+from assistant.faces._highlight import highlight_html, term_spans
+from assistant.verdict import answer_span, read_question
 from index import chunk_document, read_corpus
 from index.store import LexicalIndex
 from index.text import Lexicon, domain_words, normalize

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from workspace import CORPUS
 
 from assistant import Assistant, UnknownSource
-from assistant._page_image import PageImages, PageUnavailable
-from assistant._web import create_app
+from assistant.faces._page_image import PageImages, PageUnavailable
+from assistant.faces.web import create_app
 from index import HashEmbedder, Settings, build
 
 PDF = "002_b66ab0af8ed20314.pdf"
@@ -180,7 +180,7 @@ def test_a_pdf_changed_or_gone_since_it_was_indexed(seed_pdfs: Path, tmp_path: P
 
 
 def test_the_chat_citation_shows_the_issue(assistant: Assistant) -> None:
-    from assistant._render import result_html
+    from assistant.faces._render import result_html
 
     out = result_html(assistant.search(JIASHAN, 5, sources=PDF))
     assert '<span class="na-issue">2019-03-05 · 第3版 · 第1页</span>' in out

@@ -18,8 +18,8 @@ from material import RARE_DAY, dated_brief
 from workspace import REPO, child_env
 
 from assistant import Assistant, InvalidQuery
-from assistant._ui import Filters, answer, build_ui
-from assistant._web import create_app
+from assistant.faces.ui import Filters, answer, build_ui
+from assistant.faces.web import create_app
 from index import HashEmbedder, Settings, build
 from index.store import _vectors
 

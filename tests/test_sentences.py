@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant._found import MEASURED_SENTENCES, Ranked, answer_span, measured_sentences, read_question, weigh
-from assistant._sentences import SentenceVectors
+from assistant.verdict import (
+    MEASURED_SENTENCES,
+    Ranked,
+    SentenceVectors,
+    answer_span,
+    measured_sentences,
+    read_question,
+    weigh,
+)
 from index import HashEmbedder
 from index.text import Lexicon, normalize
 

@@ -13,12 +13,15 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from webserver import CORPUS, hash_index, serving
 
-from assistant import Assistant, Hit, InvalidQuery, SearchResult, _conversation, _render, _ui
-from assistant._conversation import follow_up_query as search_query
-from assistant._conversation import is_follow_up
-from assistant._render import document_html, index_html, result_html, user_html
-from assistant._ui import EXAMPLES, answer, build_ui
-from assistant._web import create_app
+from assistant import Assistant, Hit, InvalidQuery, SearchResult
+from assistant.core import _conversation
+from assistant.core._conversation import follow_up_query as search_query
+from assistant.core._conversation import is_follow_up
+from assistant.faces import _render
+from assistant.faces import ui as _ui
+from assistant.faces._render import document_html, index_html, result_html, user_html
+from assistant.faces.ui import EXAMPLES, answer, build_ui
+from assistant.faces.web import create_app
 from index import Document, HashEmbedder, Settings, build
 
 JIASHAN = EXAMPLES[0]

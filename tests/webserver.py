@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from assistant._web import MAX_REQUEST_BYTES
+from assistant.faces.web import MAX_REQUEST_BYTES
 from index import HashEmbedder, Settings, build
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from index import Document, Manifest
 from index.text import is_chinese
 
-from ._assistant import Hit, SearchResult
+from ..core import Hit, SearchResult
 from ._format import printed
 from ._highlight import highlight_html
 
@@ -36,7 +36,7 @@ __all__ = [
 @functools.cache
 def static(name: str) -> str:
     """A file of ``assistant/static`` (the page's CSS and script)."""
-    return (resources.files("assistant") / "static" / name).read_text(encoding="utf-8")
+    return (resources.files("assistant.faces") / "static" / name).read_text(encoding="utf-8")
 
 
 def css() -> str:

@@ -19,7 +19,7 @@ from index import IndexProblem, Settings, build, is_current, load, make_embedder
 from index.errors import fail, guard, one_line
 from index.logs import log_to_stderr
 
-from ._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
+from ..core._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
 from ._format import format_result
 
 
@@ -53,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Build (or reuse) an index of the corpus, answer every question, print the scores."""
-    from ._eval import evaluate, read_questions
+    from ..eval import evaluate, read_questions
 
     try:
         questions = read_questions(args.questions)

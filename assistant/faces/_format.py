@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ._assistant import Hit, SearchResult
+from ..core import Hit, SearchResult
 
 _NO_LINE_START = frozenset("，。、；：！？）》」』”’,.;:!?)]}")
 

@@ -21,7 +21,7 @@ from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, bui
 from index.errors import ArchiveError, one_line
 from index.text import has_words
 
-from ._assistant import MAX_K, Assistant, SearchResult
+from ..core import MAX_K, Assistant, SearchResult
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
 __all__ = ["EXAMPLES", "Filters", "answer", "build_ui"]

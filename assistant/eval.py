@@ -20,7 +20,7 @@ from typing import Any
 
 from index.text import is_chinese
 
-from ._assistant import Assistant, SearchResult
+from .core import Assistant, SearchResult
 
 KS = (1, 3, 5, 10)
 _WS = re.compile(r"\s+")

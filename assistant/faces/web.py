@@ -20,12 +20,12 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from index import IndexProblem, PdfProblem, Settings, UnknownSource
-from index.errors import ArchiveError, one_line
+from index.errors import ArchiveError, InvalidQuery, one_line
 
-from ._assistant import MAX_K, Assistant, InvalidQuery
+from ..core import MAX_K, Assistant
 from ._page_image import PageImages, PageUnavailable, pdf_page
 from ._render import css, document_html, page_image_url, static
-from ._ui import MAX_INPUT_CHARS, build_ui
+from .ui import MAX_INPUT_CHARS, build_ui
 
 __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 

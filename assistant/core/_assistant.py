@@ -28,9 +28,17 @@ from index import (
 from index.errors import EmptyQuestion, InvalidQuery
 from index.text import Lexicon, char_bigrams, normalize, strip_markup
 
+from ..verdict import (
+    Ranked,
+    Reading,
+    SentenceVectors,
+    answer_span,
+    judge,
+    measured_sentences,
+    read_question,
+    weigh,
+)
 from ._conversation import follow_up_query
-from ._found import Ranked, Reading, answer_span, judge, measured_sentences, read_question, weigh
-from ._sentences import SentenceVectors
 
 # Longer questions are cut before embedding: the model reads at most 512 tokens anyway, and a
 # pasted page as a question should still get an answer rather than an error.
