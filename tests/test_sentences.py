@@ -68,7 +68,13 @@ def test_the_sentences_measured_are_those_naming_most_of_the_question() -> None:
 
 def _ranked(sentences: tuple[float, ...]) -> Ranked:
     top = (0.80, 0.79, 0.78, 0.77, 0.76)
-    return Ranked((PASSAGE, "别的段落。"), (0.80, 0.79), (1.0, 0.5), top, sentences)
+    return Ranked(
+        passages=(PASSAGE, "别的段落。"),
+        cosines=(0.80, 0.79),
+        coverage=(1.0, 0.5),
+        dense_top=top,
+        sentences=sentences,
+    )
 
 
 def test_sentence_z_is_the_closest_sentence_over_the_dense_leg() -> None:

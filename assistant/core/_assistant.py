@@ -427,13 +427,13 @@ class Assistant:
                 **dict(zip(missing, map(float, self.index.similarity(vector, missing)), strict=True)),
             }
         return Ranked(
-            tuple(f"{h.title}\n{h.section}\n{h.text}" for h in hits[:EVIDENCE_PASSAGES]),
-            tuple(dense[r] for r in rows),
-            tuple(
+            passages=tuple(f"{h.title}\n{h.section}\n{h.text}" for h in hits[:EVIDENCE_PASSAGES]),
+            cosines=tuple(dense[r] for r in rows),
+            coverage=tuple(
                 min(1.0, float(scores[r]) / possible) if possible > 0 and scores.size else 0.0 for r in rows
             ),
-            tuple(spread),
-            sentences,
+            dense_top=tuple(spread),
+            sentences=sentences,
         )
 
     def _ranked(

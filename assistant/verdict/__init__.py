@@ -28,7 +28,7 @@ rule, the coefficients and the verdict). It knows nothing of the saved index bey
 vocabulary, so a fit can weigh recorded passages again without the model.
 """
 
-from ._evidence import FEATURES, Evidence, Ranked, evidence, weigh
+from ._evidence import FEATURES, Closeness, Evidence, Ranked, evidence, weigh
 from ._judge import Verdict, judge
 from ._reading import Reading, Term, read_question
 from ._sentences import MEASURED_SENTENCES, SentenceVectors, answer_span, measured_sentences
@@ -36,6 +36,7 @@ from ._sentences import MEASURED_SENTENCES, SentenceVectors, answer_span, measur
 __all__ = [
     "FEATURES",
     "MEASURED_SENTENCES",
+    "Closeness",
     "Evidence",
     "Ranked",
     "Reading",

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from index.text import Lexicon, fold, is_common_word, sentence_spans
 
-from ._reading import DIGIT, Reading, Vocabulary, plain, unseen_weight
+from ._reading import DIGIT, Reading, Term, Vocabulary, plain, unseen_weight
 from ._sentences import sentence_scores
 
-__all__ = ["FEATURES", "Evidence", "Ranked", "evidence", "weigh"]
+__all__ = ["FEATURES", "Closeness", "Evidence", "Ranked", "evidence", "weigh"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence:
     """What the best passage says about the question: the verdict's features."""
 
@@ -63,6 +63,36 @@ FEATURES = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Closeness:
+    """How close the ranking found the best passage, as the verdict reads it."""
+
+    lexical_coverage: float  # its BM25 over the most the question's tokens can score (0-1)
+    cosine: float  # its dense cosine
+    cosine_margin: float = 0.0  # over the next passage's: a near miss's siblings are all about as close
+    lexical_margin: float = 0.0  # its lexical coverage over the next passage's
+    cosine_z: float = 0.0  # its cosine in standard deviations above the dense leg's top passages
+    # The closest of its measured sentences, in standard deviations above the dense leg's top
+    # passages: a near miss's passage is on the topic as a whole, but no sentence says what is asked.
+    sentence_z: float = 0.0
+
+
+def _share(reading: Reading, folded: str, total: float) -> float:
+    """The share of the question's term weight that a text (``plain``) mentions."""
+    return sum(t.weight for t in reading.terms if t.in_text(folded)) / total
+
+
+def _local_coverage(reading: Reading, passage: str, total: float) -> float:
+    """Where an answer is, the question's terms stand together: the most term weight two
+    neighbouring sentences of the passage mention."""
+    spans = sentence_spans(passage)
+    local = 0.0
+    for i in range(len(spans)):
+        near = plain(passage[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]])
+        local = max(local, _share(reading, near, total))
+    return local
+
+
 def _names_another_place(passage: str, reading: Reading, lexicon: Lexicon) -> bool:
     """Whether the passage names a place the question does not (嘉善, for a question about 绍兴)."""
     return any(
@@ -71,81 +101,87 @@ def _names_another_place(passage: str, reading: Reading, lexicon: Lexicon) -> bo
     )
 
 
+def _places_elsewhere(
+    reading: Reading, missing: list[Term], passage: str, lexicon: Lexicon
+) -> tuple[str, ...]:
+    """The places the passage does not mention that the archive writes about elsewhere (绍兴, when
+    the best passage is about 嘉善): the question swaps the place. A place the archive has nowhere
+    is left to the model (it may be written another way here), unless it is an English name whose
+    Chinese the dictionary gives (Harbin: the archive has no 哈尔滨). People's names are left to
+    the model too: translated text writes them many ways (measured on the fit set, where a rule
+    on every name cost 4% of the answerable questions)."""
+    if not reading.chinese:
+        return tuple(t.text for t in missing if t.foreign or (t.place and t.archive_place))
+    folded = plain(passage)
+    # A place the passage shares a character bigram with is written another way there
+    # (奥斯曼 for 奥斯曼帝国, 香港 for 香港地区), not swapped.
+    swapped = [
+        t.text
+        for t in missing
+        if t.place and t.known and not any(t.text[i : i + 2] in folded for i in range(len(t.text) - 1))
+    ]
+    return tuple(swapped) if swapped and _names_another_place(passage, reading, lexicon) else ()
+
+
+def _answer_type(reading: Reading, passage: str, lexicon: Lexicon) -> int:
+    """+1 when the sentence naming most of the question's terms (or one naming nearly as many)
+    holds what it asks for, -1 when none does, 0 when it asks for nothing in particular."""
+    if reading.asked is None:
+        return 0
+    scored = sentence_scores(passage, reading, lexicon)
+    if not scored:
+        return -1
+    best = max(scored, key=lambda s: s[0])
+    return 1 if best[1] or any(s[1] and s[0] >= 0.8 * best[0] for s in scored) else -1
+
+
 def evidence(
     reading: Reading,
     passage: str,
     lexicon: Lexicon,
+    closeness: Closeness,
     *,
-    lexical_coverage: float,
-    cosine: float,
     unseen_weight: float,
-    cosine_margin: float = 0.0,
-    lexical_margin: float = 0.0,
-    cosine_z: float = 0.0,
-    sentence_z: float = 0.0,
     others: Sequence[str] = (),
 ) -> Evidence:
-    """The features of the best passage (``passage``: its title, section and text) for the verdict;
-    ``others`` are the next passages (for ``any_coverage``)."""
+    """The features of the best passage (``passage``: its title, section and text) for the verdict,
+    as close as the ranking found it (``closeness``); ``others`` are the next passages (for
+    ``any_coverage``); ``unseen_weight`` is the most a term can weigh."""
     folded = plain(passage)
     total = sum(t.weight for t in reading.terms) or 1.0
     missing = [t for t in reading.terms if not t.in_text(folded)]
-    # Where an answer is, the question's terms stand together: in two neighbouring sentences.
-    spans = sentence_spans(passage)
-    local = 0.0
-    for i in range(len(spans)):
-        near = plain(passage[spans[i][0] : spans[min(i + 1, len(spans) - 1)][1]])
-        local = max(local, sum(t.weight for t in reading.terms if t.in_text(near)) / total)
-    # The best passage may be ranked wrong while the next one holds the terms.
-    plain_others = [plain(o) for o in others]
-    anywhere = max(
-        (sum(t.weight for t in reading.terms if t.in_text(o)) / total for o in plain_others), default=0.0
-    )
-    # The question's numbers (of two characters or more: one digit occurs everywhere) that the
-    # best passage does not mention: it reports another year, edition or count.
-    absent = tuple(t.text for t in missing if t.key and DIGIT.search(t.text) and len(t.text) >= 2)
-    # And the places it does not mention that the archive writes about elsewhere (绍兴, when the
-    # best passage is about 嘉善): the question swaps the place. A place the archive has nowhere is
-    # left to the model (it may be written another way here), unless it is an English name whose
-    # Chinese the dictionary gives (Harbin: the archive has no 哈尔滨). People's names are left to
-    # the model too: translated text writes them many ways (measured on the fit set, where a rule
-    # on every name cost 4% of the answerable questions).
-    if reading.chinese:
-        # A place the passage shares a character bigram with is written another way there
-        # (奥斯曼 for 奥斯曼帝国, 香港 for 香港地区), not swapped.
-        swapped = [
-            t for t in missing
-            if t.place and t.known and not any(t.text[i : i + 2] in folded for i in range(len(t.text) - 1))
-        ]  # fmt: skip
-        elsewhere = (
-            tuple(t.text for t in swapped)
-            if swapped and _names_another_place(passage, reading, lexicon)
-            else ()
-        )
-    else:
-        elsewhere = tuple(t.text for t in missing if t.foreign or (t.place and t.archive_place))
     covered = 1.0 - sum(t.weight for t in missing) / total
     rarest = max((t.weight for t in missing), default=0.0) / max(unseen_weight, 1e-9)
     keys = [t.text for t in missing if t.key]
     numbers = [k for k in keys if DIGIT.search(k)]
-    answer_type = 0
-    if reading.asked is not None:
-        scored = sentence_scores(passage, reading, lexicon)
-        if scored:
-            best = max(scored, key=lambda s: s[0])
-            answer_type = 1 if best[1] or any(s[1] and s[0] >= 0.8 * best[0] for s in scored) else -1
-        else:
-            answer_type = -1
-    shown = keys or [t.text for t in sorted(missing, key=lambda t: -t.weight)[:2] if t.weight >= 0.5 * rarest]
+    # The best passage may be ranked wrong while the next one holds the terms.
+    anywhere = max((_share(reading, plain(o), total) for o in others), default=0.0)
     return Evidence(
-        float(lexical_coverage), covered, rarest, len(keys) - len(numbers), answer_type, float(cosine),
-        float(cosine_margin), float(lexical_margin), float(cosine_z), len(numbers), local,
-        max(anywhere, covered), sum(t.weight for t in reading.terms if t.nowhere) / total, tuple(shown),
-        absent, elsewhere, float(sentence_z),
-    )  # fmt: skip
+        lexical_coverage=float(closeness.lexical_coverage),
+        term_coverage=covered,
+        missing_rarest=rarest,
+        keys_missing=len(keys) - len(numbers),
+        answer_type=_answer_type(reading, passage, lexicon),
+        cosine=float(closeness.cosine),
+        cosine_margin=float(closeness.cosine_margin),
+        lexical_margin=float(closeness.lexical_margin),
+        cosine_z=float(closeness.cosine_z),
+        numbers_missing=len(numbers),
+        local_coverage=_local_coverage(reading, passage, total),
+        any_coverage=max(anywhere, covered),
+        nowhere_share=sum(t.weight for t in reading.terms if t.nowhere) / total,
+        unmatched=tuple(
+            keys or [t.text for t in sorted(missing, key=lambda t: -t.weight)[:2] if t.weight >= 0.5 * rarest]
+        ),
+        # The question's numbers (of two characters or more: one digit occurs everywhere) that the
+        # best passage does not mention: it reports another year, edition or count.
+        numbers_absent=tuple(t.text for t in missing if t.key and DIGIT.search(t.text) and len(t.text) >= 2),
+        names_elsewhere=_places_elsewhere(reading, missing, passage, lexicon),
+        sentence_z=float(closeness.sentence_z),
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ranked:
     """What the ranking hands the verdict: the best passages (each its title, section and text),
     the dense cosine and lexical coverage (BM25 over the attainable) of each, the dense leg's top
@@ -178,16 +214,15 @@ def weigh(reading: Reading, ranked: Ranked, lexicon: Lexicon, lexical: Vocabular
     # standard deviations): a near miss's siblings on the same topic are all about as close.
     cosine_z = _standing(ranked.cosines[0], ranked.dense_top)
     sentence_z = _standing(max(ranked.sentences), ranked.dense_top) if ranked.sentences else cosine_z
-    return evidence(
-        reading,
-        ranked.passages[0],
-        lexicon,
+    closeness = Closeness(
         lexical_coverage=ranked.coverage[0],
         cosine=ranked.cosines[0],
-        unseen_weight=unseen_weight(lexical),
         cosine_margin=ranked.cosines[0] - ranked.cosines[1] if two else 0.0,
         lexical_margin=ranked.coverage[0] - ranked.coverage[1] if two else 0.0,
         cosine_z=cosine_z,
         sentence_z=sentence_z,
-        others=ranked.passages[1:],
+    )
+    others = ranked.passages[1:]
+    return evidence(
+        reading, ranked.passages[0], lexicon, closeness, unseen_weight=unseen_weight(lexical), others=others
     )

@@ -37,7 +37,7 @@ RULE_CONFIDENCE = {"zh": 0.305, "en": 0.292}
 FOUND_AT = {"zh": 0.270, "en": 0.258}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Verdict:
     """Whether the archive appears to answer the question, how sure the model is (0-1), and why."""
 
@@ -53,25 +53,34 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
     >>> from index.text import Lexicon
     >>> from assistant.verdict import read_question
     >>> r = read_question("嘉善有几家单位获评全国工人先锋号？", Lexicon())
-    >>> judge(r, Evidence(0.9, 1.0, 0.0, 0, 1, 0.9, 0.02, 0.3, 2.0, 0, 1.0, 1.0, 0.0, ())).found
+    >>> strong = dict(lexical_coverage=0.9, term_coverage=1.0, answer_type=1, cosine=0.9,
+    ...               cosine_margin=0.02, lexical_margin=0.3, cosine_z=2.0, local_coverage=1.0,
+    ...               any_coverage=1.0)
+    >>> judge(r, Evidence(**strong, missing_rarest=0.0, keys_missing=0, numbers_missing=0,
+    ...                   nowhere_share=0.0, unmatched=())).found
     True
-    >>> v = judge(r, Evidence(0.2, 0.4, 0.9, 1, -1, 0.85, 0.0, 0.0, 0.5, 0, 0.4, 0.4, 0.3, ("绍兴",)))
+    >>> weak = dict(lexical_coverage=0.2, term_coverage=0.4, missing_rarest=0.9, keys_missing=1,
+    ...             answer_type=-1, cosine=0.85, cosine_margin=0.0, lexical_margin=0.0, cosine_z=0.5,
+    ...             numbers_missing=0, local_coverage=0.4, any_coverage=0.4, nowhere_share=0.3)
+    >>> v = judge(r, Evidence(**weak, unmatched=("绍兴",)))
     >>> v.found, v.reason, v.unmatched
     (False, 'weak', ('绍兴',))
     >>> judge(read_question("？？？", Lexicon()), None).reason
     'no_words'
     """
     if not reading.words or not reading.terms:
-        return Verdict(False, 0.0, "no_words")
+        return Verdict(found=False, confidence=0.0, reason="no_words")
     lang = "zh" if reading.chinese else "en"
     if not any(t.known for t in reading.terms) or ev is None:
-        return Verdict(False, 0.0, "unknown_words", tuple(t.text for t in reading.terms if not t.known))
+        unknown = tuple(t.text for t in reading.terms if not t.known)
+        return Verdict(found=False, confidence=0.0, reason="unknown_words", unmatched=unknown)
     if ev.numbers_absent or ev.names_elsewhere:
-        said = (*ev.numbers_absent, *ev.names_elsewhere, *ev.unmatched)
-        return Verdict(False, RULE_CONFIDENCE[lang], "terms", tuple(dict.fromkeys(said)))
+        said = tuple(dict.fromkeys((*ev.numbers_absent, *ev.names_elsewhere, *ev.unmatched)))
+        return Verdict(found=False, confidence=RULE_CONFIDENCE[lang], reason="terms", unmatched=said)
     weights = COEFFICIENTS[lang]
     values = dict(zip(FEATURES, ev.features(), strict=True))
     z = weights["intercept"] + sum(w * values[name] for name, w in weights.items() if name != "intercept")
     confidence = 1.0 / (1.0 + math.exp(-z))
-    found = confidence >= FOUND_AT[lang]
-    return Verdict(found, round(confidence, 4), "" if found else "weak", () if found else ev.unmatched)
+    if confidence >= FOUND_AT[lang]:
+        return Verdict(found=True, confidence=round(confidence, 4), reason="")
+    return Verdict(found=False, confidence=round(confidence, 4), reason="weak", unmatched=ev.unmatched)

@@ -14,7 +14,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from index.text import (
     Lexicon,
@@ -42,7 +42,7 @@ _SUFFIXED = re.compile(r"(.{2,})(?:省|市|县|区|镇|乡|街道|总工会|工�
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Term:
     """A word of the question: how it is shown, the forms that count as a passage mentioning it,
     its BM25 tokens, its rarity in this archive and whether an answer must repeat it."""
@@ -68,7 +68,7 @@ class Term:
         return any(f in folded for f in self.forms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reading:
     """A question as the verdict reads it (``text`` normalised)."""
 
@@ -160,9 +160,9 @@ def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = 
     chinese = is_chinese(question)
     words = has_words(question)
     if not words:
-        return Reading(question, chinese, (), None, False)
+        return Reading(text=question, chinese=chinese, terms=(), asked=None, words=False)
     terms = _chinese_terms(question, lexicon, lexical) if chinese else _english_terms(question, lexical)
-    return Reading(question, chinese, tuple(terms), asked_for(question), True)
+    return Reading(text=question, chinese=chinese, terms=tuple(terms), asked=asked_for(question), words=True)
 
 
 def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) -> list[Term]:
@@ -175,13 +175,23 @@ def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) 
         key = name or bool(DIGIT.search(w)) or w in quoted or w.isascii()
         place = name and tags.get(w) == "ns"
         terms.append(
-            Term(w, _chinese_forms(w), tuple(lexicon.tokens(w)), weight, key, known, place,
-                 nowhere=not known and _nowhere(w, lexical))
-        )  # fmt: skip
+            Term(
+                text=w,
+                forms=_chinese_forms(w),
+                tokens=tuple(lexicon.tokens(w)),
+                weight=weight,
+                key=key,
+                known=known,
+                place=place,
+                nowhere=not known and _nowhere(w, lexical),
+            )
+        )
     seen = {t.text for t in terms}
     for q in sorted(quoted - seen):  # a quoted name jieba cut into pieces
         weight, known = _idf_of(q, lexical)
-        terms.append(Term(q, (q,), tuple(lexicon.tokens(q)), weight, True, known))
+        terms.append(
+            Term(text=q, forms=(q,), tokens=tuple(lexicon.tokens(q)), weight=weight, key=True, known=known)
+        )
     return terms
 
 
@@ -193,57 +203,68 @@ def _english_terms(question: str, lexical: Vocabulary | None) -> list[Term]:
     words = english_words(question)
     pinyin = lexical.pinyin if lexical is not None else {}
     terms = []
-    used: set[int] = set()
-    for i, (w, cap) in enumerate(words):
-        if i in used:
-            continue
-        candidates: set[str] = set()
-        spelled: list[str] = []  # the archive's words whose pinyin the English spells
-        shown = w
-        if i + 1 < len(words) and cap and words[i + 1][1]:
-            pair = f"{w} {words[i + 1][0]}"
-            spelled = list(pinyin.get(w + words[i + 1][0], ()))
-            joined = set(translations(pair)) | set(spelled)
-            if joined:
-                candidates, shown = joined, pair
-                used.add(i + 1)
-        if not candidates:
-            spelled = list(pinyin.get(w, ()))
-            candidates = set(translations(w)) | set(spelled)
-            candidates.add(w)  # Latin words and numbers occur in Chinese text as they are
-        # One Chinese character stands for too much to count as mentioning the word.
-        candidates = {c for c in candidates if len(c) >= 2}
-        in_archive = sorted(c for c in candidates if lexical is None or c in lexical)
-        if lexical is not None and in_archive:
-            weight = min(lexical.idf(c) for c in in_archive)
-        else:
-            weight = unseen_weight(lexical)
-        # A passage may hold a word the archive's tokens cut otherwise (艾伦 inside 贾里德·艾伦).
-        forms = tuple(
-            dict.fromkeys(
-                "".join(fold(c).split()) for c in [*in_archive, *sorted(candidates - set(in_archive)), w]
-            )
-        )
-        key = cap or w.isdigit()
-        # A place is what a near miss swaps: a capitalised word that CC-CEDICT gives as a place
-        # (Harbin: 哈尔滨), or that spells one of the archive's words in pinyin (Yongjia: 永嘉) and
-        # is no English word CC-CEDICT translates otherwise (lama is 喇嘛, not 拉玛).
-        places = (english_places(shown) or english_places(w)) if cap else frozenset()
-        translated = candidates - set(spelled) - {w}
-        consistent = [c for c in spelled if len(c) >= 2 and (not translated or c in translated)]
-        place = cap and (bool(places) or bool(consistent))
+    i = 0
+    while i < len(words):
+        word, cap = words[i]
+        following = words[i + 1][0] if i + 1 < len(words) and cap and words[i + 1][1] else None
+        found = _stand_ins(word, following, pinyin)
+        terms.append(_english_term(word, cap, found, lexical))
+        i += 1 if found.shown == word else 2
+    return terms
+
+
+class _StandIns(NamedTuple):
+    shown: str  # the word, or the capitalised pair looked up as one
+    words: set[str]  # the archive's words it may stand for
+    spelled: list[str]  # those of them whose pinyin it spells
+
+
+def _stand_ins(word: str, following: str | None, pinyin: dict[str, list[str]]) -> _StandIns:
+    """What an English word stands for, looked up together with the ``following`` capitalised
+    word (Jiashan County) when the pair is known as one."""
+    if following is not None:
+        pair = f"{word} {following}"
+        spelled = list(pinyin.get(word + following, ()))
+        joined = set(translations(pair)) | set(spelled)
+        if joined:
+            return _StandIns(pair, joined, spelled)
+    spelled = list(pinyin.get(word, ()))
+    # Latin words and numbers occur in Chinese text as they are.
+    return _StandIns(word, set(translations(word)) | set(spelled) | {word}, spelled)
+
+
+def _english_term(word: str, cap: bool, found: _StandIns, lexical: Vocabulary | None) -> Term:
+    # One Chinese character stands for too much to count as mentioning the word.
+    candidates = {c for c in found.words if len(c) >= 2}
+    in_archive = sorted(c for c in candidates if lexical is None or c in lexical)
+    if lexical is not None and in_archive:
+        weight = min(lexical.idf(c) for c in in_archive)
+    else:
+        weight = unseen_weight(lexical)
+    # A passage may hold a word the archive's tokens cut otherwise (艾伦 inside 贾里德·艾伦).
+    shown = [*in_archive, *sorted(candidates - set(in_archive)), word]
+    forms = tuple(dict.fromkeys("".join(fold(c).split()) for c in shown))
+    # A place is what a near miss swaps: a capitalised word that CC-CEDICT gives as a place
+    # (Harbin: 哈尔滨), or that spells one of the archive's words in pinyin (Yongjia: 永嘉) and
+    # is no English word CC-CEDICT translates otherwise (lama is 喇嘛, not 拉玛).
+    places = (english_places(found.shown) or english_places(word)) if cap else frozenset()
+    translated = candidates - set(found.spelled) - {word}
+    consistent = [c for c in found.spelled if len(c) >= 2 and (not translated or c in translated)]
+    return Term(
+        text=found.shown,
+        forms=forms,
+        tokens=tuple(in_archive),
+        weight=weight,
+        key=cap or word.isdigit(),
+        known=bool(in_archive),
+        place=cap and (bool(places) or bool(consistent)),
         # Foreign: the archive shares not one character bigram with its Chinese names (哈尔滨: no
         # 哈尔, no 尔滨), so it is not written another way here either.
-        foreign = (
-            bool(places)
-            and lexical is not None
-            and not any(g in lexical for n in places for g in bigram_tokens(n))
-        )
-        terms.append(
-            Term(shown, forms, tuple(in_archive), weight, key, bool(in_archive), place, foreign,
-                 archive_place=any(c in in_archive for c in (*consistent, *places)))
-        )  # fmt: skip
-    return terms
+        foreign=bool(places)
+        and lexical is not None
+        and not any(g in lexical for n in places for g in bigram_tokens(n)),
+        archive_place=any(c in in_archive for c in (*consistent, *places)),
+    )
 
 
 @functools.lru_cache(maxsize=20_000)  # the same best passages and sentences, question after question
