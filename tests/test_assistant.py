@@ -114,7 +114,8 @@ def test_citations_point_into_the_source(assistant: Assistant) -> None:
 def test_hit_shape(assistant: Assistant) -> None:
     names = ["rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end"]
     names += ["answer", "date", "edition", "page"]
-    assert [f.name for f in dataclasses.fields(Hit)] == names
+    # A Hit holds its Chunk and Issue; its JSON keys, and the API schema's, are these, in order.
+    assert list(Hit.json_fields()) == names
     hit = assistant.search(JIASHAN, k=1).hits[0]
     assert list(hit.to_dict()) == names
     assert (hit.date, hit.edition, hit.page) == (None, None, None)  # a .txt page without a header

@@ -22,12 +22,17 @@ MODULES = [
     "index.errors",
     "index.build._sources",
     "index.build._manage",
-    "assistant.core._assistant",
+    "assistant.core._order",
+    "assistant.core._ranking",
+    "assistant.core._results",
     "assistant.verdict._reading",
     "assistant.verdict._sentences",
     "assistant.verdict._judge",
     "assistant.eval",
     "assistant.faces._highlight",
+    "assistant.faces._format",
+    "assistant.faces._page_image",
+    "assistant.faces.ui",
     "assistant.core._conversation",
 ]
 

@@ -79,6 +79,7 @@ def test_eval_command_prints_scores_by_type(tmp_path: Path) -> None:
 
 def test_the_answer_sentence_is_scored_where_the_best_passage_holds_the_answer() -> None:
     from assistant import Hit, SearchResult
+    from index import Chunk
 
     text = "嘉善县总工会深耕10年。目前已有3家获评全国“工人先锋号”。"
     marked = {"right": (11, len(text)), "wrong": (0, 11), "none": None}
@@ -87,8 +88,18 @@ def test_the_answer_sentence_is_scored_where_the_best_passage_holds_the_answer()
         """Hands back one passage holding the answer, with the sentence the qid names marked."""
 
         def search(self, question: str, k: int, mode: str) -> SearchResult:
-            hit = Hit(1, 0.9, text, "p.txt", "", "", 0, len(text), 1, 1, marked[question])
-            return SearchResult(question, question != "none", [hit])
+            chunk = Chunk(
+                text=text,
+                source="p.txt",
+                title="",
+                section="",
+                start=0,
+                end=len(text),
+                line_start=1,
+                line_end=1,
+            )
+            hit = Hit(rank=1, score=0.9, chunk=chunk, answer=marked[question])
+            return SearchResult(question=question, found=question != "none", hits=[hit])
 
     questions = [{"qid": q, "question": q, "answers": ["3家"]} for q in ("right", "wrong", "none")]
     report = evaluate(Answers(), questions)  # type: ignore[arg-type]

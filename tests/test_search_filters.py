@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from material import RARE_DAY, dated_brief
 from workspace import REPO, child_env
 
-from assistant import Assistant, InvalidQuery
-from assistant.faces.ui import Filters, answer, build_ui
+from assistant import Assistant, InvalidQuery, SearchOptions
+from assistant.faces.ui import answer, build_ui
 from assistant.faces.web import create_app
 from index import HashEmbedder, Settings, build
 from index.store import _vectors
@@ -321,7 +321,7 @@ def test_the_page_handlers_take_the_filters(assistant: Assistant) -> None:
     assert "筛选" not in chat[-1]["content"]
     _, chat, _ = fns["respond"](LISHUI, [], [], "2019-02-30", "", None, "relevance")
     assert "na-error" in chat[-1]["content"] and "since must be a date" in chat[-1]["content"]
-    said = answer(assistant, LISHUI, [], 3, Filters("2030-01-01"))
+    said = answer(assistant, LISHUI, [], 3, SearchOptions(since="2030-01-01"))
     assert "所选的日期和来源里没有段落" in said
 
 

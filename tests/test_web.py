@@ -22,7 +22,7 @@ from assistant.faces import ui as _ui
 from assistant.faces._render import document_html, index_html, result_html, user_html
 from assistant.faces.ui import EXAMPLES, answer, build_ui
 from assistant.faces.web import create_app
-from index import Document, HashEmbedder, Settings, build
+from index import Chunk, Document, HashEmbedder, Settings, build
 
 JIASHAN = EXAMPLES[0]
 ANJI = EXAMPLES[1]
@@ -113,23 +113,23 @@ def _hit(
     source: str = "002.txt",
     answer: bool = True,
 ) -> Hit:
-    return Hit(
-        rank,
-        0.91,
-        text,
-        source,
-        "嘉善县总工会",
-        "打响品牌",
-        339,
-        427,
-        11,
-        11,
-        (3, len(text)) if answer else None,
+    chunk = Chunk(
+        text=text,
+        source=source,
+        title="嘉善县总工会",
+        section="打响品牌",
+        start=339,
+        end=427,
+        line_start=11,
+        line_end=11,
     )
+    return Hit(rank=rank, score=0.91, chunk=chunk, answer=(3, len(text)) if answer else None)
 
 
 def test_found_answer_in_chinese() -> None:
-    out = result_html(SearchResult(JIASHAN, True, [_hit(1), _hit(2, source="001.txt")], confidence=0.93))
+    out = result_html(
+        SearchResult(question=JIASHAN, found=True, hits=[_hit(1), _hit(2, source="001.txt")], confidence=0.93)
+    )
     assert "资料里看来有答案" in out and "最相关的 2 段" in out and "已标黄" in out
     assert 'class="na-hit na-weak"' not in out
     assert "嘉善县总工会 · 打响品牌" in out
@@ -141,7 +141,9 @@ def test_found_answer_in_chinese() -> None:
 
 
 def test_not_found_says_so_in_english_and_marks_the_passages_weak() -> None:
-    out = result_html(SearchResult("Who won the 2030 football cup?", False, [_hit(1), _hit(2)]))
+    out = result_html(
+        SearchResult(question="Who won the 2030 football cup?", found=False, hits=[_hit(1), _hit(2)])
+    )
     assert "does not seem to answer" in out
     assert out.count('class="na-hit na-weak"') == 2
     assert out.count('<span class="na-weak-tag">weak match</span>') == 2
@@ -149,30 +151,48 @@ def test_not_found_says_so_in_english_and_marks_the_passages_weak() -> None:
 
 
 def test_no_highlight_is_promised_when_there_is_none() -> None:
-    out = result_html(SearchResult("How many sets of clothes?", True, [_hit(answer=False)], confidence=0.8))
+    out = result_html(
+        SearchResult(
+            question="How many sets of clothes?", found=True, hits=[_hit(answer=False)], confidence=0.8
+        )
+    )
     assert "appears to answer this (80% sure): the 1 best passage below." in out
     assert "highlighted" not in out and "<mark" not in out
 
 
 def test_not_found_in_chinese() -> None:
-    out = result_html(SearchResult("2030年世界杯冠军是谁？", False, [_hit()]))
+    out = result_html(SearchResult(question="2030年世界杯冠军是谁？", found=False, hits=[_hit()]))
     assert "似乎没有回答这个问题" in out and "弱匹配" in out
 
 
 def test_not_found_says_which_terms_no_passage_mentions() -> None:
     asked = "温州鹿城区<b>总工会</b>今年的重点工作？"
-    out = result_html(SearchResult(asked, False, [_hit(answer=False)], ("鹿城区", "<b>"), reason="weak"))
+    out = result_html(
+        SearchResult(
+            question=asked, found=False, hits=[_hit(answer=False)], unmatched=("鹿城区", "<b>"), reason="weak"
+        )
+    )
     assert "最相关的段落没有提到“鹿城区”、“&lt;b&gt;”" in out and "<b>" not in out
     asked = "How many members did the Yongjia union have in 2018?"
-    out = result_html(SearchResult(asked, False, [_hit()], ("2018",), reason="weak"))
+    out = result_html(
+        SearchResult(question=asked, found=False, hits=[_hit()], unmatched=("2018",), reason="weak")
+    )
     assert "the best passage does not mention “2018”" in out
     # An English question holding a Chinese name is answered in English.
-    out = result_html(SearchResult("How many units in 嘉善 won?", False, [_hit()], ("2018",), reason="weak"))
+    out = result_html(
+        SearchResult(
+            question="How many units in 嘉善 won?",
+            found=False,
+            hits=[_hit()],
+            unmatched=("2018",),
+            reason="weak",
+        )
+    )
     assert "does not seem to answer" in out
 
 
 def test_nothing_at_all() -> None:
-    assert "没有找到任何段落" in result_html(SearchResult(JIASHAN, False, []))
+    assert "没有找到任何段落" in result_html(SearchResult(question=JIASHAN, found=False, hits=[]))
 
 
 EVIL = {

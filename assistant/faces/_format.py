@@ -49,7 +49,10 @@ def wrap(text: str, columns: int) -> list[str]:
 def cite(hit: Hit) -> str:
     """``file:9`` or ``file:9-12``, then the character range in the document.
 
-    >>> cite(Hit(1, 0.9, "…", "002.txt", "", "", 120, 260, 9, 9))
+    >>> from index import Chunk
+    >>> chunk = Chunk(text="…", source="002.txt", title="", section="", start=120, end=260,
+    ...               line_start=9, line_end=9)
+    >>> cite(Hit(rank=1, score=0.9, chunk=chunk))
     '002.txt:9 (chars 120–260)'
     """
     lines = f"{hit.line_start}" if hit.line_start == hit.line_end else f"{hit.line_start}-{hit.line_end}"
@@ -59,9 +62,12 @@ def cite(hit: Hit) -> str:
 def printed(hit: Hit, chinese: bool = True) -> str:
     """Where the passage was printed, as far as known: ``2019-03-05 · 第3版 · 第1页`` ("" if unknown).
 
-    >>> printed(Hit(1, 0.9, "…", "a.pdf#p1", "", "", 0, 9, 1, 1, date="2019-03-05", edition="第3版", page=1))
+    >>> from index import Chunk, Issue
+    >>> chunk = Chunk(text="…", source="a.pdf#p1", title="", section="", start=0, end=9,
+    ...               line_start=1, line_end=1)
+    >>> printed(Hit(rank=1, score=0.9, chunk=chunk, issue=Issue(date="2019-03-05", edition="第3版", page=1)))
     '2019-03-05 · 第3版 · 第1页'
-    >>> printed(Hit(1, 0.9, "…", "a.pdf#p2", "", "", 0, 9, 1, 1, page=2), chinese=False)
+    >>> printed(Hit(rank=1, score=0.9, chunk=chunk, issue=Issue(page=2)), chinese=False)
     'page 2'
     """
     page = None if hit.page is None else (f"第{hit.page}页" if chinese else f"page {hit.page}")

@@ -12,14 +12,15 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from index import IndexProblem, Settings, build, is_current, load, make_embedder
-from index.errors import fail, guard, one_line
+from index.errors import InvalidQuery, fail, guard, one_line
 from index.logs import log_to_stderr
 
-from ..core._assistant import MAX_K, MODES, Assistant, InvalidQuery, as_filter
+from ..core import MAX_K, MODES, Assistant, SearchOptions
 from ._format import format_result
 
 
@@ -33,10 +34,11 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings().with_(index_dir=args.index_dir, model=args.model)
     if args.command == "eval":
         return run_eval(args, settings)
-    filters = _filters(args)  # checked before the model loads: a bad date costs nothing
+    options = _options(args)  # checked before the model loads: a bad date costs nothing
     if args.command == "ask":
         with Assistant.open(settings.index_dir, settings=settings) as assistant:
-            result = assistant.converse(args.question, args.after or [], args.k or settings.top_k, **filters)
+            k = args.k or settings.top_k
+            result = assistant.converse(args.question, args.after or [], k, options=options)
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
@@ -44,10 +46,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     with Assistant.open(settings.index_dir, settings=settings) as assistant:
         if args.batch == "-":
-            skipped = search_batch(assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout, filters)
+            skipped = search_batch(assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout, options)
         else:
             with open(args.batch, "rb") as f:
-                skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout, filters)
+                skipped = search_batch(assistant, f, args.batch, args.k or 10, sys.stdout, options)
     return 1 if skipped else 0
 
 
@@ -98,8 +100,8 @@ def _eval_index_dir(corpus: tuple[Path, ...], settings: Settings) -> Path:
     )
 
 
-# A batch line's own filter fields, each overriding the command line's.
-LINE_FILTERS = {"since": "since", "until": "until", "source": "sources", "order": "order"}
+# A batch line's own filter fields, each overriding the command line's: SearchOptions' names.
+LINE_OPTIONS = {"since": "since", "until": "until", "source": "sources", "order": "order"}
 
 
 def search_batch(
@@ -108,19 +110,23 @@ def search_batch(
     name: str,
     k: int,
     out: TextIO,
-    filters: dict[str, Any] | None = None,
+    options: SearchOptions | None = None,
 ) -> int:
     """Answer each ``{"qid", "question", …}`` line with one JSON line on ``out``; return how many
     lines were skipped, each reported on stderr as ``name:line: reason``.
 
-    ``filters`` are ``search``'s keyword arguments for every line; a line's own ``since``,
-    ``until``, ``source`` (a prefix or a list of them) and ``order`` replace them for that line."""
+    ``options`` apply to every line; a line's own ``since``, ``until``, ``source`` (a prefix or a
+    list of them) and ``order`` replace them for that line."""
     skipped = 0
     for lineno, question in _questions(lines):
         if not isinstance(question, str):
-            own = {LINE_FILTERS[f]: question[f] for f in LINE_FILTERS if question.get(f) is not None}
+            own: dict[str, Any] = {
+                LINE_OPTIONS[f]: question[f] for f in LINE_OPTIONS if question.get(f) is not None
+            }
             try:
-                result = assistant.search(str(question["question"]), k, **{**(filters or {}), **own})
+                result = assistant.search(
+                    str(question["question"]), k, options=replace(options or SearchOptions(), **own)
+                )
             except InvalidQuery as e:  # a bad date or source of this line: skip it, say why
                 question = one_line(e)
             else:
@@ -133,15 +139,10 @@ def search_batch(
     return skipped
 
 
-def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    """``search``'s filter arguments from the command line; InvalidQuery (one line) for bad ones."""
-    as_filter(args.since, args.until, args.source)
-    return {
-        "since": args.since,
-        "until": args.until,
-        "sources": args.source or None,
-        "order": "newest" if args.newest else "relevance",
-    }
+def _options(args: argparse.Namespace) -> SearchOptions:
+    """The search options of the command line; InvalidQuery (one line) for bad ones."""
+    order = "newest" if args.newest else "relevance"
+    return SearchOptions(since=args.since, until=args.until, sources=args.source or (), order=order)
 
 
 def _questions(lines: BinaryIO) -> Iterator[tuple[int, dict[str, object] | str]]:
@@ -193,24 +194,42 @@ def _parser() -> argparse.ArgumentParser:
         'replace the options for it); "-" reads standard input',
     )
     for cmd in (ask, search):
+        _add_options(cmd)
+    ev = _add_eval(commands)
+    for cmd, k in ((ask, "5, or NEWS_ASSISTANT_TOP_K"), (search, "10")):
+        cmd.add_argument("-k", type=_k, metavar="K", help=f"passages per question, 1-{MAX_K} (default: {k})")
+    for cmd in (ask, search, ev):
+        default = ".index-eval/<corpus key>" if cmd is ev else ".index"
+        cmd.add_argument("--index-dir", type=Path, metavar="DIR", help=f"the index (default: {default})")
         cmd.add_argument(
-            "--since", metavar="YYYY-MM-DD", help="only passages of issues dated on or after this day"
+            "--model", metavar="NAME_OR_PATH", help="embedding model (default: the one named in the index)"
         )
-        cmd.add_argument(
-            "--until", metavar="YYYY-MM-DD", help="only passages of issues dated on or before this day"
-        )
-        cmd.add_argument(
-            "--source",
-            action="append",
-            metavar="PREFIX",
-            help="only passages whose source starts with this (repeat for any of several)",
-        )
-        cmd.add_argument(
-            "--newest",
-            action="store_true",
-            help="the passages about as relevant as the best one newest first, then the others",
-        )
-    ev = commands.add_parser(
+    return parser
+
+
+def _add_options(cmd: argparse.ArgumentParser) -> None:
+    """The options a search takes (SearchOptions)."""
+    cmd.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="only passages of issues dated on or after this day"
+    )
+    cmd.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="only passages of issues dated on or before this day"
+    )
+    cmd.add_argument(
+        "--source",
+        action="append",
+        metavar="PREFIX",
+        help="only passages whose source starts with this (repeat for any of several)",
+    )
+    cmd.add_argument(
+        "--newest",
+        action="store_true",
+        help="the passages about as relevant as the best one newest first, then the others",
+    )
+
+
+def _add_eval(commands: Any) -> argparse.ArgumentParser:
+    ev: argparse.ArgumentParser = commands.add_parser(
         "eval",
         help="build (or reuse) an index of a corpus, run a question file, print hit@k / MRR by type",
     )
@@ -223,15 +242,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--compare", action="store_true", help="also run the dense-only and lexical-only legs")
     ev.add_argument("--results", type=Path, metavar="FILE", help="write the ranked hits as JSON lines")
     ev.add_argument("--json", action="store_true", help="also print the scores as one JSON line")
-    for cmd, k in ((ask, "5, or NEWS_ASSISTANT_TOP_K"), (search, "10")):
-        cmd.add_argument("-k", type=_k, metavar="K", help=f"passages per question, 1-{MAX_K} (default: {k})")
-    for cmd in (ask, search, ev):
-        default = ".index-eval/<corpus key>" if cmd is ev else ".index"
-        cmd.add_argument("--index-dir", type=Path, metavar="DIR", help=f"the index (default: {default})")
-        cmd.add_argument(
-            "--model", metavar="NAME_OR_PATH", help="embedding model (default: the one named in the index)"
-        )
-    return parser
+    return ev
 
 
 def _k(text: str) -> int:

@@ -21,10 +21,10 @@ from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, bui
 from index.errors import ArchiveError, one_line
 from index.text import has_words
 
-from ..core import MAX_K, Assistant, SearchResult
+from ..core import MAX_K, Assistant, SearchOptions, SearchResult
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
-__all__ = ["EXAMPLES", "Filters", "answer", "build_ui"]
+__all__ = ["EXAMPLES", "answer", "build_ui", "describe", "page_options"]
 
 # Questions the seed corpus answers (checked against corpus/ by the tests).
 EXAMPLES = [
@@ -46,47 +46,40 @@ ORDER_CHOICES = [("相关度 · Relevance", "relevance"), ("最新在前 · Newe
 ASK_SOMETHING = "请用文字提一个问题 · Please ask a question in words, e.g. " + EXAMPLES[0]
 
 
-class Filters(dict[str, Any]):
-    """A search's ``since``, ``until``, ``sources`` and ``order`` from the page's fields (blank:
-    none), as keyword arguments of ``Assistant.search``.
+def page_options(
+    since: str | None = "", until: str | None = "", source: str | None = "", order: str | None = ""
+) -> SearchOptions:
+    """A search's options from the page's fields (blank: none); InvalidQuery for bad ones.
 
-    >>> Filters(" 2019-01-01 ", "", " 002_ ", "newest")
-    {'since': '2019-01-01', 'until': None, 'sources': ['002_'], 'order': 'newest'}
+    >>> page_options(" 2019-01-01 ", "", " 002_ ", "newest")
+    SearchOptions(since='2019-01-01', until=None, sources=('002_',), order='newest')
     """
+    return SearchOptions(since=since, until=until, sources=source or (), order=order or "relevance")
 
-    def __init__(
-        self, since: str | None = "", until: str | None = "", source: str | None = "", order: str | None = ""
-    ) -> None:
-        super().__init__(
-            since=(since or "").strip() or None,
-            until=(until or "").strip() or None,
-            sources=[source.strip()] if source and source.strip() else None,
-            order=order or "relevance",
-        )
 
-    def describe(self) -> str:
-        """The filters as the chat shows them above the passages ("" when there are none).
+def describe(options: SearchOptions) -> str:
+    """The options as the chat shows them above the passages ("" when there are none).
 
-        >>> Filters("2019-01-01", "", "002_", "newest").describe()
-        '筛选 · Filters: 2019-01-01 – · 002_ · 最新在前 newest first'
-        """
-        dates = f"{self['since'] or ''} – {self['until'] or ''}" if self["since"] or self["until"] else ""
-        sources = " ".join(self["sources"] or ())
-        newest = "最新在前 newest first" if self["order"] == "newest" else ""
-        shown = " · ".join(p for p in (dates, sources, newest) if p)
-        return f"筛选 · Filters: {shown}" if shown else ""
+    >>> describe(page_options("2019-01-01", "", "002_", "newest"))
+    '筛选 · Filters: 2019-01-01 –  · 002_ · 最新在前 newest first'
+    """
+    dates = f"{options.since or ''} – {options.until or ''}" if options.since or options.until else ""
+    sources = " ".join(options.sources or ())
+    newest = "最新在前 newest first" if options.order == "newest" else ""
+    shown = " · ".join(p for p in (dates, sources, newest) if p)
+    return f"筛选 · Filters: {shown}" if shown else ""
 
 
 def answer(
-    assistant: Assistant, question: str, previous: Sequence[str], k: int, filters: Filters | None = None
+    assistant: Assistant, question: str, previous: Sequence[str], k: int, options: SearchOptions | None = None
 ) -> str:
     """The chat's reply to ``question`` after ``previous`` user questions, as HTML; bad questions
     and filters, and index trouble, get a plain sentence instead."""
     if not has_words(question):
         return message_html(ASK_SOMETHING)
     try:
-        filters = filters or Filters()
-        return result_html(assistant.converse(question, previous, k, **filters), filters.describe())
+        options = options or SearchOptions()
+        return result_html(assistant.converse(question, previous, k, options=options), describe(options))
     except ArchiveError as e:
         return message_html(one_line(e), "error")
 
@@ -201,7 +194,10 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         source: str | None,
         order: str,
     ) -> tuple[str, list[dict[str, Any]], list[str]]:
-        reply = answer(assistant, message, asked, k, Filters(since, until, source, order))
+        try:
+            reply = answer(assistant, message, asked, k, page_options(since, until, source, order))
+        except ArchiveError as e:  # a bad date in the filters
+            reply = message_html(one_line(e), "error")
         shown = [
             *history,
             {"role": "user", "content": user_html(message)},
@@ -213,7 +209,7 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         question: str, n: float, since: str, until: str, source: str | None, order: str
     ) -> tuple[str, dict[str, Any]]:
         result = _shown_errors(
-            lambda: assistant.search(question, int(n), **Filters(since, until, source, order))
+            lambda: assistant.search(question, int(n), options=page_options(since, until, source, order))
         )
         return result_html(result), result.to_dict()
 
@@ -233,7 +229,7 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         about as relevant as the best newest first. "unmatched": terms of the question the best
         passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
         return _shown_errors(
-            lambda: assistant.search(question, k, **Filters(since, until, source, order))
+            lambda: assistant.search(question, k, options=page_options(since, until, source, order))
         ).to_dict()
 
     def chat_api(
@@ -249,8 +245,11 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         and a follow-up (short, or opening with 那/还有/what about…) is searched together with them
         or, when it only names another place, as the earlier question about that place. "query":
         what was searched for. The filters and order are /search's."""
-        filters = Filters(since, until, source, order)
-        return _shown_errors(lambda: assistant.converse(message, previous or [], k, **filters)).to_dict()
+        return _shown_errors(
+            lambda: assistant.converse(
+                message, previous or [], k, options=page_options(since, until, source, order)
+            )
+        ).to_dict()
 
     with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
         head = gr.HTML(head_html(manifest))

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from index import IndexProblem, PdfProblem, Settings, UnknownSource
 from index.errors import ArchiveError, InvalidQuery, one_line
 
-from ..core import MAX_K, Assistant
+from ..core import MAX_K, Assistant, SearchOptions
 from ._page_image import PageImages, PageUnavailable, pdf_page
 from ._render import css, document_html, page_image_url, static
 from .ui import MAX_INPUT_CHARS, build_ui
@@ -174,9 +174,8 @@ def create_app(assistant: Assistant, k: int = 5, settings: Settings | None = Non
         if len(q) > MAX_INPUT_CHARS:
             return _error(400, f"q is longer than {MAX_INPUT_CHARS} characters; ask a shorter question")
         try:
-            return assistant.search(
-                q, k, since=since, until=until, sources=source or (), order=order
-            ).to_dict()
+            options = SearchOptions(since=since, until=until, sources=source or (), order=order)
+            return assistant.search(q, k, options=options).to_dict()
         except ArchiveError as e:
             return _error(_status(e), e)
 
