@@ -6,8 +6,18 @@ Never imports torch: the real model is built only when ``Assistant.open`` needs 
 ``faces`` are the ways in (command line, web API, Gradio page), ``eval`` measures the answers.
 """
 
-from index import IndexCorrupt, IndexIncompatible, IndexNotFound, IndexProblem, UnknownSource
-from index.errors import EmptyQuestion, InvalidQuery
+import logging
+
+from index.errors import (
+    ArchiveError,
+    EmptyQuestion,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexProblem,
+    InvalidQuery,
+    UnknownSource,
+)
 
 from .core import (
     MAX_K,
@@ -21,10 +31,14 @@ from .core import (
     is_follow_up,
 )
 
+# Quiet unless the application asks: the faces show it on stderr (index.logs.log_to_stderr).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
 __all__ = [
     "MAX_K",
     "MAX_QUESTION_CHARS",
     "ORDERS",
+    "ArchiveError",
     "Assistant",
     "EmptyQuestion",
     "Hit",

@@ -33,6 +33,7 @@ MODULES = [
     "assistant.faces._format",
     "assistant.faces._page_image",
     "assistant.faces.ui",
+    "assistant.faces._guard",
     "assistant.core._conversation",
 ]
 

@@ -11,17 +11,18 @@ an image) and the questions asked so far are kept as typed, in a ``State``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import gradio as gr
 
-from index import SUFFIXES, BuildRunning, IndexProblem, Settings, add_files, build, size_limit
+from index import SUFFIXES, BuildRunning, IndexProblem, Manifest, Settings, add_files, build, size_limit
 from index.errors import ArchiveError, one_line
 from index.text import has_words
 
 from ..core import MAX_K, Assistant, SearchOptions, SearchResult
+from ._guard import answered
 from ._render import head_html, index_html, message_html, result_html, sources, user_html
 
 __all__ = ["EXAMPLES", "answer", "build_ui", "describe", "page_options"]
@@ -70,6 +71,14 @@ def describe(options: SearchOptions) -> str:
     return f"筛选 · Filters: {shown}" if shown else ""
 
 
+def _in_chat(status: int, line: str) -> str:
+    return message_html(line, "error")
+
+
+def _raised(status: int, line: str) -> NoReturn:
+    raise gr.Error(line, print_exception=False)
+
+
 def answer(
     assistant: Assistant, question: str, previous: Sequence[str], k: int, options: SearchOptions | None = None
 ) -> str:
@@ -77,11 +86,11 @@ def answer(
     and filters, and index trouble, get a plain sentence instead."""
     if not has_words(question):
         return message_html(ASK_SOMETHING)
-    try:
-        options = options or SearchOptions()
-        return result_html(assistant.converse(question, previous, k, options=options), describe(options))
-    except ArchiveError as e:
-        return message_html(one_line(e), "error")
+    options = options or SearchOptions()
+    return answered(
+        lambda: result_html(assistant.converse(question, previous, k, options=options), describe(options)),
+        _in_chat,
+    )
 
 
 def _warm_up(assistant: Assistant) -> None:
@@ -92,18 +101,6 @@ def _warm_up(assistant: Assistant) -> None:
         assistant.search("trade union", 1)
     except ArchiveError:
         pass  # the same trouble will be reported on the first question
-
-
-def _api_error(e: Exception) -> gr.Error:
-    return gr.Error(one_line(e), print_exception=False)
-
-
-def _shown_errors(search: Callable[[], SearchResult]) -> SearchResult:
-    """A search for the page or its Gradio API, a known error raised as the page's one-line error."""
-    try:
-        return search()
-    except ArchiveError as e:
-        raise _api_error(e) from e
 
 
 def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | Path]) -> str:
@@ -184,34 +181,118 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
     """
     manifest = assistant.index.manifest
     _warm_up(assistant)
+    with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
+        head = gr.HTML(head_html(manifest))
+        with gr.Tabs():
+            with gr.Tab("问答 · Ask", id="ask"):
+                chat_source = _chat_panel(assistant, k, manifest)
+            with gr.Tab("检索 · Search", id="search"):
+                search_source = _search_panel(assistant, k, manifest)
+            with gr.Tab("索引 · Index", id="index"):
+                about = gr.HTML(index_html(manifest))
+                described = [head, chat_source, search_source, about]
+                if settings is not None:
+                    _upload_panel(assistant, settings, described)
+
+        def refresh() -> tuple[Any, ...]:
+            # The assistant follows rebuilds of the index: a page loaded later describes the new one.
+            return _described(assistant)
+
+        ui.load(refresh, None, described, api_visibility="private", queue=False)
+        _api_endpoints(assistant, k)
+    return ui
+
+
+def _described(assistant: Assistant) -> tuple[Any, ...]:
+    """The page's head, both source fields' choices and the index panel, for the live index."""
+    m = assistant.manifest()
+    choices = sources(m)
+    return head_html(m), gr.update(choices=choices), gr.update(choices=choices), index_html(m)
+
+
+def _chat_panel(assistant: Assistant, k: int, manifest: Manifest) -> gr.Dropdown:
+    """The chat, its question box and filters; returns its source field."""
+    chat = gr.Chatbot(
+        elem_id="answers",
+        label="回答 · Answers",
+        render_markdown=False,  # corpus text must not become links or images
+        sanitize_html=True,
+        latex_delimiters=[],
+        layout="panel",
+        height=620,
+        autoscroll=False,  # scroll.js shows the top of each answer instead
+        buttons=["copy"],
+        feedback_options=None,
+    )
+    asked = gr.State([])
+    box = gr.Textbox(
+        elem_id="question",
+        placeholder="输入问题，按回车 · Type a question and press Enter",
+        show_label=False,
+        max_length=MAX_INPUT_CHARS,
+        submit_btn=True,
+    )
+    with gr.Accordion("筛选 · Filters: dates, source, order", open=False, elem_id="chat-filters"):
+        with gr.Row():
+            fields = _filter_fields(sources(manifest), "chat")
+    gr.Examples(EXAMPLES, [box], label="例题 · Examples")
 
     def respond(
-        message: str,
-        history: list[dict[str, Any]],
-        asked: list[str],
-        since: str,
-        until: str,
-        source: str | None,
-        order: str,
+        message: str, history: list[dict[str, Any]], earlier: list[str], *chosen: str | None
     ) -> tuple[str, list[dict[str, Any]], list[str]]:
-        try:
-            reply = answer(assistant, message, asked, k, page_options(since, until, source, order))
-        except ArchiveError as e:  # a bad date in the filters
-            reply = message_html(one_line(e), "error")
+        reply = answered(lambda: answer(assistant, message, earlier, k, page_options(*chosen)), _in_chat)
         shown = [
             *history,
             {"role": "user", "content": user_html(message)},
             {"role": "assistant", "content": reply},
         ]
-        return "", shown, [*asked, message]
+        return "", shown, [*earlier, message]
 
-    def search_panel(
-        question: str, n: float, since: str, until: str, source: str | None, order: str
-    ) -> tuple[str, dict[str, Any]]:
-        result = _shown_errors(
-            lambda: assistant.search(question, int(n), options=page_options(since, until, source, order))
-        )
+    box.submit(respond, [box, chat, asked, *fields], [box, chat, asked], api_visibility="private")
+    return fields[2]
+
+
+def _search_panel(assistant: Assistant, k: int, manifest: Manifest) -> gr.Dropdown:
+    """The search panel: a question, how many results, filters, the results and their JSON;
+    returns its source field."""
+    with gr.Row():
+        question = gr.Textbox(label="问题 · Question", scale=4, max_length=MAX_INPUT_CHARS)
+        n = gr.Slider(1, MAX_K, value=k, step=1, label="结果数 · Results", scale=1)
+    with gr.Row():
+        fields = _filter_fields(sources(manifest), "search")
+    go = gr.Button("检索 · Search", variant="primary")
+    shown = gr.HTML(elem_id="search-results")
+    raw = gr.JSON(label="JSON", open=False)
+
+    def search_panel(asked: str, many: float, *chosen: str | None) -> tuple[str, dict[str, Any]]:
+        result = answered(lambda: assistant.search(asked, int(many), options=page_options(*chosen)), _raised)
         return result_html(result), result.to_dict()
+
+    gr.on(
+        [go.click, question.submit],
+        search_panel,
+        [question, n, *fields],
+        [shown, raw],
+        api_visibility="private",
+    )
+    return fields[2]
+
+
+def _upload_panel(assistant: Assistant, settings: Settings, described: list[Any]) -> None:
+    """Uploads into the archive; then the panels describe the index the upload built, without
+    reloading the page."""
+    uploads = gr.File(label=upload_label(), file_count="multiple", file_types=list(SUFFIXES))
+    add = gr.Button("加入资料库 · Add to the archive", variant="primary")
+    outcome = gr.Textbox(label="结果 · Result", lines=6, interactive=False)
+
+    def upload(files: list[str] | None) -> tuple[Any, ...]:
+        return add_uploads(assistant, settings, files or []), *_described(assistant)
+
+    add.click(upload, [uploads], [outcome, *described], api_visibility="private")
+
+
+def _api_endpoints(assistant: Assistant, k: int) -> None:
+    """The Gradio API's ``/search`` and ``/chat`` (their docstrings are what a client is shown)."""
 
     def search_api(
         question: str,
@@ -228,9 +309,11 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         from `since` to `until` (YYYY-MM-DD, inclusive), if given; `order` "newest" puts the passages
         about as relevant as the best newest first. "unmatched": terms of the question the best
         passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
-        return _shown_errors(
-            lambda: assistant.search(question, k, options=page_options(since, until, source, order))
-        ).to_dict()
+
+        def search() -> SearchResult:
+            return assistant.search(question, k, options=page_options(since, until, source, order))
+
+        return answered(search, _raised).to_dict()
 
     def chat_api(
         message: str,
@@ -245,86 +328,12 @@ def build_ui(assistant: Assistant, k: int = 5, settings: Settings | None = None)
         and a follow-up (short, or opening with 那/还有/what about…) is searched together with them
         or, when it only names another place, as the earlier question about that place. "query":
         what was searched for. The filters and order are /search's."""
-        return _shown_errors(
-            lambda: assistant.converse(
-                message, previous or [], k, options=page_options(since, until, source, order)
-            )
-        ).to_dict()
 
-    with gr.Blocks(title="工会新闻助手 · Union news assistant", analytics_enabled=False) as ui:
-        head = gr.HTML(head_html(manifest))
-        with gr.Tabs():
-            with gr.Tab("问答 · Ask", id="ask"):
-                chat = gr.Chatbot(
-                    elem_id="answers",
-                    label="回答 · Answers",
-                    render_markdown=False,  # corpus text must not become links or images
-                    sanitize_html=True,
-                    latex_delimiters=[],
-                    layout="panel",
-                    height=620,
-                    autoscroll=False,  # scroll.js shows the top of each answer instead
-                    buttons=["copy"],
-                    feedback_options=None,
-                )
-                asked = gr.State([])
-                box = gr.Textbox(
-                    elem_id="question",
-                    placeholder="输入问题，按回车 · Type a question and press Enter",
-                    show_label=False,
-                    max_length=MAX_INPUT_CHARS,
-                    submit_btn=True,
-                )
-                with gr.Accordion("筛选 · Filters: dates, source, order", open=False, elem_id="chat-filters"):
-                    with gr.Row():
-                        chat_filters = _filter_fields(sources(manifest), "chat")
-                gr.Examples(EXAMPLES, [box], label="例题 · Examples")
-                box.submit(
-                    respond, [box, chat, asked, *chat_filters], [box, chat, asked], api_visibility="private"
-                )
-            with gr.Tab("检索 · Search", id="search"):
-                with gr.Row():
-                    question = gr.Textbox(label="问题 · Question", scale=4, max_length=MAX_INPUT_CHARS)
-                    n = gr.Slider(1, MAX_K, value=k, step=1, label="结果数 · Results", scale=1)
-                with gr.Row():
-                    search_filters = _filter_fields(sources(manifest), "search")
-                go = gr.Button("检索 · Search", variant="primary")
-                shown = gr.HTML(elem_id="search-results")
-                raw = gr.JSON(label="JSON", open=False)
-                gr.on(
-                    [go.click, question.submit],
-                    search_panel,
-                    [question, n, *search_filters],
-                    [shown, raw],
-                    api_visibility="private",
-                )
-            source_fields = [chat_filters[2], search_filters[2]]
-            with gr.Tab("索引 · Index", id="index"):
-                about = gr.HTML(index_html(manifest))
-                if settings is not None:
-                    uploads = gr.File(
-                        label=upload_label(),
-                        file_count="multiple",
-                        file_types=list(SUFFIXES),
-                    )
-                    add = gr.Button("加入资料库 · Add to the archive", variant="primary")
-                    outcome = gr.Textbox(label="结果 · Result", lines=6, interactive=False)
+        def converse() -> SearchResult:
+            options = page_options(since, until, source, order)
+            return assistant.converse(message, previous or [], k, options=options)
 
-                    def upload(files: list[str] | None) -> tuple[Any, ...]:
-                        # The panels describe the index the upload built, without reloading the page.
-                        return add_uploads(assistant, settings, files or []), *refresh()
+        return answered(converse, _raised).to_dict()
 
-                    add.click(
-                        upload, [uploads], [outcome, head, *source_fields, about], api_visibility="private"
-                    )
-
-        def refresh() -> tuple[Any, ...]:
-            # The assistant follows rebuilds of the index: a page loaded later describes the new one.
-            m = assistant.manifest()
-            choices = sources(m)
-            return head_html(m), gr.update(choices=choices), gr.update(choices=choices), index_html(m)
-
-        ui.load(refresh, None, [head, *source_fields, about], api_visibility="private", queue=False)
-        gr.api(search_api, api_name="search")
-        gr.api(chat_api, api_name="chat")
-    return ui
+    gr.api(search_api, api_name="search")
+    gr.api(chat_api, api_name="chat")
