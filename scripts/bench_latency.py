@@ -32,7 +32,7 @@ def main() -> None:
         assistant.search(questions[0])  # loads jieba and warms the caches
         for q in questions:
             t0 = time.perf_counter()
-            vector = assistant._embedder.embed_query(q)
+            vector = assistant.embedder.embed_query(q)
             t1 = time.perf_counter()
             index.search(vector, 28)
             t2 = time.perf_counter()

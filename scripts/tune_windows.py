@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant.core._assistant import LEXICAL_WEIGHT  # noqa: E402
+from assistant.core._ranking import LEXICAL_WEIGHT  # noqa: E402
 from assistant.eval import first_hit_rank, read_questions  # noqa: E402
 from index.build._vectors import embed_texts  # noqa: E402
 from index.split._chunk import windows  # noqa: E402
@@ -33,7 +33,7 @@ from index.text import is_chinese, normalize  # noqa: E402
 
 def main(index_dir: str, questions_file: str, sizes: str, weights: str = str(LEXICAL_WEIGHT)) -> None:
     assistant = Assistant.open(index_dir)
-    ix, embedder = assistant.index, assistant._embedder
+    ix, embedder = assistant.index, assistant.embedder
     assert ix.lexical is not None
     n = len(ix)
     chunks = [ix.chunk(i) for i in range(n)]

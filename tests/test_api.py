@@ -115,6 +115,14 @@ def test_openapi_schema(client: TestClient) -> None:
     assert "/api/document" in schema["paths"]
 
 
+def test_the_schema_describes_every_field_of_the_json(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name, keys in (("HitOut", HIT_KEYS), ("SearchOut", RESULT_KEYS)):
+        properties = schemas[name]["properties"]
+        assert list(properties) == keys and all(properties[k].get("description") for k in keys), name
+    assert schemas["SearchOut"]["properties"]["hits"]["items"] == {"$ref": "#/components/schemas/HitOut"}
+
+
 def test_the_page_is_served_beside_the_api(client: TestClient) -> None:
     r = client.get("/")
     assert r.status_code == 200

@@ -253,3 +253,22 @@ def test_keyword_and_pasted_sentence_questions(assistant: Assistant) -> None:
     assert any("3家获评全国" in h.text for h in keywords.hits)
     pasted = "自2008年开始,嘉善县总工会把“工人先锋号”的创建作为推动经济社会发展的一项重要举措来抓。" * 3
     assert "嘉善" in assistant.search(pasted, k=1).hits[0].title
+
+
+def test_the_library_is_quiet_and_the_faces_show_its_log(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from assistant.faces import shown_log
+
+    library = logging.getLogger("assistant")
+    assert any(isinstance(h, logging.NullHandler) for h in library.handlers)
+    root = list(logging.getLogger().handlers)
+    with shown_log():
+        logging.getLogger("assistant.core").warning("still answering from v2")
+        logging.getLogger("index.embed").info("Converting the model (one-off)")
+    logging.getLogger("assistant").warning("not shown: the faces are done")
+    assert capsys.readouterr().err.splitlines() == [
+        "still answering from v2",
+        "Converting the model (one-off)",
+    ]
+    assert logging.getLogger().handlers == root and library.level == logging.NOTSET

@@ -189,6 +189,19 @@ def test_bad_filters_are_one_line(assistant: Assistant, given: dict[str, Any], s
     assert str(e.value).startswith(says) and "\n" not in str(e.value)
 
 
+def test_options_are_one_value_for_the_four_filters(assistant: Assistant) -> None:
+    options = SearchOptions(since=RARE_DAY, until=RARE_DAY, sources="news.jsonl", order="newest")
+    by_options = assistant.search(LISHUI, 10, options=options)
+    assert by_options == assistant.search(
+        LISHUI, 10, since=RARE_DAY, until=RARE_DAY, sources="news.jsonl", order="newest"
+    )
+    assert options.sources == ("news.jsonl",) and SearchOptions(sources=[" ", ""]).sources == ()
+    with pytest.raises(InvalidQuery, match="either options or since"):
+        assistant.search(LISHUI, 3, options=options, order="newest")
+    with pytest.raises(InvalidQuery, match="order must be one of"):
+        SearchOptions(order="oldest")  # refused when made, before any search
+
+
 # --- the command line ------------------------------------------------------------------------------
 
 
