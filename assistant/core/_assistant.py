@@ -168,11 +168,11 @@ class Assistant:
         k: int = 10,
         *,
         mode: str = "hybrid",
+        options: SearchOptions | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
         sources: str | Sequence[str] | None = None,
         order: str = "relevance",
-        options: SearchOptions | None = None,
     ) -> SearchResult:
         """The ``k`` passages nearest the question, best first, each distinct text once, and the
         verdict on whether they answer it (``found``, ``confidence``; see assistant.verdict).
@@ -278,11 +278,11 @@ class Assistant:
         previous: Sequence[str] = (),
         k: int = 10,
         *,
+        options: SearchOptions | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
         sources: str | Sequence[str] | None = None,
         order: str = "relevance",
-        options: SearchOptions | None = None,
     ) -> SearchResult:
         """``search`` for a question in a conversation: ``previous`` are the user's earlier
         questions, oldest first, and a follow-up (``那绍兴呢？``, ``what about Yongkang?``) is searched
