@@ -22,6 +22,8 @@ from index.text import is_chinese
 
 from .core import Assistant, SearchResult
 
+__all__ = ["Report", "evaluate", "first_hit_rank", "norm", "read_questions"]
+
 KS = (1, 3, 5, 10)
 _WS = re.compile(r"\s+")
 
@@ -112,16 +114,16 @@ class Abstention:
 BINS = 10
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Report:
     mode: str
-    groups: dict[str, Scores]
-    unanswerable: int
-    abstained: int  # unanswerable questions marked not found: good
-    answerable: int
-    false_abstain: int  # answerable questions marked not found: bad
-    latencies_ms: list[float]
-    results: list[dict[str, Any]]
+    groups: dict[str, Scores] = field(default_factory=lambda: defaultdict(Scores))
+    unanswerable: int = 0
+    abstained: int = 0  # unanswerable questions marked not found: good
+    answerable: int = 0
+    false_abstain: int = 0  # answerable questions marked not found: bad
+    latencies_ms: list[float] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
     by_language: dict[str, Abstention] = field(default_factory=lambda: defaultdict(Abstention))
     # Per tenth of confidence: [questions, answerable ones], for the reliability of ``confidence``.
     reliability: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in range(BINS)])
@@ -192,8 +194,7 @@ class Report:
 
 
 def evaluate(assistant: Assistant, questions: Iterable[dict[str, Any]], mode: str = "hybrid") -> Report:
-    groups: dict[str, Scores] = defaultdict(Scores)
-    report = Report(mode, groups, 0, 0, 0, 0, [], [])
+    report = Report(mode=mode)
     for q in questions:
         started = time.perf_counter()
         result: SearchResult = assistant.search(q["question"], k=10, mode=mode)
@@ -219,5 +220,5 @@ def evaluate(assistant: Assistant, questions: Iterable[dict[str, Any]], mode: st
             report.answer_sentence_holds += int(first_hit_rank([marked], q["answers"]) == 1)
         # By the question's type, and by its language ("lang:en" is English hit@k on any set).
         for g in {"all", str(q.get("type", "all")), f"lang:{lang}"}:
-            groups[g].add(rank)
+            report.groups[g].add(rank)
     return report

@@ -31,7 +31,6 @@ MODULES = [
     "assistant.eval",
     "assistant.faces._highlight",
     "assistant.faces._format",
-    "assistant.faces._page_image",
     "assistant.faces.ui",
     "assistant.faces._guard",
     "assistant.core._conversation",

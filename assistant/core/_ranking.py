@@ -80,7 +80,7 @@ class Query:
         return min(1.0, float(self.lexical[row]) / self.possible)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fused:
     """Rows by fused score, best first, the dense cosines known (by row), and the dense leg's top
     DENSE_SPREAD cosines (none in lexical mode)."""
@@ -90,7 +90,7 @@ class Fused:
     spread: list[float]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Candidates:
     """A question's distinct hits and their rows, with what the fusion knew of them (``Fused``)."""
 
@@ -135,7 +135,7 @@ def fuse(index: LoadedIndex, query: Query, want: int) -> Fused:
     lexical = query.lexical
     if query.mode == "lexical":
         scored = [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
-        return Fused(scored, {}, [])
+        return Fused(scored=scored, dense={}, spread=[])
     nearest = index.search(query.vector, max(want, DENSE_SPREAD), allowed=query.allowed)
     dense = dict(nearest[:want])
     scores = dict(dense)
@@ -144,7 +144,7 @@ def fuse(index: LoadedIndex, query: Query, want: int) -> Fused:
         dense.update(_cosines(index, query, [r for r in top if r not in dense]))
         scores = {r: c + query.weight * query.share(r) for r, c in dense.items()}
     scored = sorted(scores.items(), key=lambda rs: -rs[1])
-    return Fused(scored, dense, [c for _, c in nearest[:DENSE_SPREAD]])
+    return Fused(scored=scored, dense=dense, spread=[c for _, c in nearest[:DENSE_SPREAD]])
 
 
 @functools.lru_cache(maxsize=20_000)  # the same candidates are compared question after question
@@ -174,7 +174,7 @@ def distinct_hits(index: LoadedIndex, query: Query, k: int) -> Candidates:
     want = min(available, 2 * k + 8)
     while True:
         fused = fuse(index, query, want)
-        found = Candidates(fused.dense, fused.spread)
+        found = Candidates(dense=fused.dense, spread=fused.spread)
         kept: list[frozenset[str]] = []
         for row, score in fused.scored:
             chunk, issue = index.passage(row)

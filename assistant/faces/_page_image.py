@@ -9,30 +9,18 @@ folder is followed, as the build followed it.)
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from index import UnknownSource, render_page
+from index import UnknownSource, pdf_page, render_page
 from index.errors import PageUnavailable
+from index.files import file_sha256
 
-__all__ = ["PageImages", "PageUnavailable", "pdf_page"]
+__all__ = ["PageImages", "PageUnavailable"]
 
-_PAGE = re.compile(r"(?P<name>.+\.pdf)#p(?P<page>[1-9]\d{0,5})", re.IGNORECASE)
 _KEPT = 16  # rendered images kept (a reader opening one citation's page, then another)
-
-
-def pdf_page(source: str) -> tuple[str, int] | None:
-    """The file name and 1-based page of a PDF page source, or None for any other source.
-
-    >>> pdf_page("zjgr_20190305.pdf#p3"), pdf_page("a.jsonl#7"), pdf_page("a.pdf")
-    (('zjgr_20190305.pdf', 3), None, None)
-    """
-    found = _PAGE.fullmatch(source)
-    return (found["name"], int(found["page"])) if found else None
 
 
 class PageImages:
@@ -88,11 +76,7 @@ class PageImages:
         with self._lock:
             if key in self._digests:
                 return self._digests[key]
-        try:
-            with path.open("rb") as f:
-                digest: str | None = hashlib.file_digest(f, "sha256").hexdigest()
-        except OSError:
-            digest = None
+        digest = file_sha256(path)
         with self._lock:
             self._digests[key] = digest
         return digest

@@ -17,7 +17,17 @@ from typing import Any, NoReturn
 
 import gradio as gr
 
-from index import SUFFIXES, BuildRunning, IndexProblem, Manifest, Settings, add_files, build, size_limit
+from index import (
+    SUFFIXES,
+    BuildRunning,
+    IndexProblem,
+    Manifest,
+    Settings,
+    add_files,
+    build,
+    file_of,
+    size_limit,
+)
 from index.errors import ArchiveError, one_line
 from index.text import has_words
 
@@ -126,7 +136,7 @@ def add_uploads(assistant: Assistant, settings: Settings, paths: Sequence[str | 
         return one_line(e)
     kept = f" Already in the archive: {', '.join(same)}." if same else ""
     # What the readers said of the files just added (a scan, an encrypted PDF …), as they said it.
-    refused = [str(r) for r in report.rejections if r.source.split("#")[0] in copied]
+    refused = [str(r) for r in report.rejections if file_of(r.source) in copied]
     said = "\n".join(["未能全部读入 · Not (all) indexed:", *refused]) + "\n" if refused else ""
     return f"Added: {', '.join(copied) or 'nothing new'}.{kept}\n{said}{report.summary()}"
 

@@ -22,12 +22,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException
 
-from index import Document, IndexProblem, Settings
+from index import Document, IndexProblem, Settings, pdf_page
 from index.errors import one_line
 
 from ..core import MAX_K, Assistant, Hit, SearchOptions, SearchResult
 from ._guard import answered
-from ._page_image import PageImages, pdf_page
+from ._page_image import PageImages
 from ._render import css, document_html, page_image_url, static
 from .ui import MAX_INPUT_CHARS, build_ui
 

@@ -227,10 +227,10 @@ def _stand_ins(word: str, following: str | None, pinyin: dict[str, list[str]]) -
         spelled = list(pinyin.get(word + following, ()))
         joined = set(translations(pair)) | set(spelled)
         if joined:
-            return _StandIns(pair, joined, spelled)
+            return _StandIns(shown=pair, words=joined, spelled=spelled)
     spelled = list(pinyin.get(word, ()))
     # Latin words and numbers occur in Chinese text as they are.
-    return _StandIns(word, set(translations(word)) | set(spelled) | {word}, spelled)
+    return _StandIns(shown=word, words=set(translations(word)) | set(spelled) | {word}, spelled=spelled)
 
 
 def _english_term(word: str, cap: bool, found: _StandIns, lexical: Vocabulary | None) -> Term:
