@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypedDict, TypeVar, Unpack
 
 import numpy as np
 
@@ -75,17 +75,23 @@ def _on_live_index(
     return on_live
 
 
-def _options(
-    options: SearchOptions | None,
-    since: str | date | None,
-    until: str | date | None,
-    sources: str | Sequence[str] | None,
-    order: str,
-) -> SearchOptions:
-    """``options``, or else the options of ``search``'s loose keywords (not both)."""
+class Filters(TypedDict, total=False):
+    """``search``'s filter keywords, as ``converse`` takes them too (see SearchOptions)."""
+
+    since: str | date | None
+    until: str | date | None
+    sources: str | Sequence[str] | None
+    order: str
+
+
+_NO_FILTERS: Filters = {"since": None, "until": None, "sources": None, "order": "relevance"}
+
+
+def _options(options: SearchOptions | None, filters: Filters) -> SearchOptions:
+    """``options``, or else the options of the loose filter keywords (not both)."""
     if options is None:
-        return SearchOptions(since=since, until=until, sources=sources, order=order)
-    if (since, until, sources, order) != (None, None, None, "relevance"):
+        return SearchOptions(**filters)
+    if {**_NO_FILTERS, **filters} != _NO_FILTERS:
         raise InvalidQuery("give either options or since/until/sources/order, not both")
     return options
 
@@ -187,7 +193,8 @@ class Assistant:
         others. ``options`` gives the four at once (a ``SearchOptions``, as the faces do). Only
         the first MAX_QUESTION_CHARS characters of the question are used.
         """
-        return self._answer(question, k, mode, _options(options, since, until, sources, order))[0]
+        filters = Filters(since=since, until=until, sources=sources, order=order)
+        return self._answer(question, k, mode, _options(options, filters))[0]
 
     def _answer(
         self, question: str, k: int, mode: str = "hybrid", options: SearchOptions | None = None
@@ -279,19 +286,16 @@ class Assistant:
         k: int = 10,
         *,
         options: SearchOptions | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        sources: str | Sequence[str] | None = None,
-        order: str = "relevance",
+        **filters: Unpack[Filters],
     ) -> SearchResult:
         """``search`` for a question in a conversation: ``previous`` are the user's earlier
         questions, oldest first, and a follow-up (``那绍兴呢？``, ``what about Yongkang?``) is searched
         as ``follow_up_query`` rewrites it: the earlier question about the new place, or the
         questions together. The verdict is on what was searched; ``query`` says what that was.
-        The filters, the order and ``options`` are ``search``'s."""
+        The filters (``since``, ``until``, ``sources``, ``order``) and ``options`` are ``search``'s."""
         if not question.strip():
             raise EmptyQuestion()
-        options = _options(options, since, until, sources, order)
+        options = _options(options, filters)
         query = follow_up_query(question, previous, self._lexicon())
         result = self.search(query, k, options=options)
         return replace(result, question=question, query=query)
