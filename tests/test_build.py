@@ -81,8 +81,8 @@ def test_build_the_corpus(tmp_path: Path) -> None:
     assert m.files == {p: hashlib.sha256((CORPUS / p).read_bytes()).hexdigest() for p in pages}
     n_windows = sum(len(windows(c)) for c in chunks)
     assert n_windows > len(chunks)  # most passages hold several sentence windows
-    assert m.counts == {"files": 5, "documents": 5, "sections": report.sections, "chunks": len(chunks),
-                        "windows": n_windows}  # fmt: skip
+    assert m.counts == {"files": 5, "documents": 5, "articles": report.articles, "sections": report.sections,
+                        "chunks": len(chunks), "windows": n_windows}  # fmt: skip
     assert abs((datetime.now().astimezone() - datetime.fromisoformat(m.built_at)).total_seconds()) < 60
     assert len(ix) == len(chunks)
     # Rows are in chunk order, and the full documents are kept for showing a citation in context.

@@ -17,9 +17,9 @@ from pathlib import Path
 from ..embed import CACHE_FILE, cached_vectors
 from ..errors import SourceConflict, UnknownSource
 from ..files import file_sha256
-from ..sources import file_of
 from ..read import FORMATS, SUFFIXES, discover
 from ..settings import Settings
+from ..sources import file_of
 from ..store import Manifest, build_running, describe_model, read_live, read_manifest
 from ._sources import changed_sources
 
@@ -179,14 +179,15 @@ class IndexStatus:
     def summary(self) -> str:
         m = self.manifest
         c = m.counts
+        articles = c.get("articles", c.get("documents", 0))  # counted by headline since the manifest has it
         lines = [
             f"Index {self.index_dir}: version {self.version}, built {m.built_at}, format {m.format_version}.",
             f"Model {describe_model(m.model)} ({m.dim} dimensions); chunker {m.chunker.get('version')}, "
             f"up to {m.chunker.get('max_chars')} characters, {m.chunker.get('overlap', 0)} overlapping; "
             f"{m.lexical.get('words', 0)} dictionary words; "
             f"{self.cached_vectors} cached embeddings.",
-            f"Holds {c.get('files', 0)} files: {c.get('articles', c.get('documents', 0))} articles, {c.get('sections', 0)} "
-            f"sections, {c.get('chunks', 0)} chunks with {c.get('windows', 0)} sentence windows.",
+            f"Holds {c.get('files', 0)} files: {articles} articles, {c.get('sections', 0)} sections, "
+            f"{c.get('chunks', 0)} chunks with {c.get('windows', 0)} sentence windows.",
         ]
         if self.running:
             lines.append(f"{self.running[0].upper()}{self.running[1:]}.")
