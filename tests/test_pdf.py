@@ -24,13 +24,13 @@ from material import (
     stories,
     truncated_pdf,
 )
-from workspace import CORPUS, REPO
+from workspace import CORPUS, DATA
 
 from index import PdfProblem, chunk_document, read_corpus
 from index.read._pdf import read_pdf, render_page
 from index.split._chunk import split_sentences
 
-SEED_DEV = REPO.parent / "shared" / "eval" / "seed_dev.jsonl"
+SEED_DEV = DATA / "seed_dev.jsonl"
 ISSUE = dt.date(2019, 3, 5)
 
 
@@ -134,8 +134,6 @@ def test_every_chunk_cites_its_page(seed_pdfs: Path) -> None:
 
 
 def test_every_seed_fact_in_a_page_chunk_is_in_a_pdf_chunk(seed_pdfs: Path) -> None:
-    if not SEED_DEV.is_file():
-        pytest.fail(f"{SEED_DEV} is missing: check out shared/ beside the project")
     facts = [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     pages = {d.source: d for d in read_corpus([CORPUS]).documents}
     pdfs = {d.source.split(".pdf#")[0]: d for d in read_corpus([seed_pdfs]).documents}

@@ -8,16 +8,31 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from index import HashEmbedder, Settings, build
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
+# Small data the tests need, kept with them (tests/data/README.md says where each file came from).
+DATA = REPO / "tests" / "data"
+# The team's evaluation sets, beside the checkout: CI has them, a clone of the project alone does not.
+SHARED_EVAL = REPO.parent / "shared" / "eval"
 # What a search answers with, as the CLI's --json and the HTTP API print it: the public contract.
 HIT_KEYS = [
     "rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
     "answer", "date", "edition", "page",
 ]  # fmt: skip
 RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
+
+
+def shared_eval(name: str) -> Path:
+    """``../shared/eval/name``; without it the calling test is skipped, saying what it needs (when
+    ../shared/eval is there, a skip fails the run: see conftest.py)."""
+    path = SHARED_EVAL / name
+    if not path.exists():
+        pytest.skip(f"needs {path} (the team's evaluation sets, ../shared/eval beside the checkout)")
+    return path
 
 
 def settings(where: Path, embedder: str = "hash") -> Settings:
