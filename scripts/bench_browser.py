@@ -25,7 +25,7 @@ from material import BROWSER_ARGS, CHROMIUM  # noqa: E402
 from webserver import hash_index, serving  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
-from assistant._web import create_app  # noqa: E402
+from assistant.faces.web import create_app  # noqa: E402
 from index import HashEmbedder  # noqa: E402
 
 QUESTIONS = [
