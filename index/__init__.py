@@ -56,7 +56,7 @@ from .records import Chunk, Document, Rejection
 from .settings import Settings
 from .sources import file_of, pdf_page
 from .split import chunk_document
-from .store import Filter, Issue, LoadedIndex, Manifest, load
+from .store import Filter, Issue, LoadedIndex, Manifest, load, read_manifest
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -106,6 +106,7 @@ __all__ = [
     "one_line",
     "pdf_page",
     "read_corpus",
+    "read_manifest",
     "rebuild_command",
     "remove_sources",
     "render_page",

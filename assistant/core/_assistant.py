@@ -23,6 +23,7 @@ from index import (
     embedder_for,
     load,
     make_embedder,
+    read_manifest,
 )
 from index.errors import EmptyQuestion, InvalidQuery
 from index.text import Lexicon, normalize, strip_markup
@@ -154,14 +155,19 @@ class Assistant:
     ) -> Assistant:
         """Load the index under ``index_dir``. Without an embedder, build the model that
         ``settings.model`` names, or else the one named in the index's manifest."""
+        if embedder is None:
+            settings = settings or Settings()
+            if settings.model:
+                embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
+            else:
+                embedder = embedder_for(read_manifest(Path(index_dir)).model, settings.cache_dir)
+            # The model loads in the background (where the backend can) while the index opens and
+            # the first question is read: a one-question command starts in less time.
+            prepare = getattr(embedder, "prepare", None)
+            if prepare is not None:
+                prepare()
         index = load(Path(index_dir))
         try:
-            if embedder is None:
-                settings = settings or Settings()
-                if settings.model:
-                    embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
-                else:
-                    embedder = embedder_for(index.manifest.model, settings.cache_dir)
             return cls(index, embedder)
         except BaseException:
             index.close()
