@@ -1,0 +1,279 @@
+"""Reaching Milvus: one client per address (Milvus Lite for a ``.db`` file, a server for
+``http(s)://``), its errors turned into the archive's one-line ones, and the filter language.
+
+pymilvus is imported here only, when a store is opened: ``import index`` never loads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+from ..errors import CollectionNotFound, StoreLocked, StoreRefused, StoreUnavailable, StoreUnreachable
+
+__all__ = [
+    "TOKEN_ENV",
+    "Client",
+    "connect",
+    "describe",
+    "guarded",
+    "is_lite",
+    "quote",
+    "store_error",
+]
+
+TOKEN_ENV = "MILVUS_TOKEN"
+# A request longer than ~20 s (an index being built) is cut by the server's keepalive policy
+# (GOAWAY too_many_pings) unless the client stops pinging.
+_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 2**31 - 1}
+# Seconds a request may take before the server counts as gone.
+TIMEOUT = 60.0
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def is_lite(uri: str) -> bool:
+    return uri.endswith(".db")
+
+
+def describe(uri: str, collection: str) -> str:
+    """How messages name a store: ``collection news in /tmp/x.db``."""
+    return f"collection {collection} in {uri}" if is_lite(uri) else f"collection {collection} at {uri}"
+
+
+def quote(value: str) -> str:
+    """A string as a Milvus filter literal.
+
+    >>> quote('a"b\\\\c')
+    '"a\\\\"b\\\\\\\\c"'
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def in_list(field: str, values: Iterable[object]) -> str:
+    """``field in [...]`` of strings or numbers.
+
+    >>> in_list("gen", [3, 4]), in_list("file", ["a.txt"])
+    ('gen in [3, 4]', 'file in ["a.txt"]')
+    """
+    items = [quote(v) if isinstance(v, str) else str(int(v)) for v in values]  # type: ignore[call-overload]
+    return f"{field} in [{', '.join(items)}]"
+
+
+def _causes(e: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    at: BaseException | None = e
+    while at is not None and id(at) not in seen:
+        seen.add(id(at))
+        yield at
+        at = at.__cause__ or at.__context__
+
+
+def store_error(e: BaseException, uri: str, collection: str = "") -> StoreUnavailable:
+    """The archive's error for what pymilvus or Milvus Lite raised, with what to do about it."""
+    names = {type(c).__name__ for c in _causes(e)}
+    text = " ".join(str(getattr(c, "message", "") or c) for c in _causes(e)).lower()
+    code = getattr(e, "code", None)
+    if "DataDirLockedError" in names or "another process holds the lock" in text:
+        return StoreLocked(
+            f"the Milvus Lite database {uri} is open in another process (Lite serves one process at a "
+            "time); stop it, or use a Milvus server"
+        )
+    if "CollectionNotExistException" in names or "does not exist" in text or code == 100:
+        return CollectionNotFound(
+            f"no {describe(uri, collection)}; build it with: python -m index build --milvus {uri}"
+            + (f" --collection {collection}" if collection != "news" else "")
+        )
+    if code in (1800, 2200) or any(w in text for w in ("auth", "credential", "permission denied", "token")):
+        return StoreRefused(f"the Milvus server at {uri} refuses the token; set {TOKEN_ENV} to a valid one")
+    if code == 2 or any(
+        w in text for w in ("unavailable", "connect", "deadline", "timed out", "connection refused", "goaway")
+    ):
+        return StoreUnreachable(
+            f"no Milvus server answers at {uri}; start it, or check the address (--milvus, NEWS_ASSISTANT_MILVUS)"
+        )
+    first = " ".join(str(getattr(e, "message", "") or e).split())[:200]
+    return StoreUnavailable(f"the Milvus store {uri} failed: {first}")
+
+
+def _milvus_errors() -> tuple[type[BaseException], ...]:
+    from pymilvus.exceptions import MilvusException
+
+    errors: list[type[BaseException]] = [MilvusException]
+    try:
+        import grpc
+
+        errors.append(grpc.RpcError)
+    except ImportError:  # pragma: no cover - pymilvus depends on grpc
+        pass
+    return tuple(errors)
+
+
+def guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a Client method, turning what Milvus raises into a StoreUnavailable."""
+
+    @functools.wraps(method)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        client = args[0]
+        assert isinstance(client, Client)
+        try:
+            return method(*args, **kwargs)
+        except _milvus_errors() as e:
+            raise store_error(e, client.uri, client.collection) from e
+
+    return run
+
+
+class Client:
+    """One connection to a Milvus store for one collection name (and its companions): the few calls
+    the store makes, each raising StoreUnavailable (or a subclass) instead of pymilvus's errors."""
+
+    def __init__(self, uri: str, collection: str, raw: Any) -> None:
+        self.uri, self.collection, self.raw = uri, collection, raw
+        self.lite = is_lite(uri)
+
+    @guarded
+    def has(self, name: str) -> bool:
+        return bool(self.raw.has_collection(name))
+
+    @guarded
+    def load(self, name: str) -> None:
+        self.raw.load_collection(name)
+
+    @guarded
+    def query(
+        self, name: str, expr: str, fields: Sequence[str], limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"limit": limit} if limit is not None else {}
+        return list(self.raw.query(name, filter=expr, output_fields=list(fields), **kwargs))
+
+    def query_all(
+        self, name: str, expr: str, fields: Sequence[str], batch: int = 4096
+    ) -> list[dict[str, Any]]:
+        """Every row the filter matches, however many (a query alone returns at most 16,384)."""
+        try:
+            it = self.raw.query_iterator(name, filter=expr, output_fields=list(fields), batch_size=batch)
+            out: list[dict[str, Any]] = []
+            while True:
+                page = it.next()
+                if not page:
+                    it.close()
+                    return out
+                out.extend(page)
+        except _milvus_errors() as e:
+            raise store_error(e, self.uri, self.collection) from e
+
+    @guarded
+    def count(self, name: str, expr: str) -> int:
+        found = self.raw.query(name, filter=expr, output_fields=["count(*)"])
+        return int(found[0]["count(*)"]) if found else 0
+
+    @guarded
+    def get(self, name: str, ids: Sequence[object], fields: Sequence[str]) -> list[dict[str, Any]]:
+        if not len(ids):
+            return []
+        return list(self.raw.get(name, ids=list(ids), output_fields=list(fields)))
+
+    @guarded
+    def search(self, name: str, data: list[Any], field: str, limit: int, expr: str, fields: Sequence[str],
+               params: dict[str, Any] | None = None) -> list[list[dict[str, Any]]]:  # fmt: skip
+        return [
+            list(hits)
+            for hits in self.raw.search(
+                name, data=data, anns_field=field, limit=limit, filter=expr, output_fields=list(fields),
+                search_params={"metric_type": "IP", "params": params or {}},
+            )
+        ]  # fmt: skip
+
+    @guarded
+    def insert(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.raw.insert(name, rows)
+
+    @guarded
+    def upsert(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.raw.upsert(name, rows)
+
+    @guarded
+    def delete(self, name: str, expr: str) -> None:
+        self.raw.delete(name, filter=expr)
+
+    @guarded
+    def delete_ids(self, name: str, ids: Sequence[object]) -> None:
+        if len(ids):
+            self.raw.delete(name, ids=list(ids))
+
+    @guarded
+    def flush(self, name: str) -> None:
+        if not self.lite:
+            self.raw.flush(name)
+
+    @guarded
+    def create_alias(self, name: str, alias: str) -> bool:
+        """Whether the alias was made now (False: it exists already: the writer lock is taken)."""
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            self.raw.create_alias(name, alias)
+            return True
+        except MilvusException as e:
+            if "exist" in str(e).lower():
+                return False
+            raise
+
+    @guarded
+    def drop_alias(self, alias: str) -> None:
+        self.raw.drop_alias(alias)
+
+    @guarded
+    def drop(self, name: str) -> None:
+        self.raw.drop_collection(name)
+
+    @guarded
+    def version(self) -> str:
+        return str(self.raw.get_server_version())
+
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        except _milvus_errors():
+            pass  # already gone: nothing left to close
+
+
+_quiet = False
+
+
+def _quiet_pymilvus() -> None:
+    """pymilvus logs every failed call at ERROR with a traceback; the store raises its own one line."""
+    global _quiet
+    if not _quiet:
+        for name in ("pymilvus", "pymilvus.decorators", "milvus_lite"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        _quiet = True
+
+
+def connect(uri: str, collection: str) -> Client:
+    """A client for the store at ``uri``: Milvus Lite when it ends in ``.db`` (the file is made if
+    missing), else a server, with the token in MILVUS_TOKEN. Raises StoreUnavailable (or a subclass)."""
+    _quiet_pymilvus()
+    from pymilvus import MilvusClient
+
+    kwargs: dict[str, Any] = {"timeout": TIMEOUT}
+    if is_lite(uri):
+        parent = os.path.dirname(os.path.abspath(uri))
+        os.makedirs(parent, exist_ok=True)
+    else:
+        kwargs["grpc_options"] = _GRPC_OPTIONS
+        token = os.environ.get(TOKEN_ENV, "")
+        if token:
+            kwargs["token"] = token
+    try:
+        raw = MilvusClient(uri, **kwargs)
+        raw.list_collections()  # a server that refuses the token says so here
+    except _milvus_errors() as e:
+        raise store_error(e, uri, collection) from e
+    return Client(uri, collection, raw)
