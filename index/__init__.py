@@ -56,7 +56,7 @@ from .records import Chunk, Document, Rejection
 from .settings import Settings
 from .sources import file_of, pdf_page
 from .split import chunk_document
-from .store import Filter, Issue, LoadedIndex, Manifest, load
+from .store import Filter, Issue, LexicalQuery, LoadedIndex, Manifest, Store, Vocabulary, load, store_for
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -81,6 +81,7 @@ __all__ = [
     "InvalidQuery",
     "InvalidSetting",
     "Issue",
+    "LexicalQuery",
     "LoadedIndex",
     "Manifest",
     "ModelUnavailable",
@@ -91,8 +92,10 @@ __all__ = [
     "SUFFIXES",
     "Settings",
     "SourceConflict",
+    "Store",
     "StoreUnavailable",
     "UnknownSource",
+    "Vocabulary",
     "add_files",
     "build",
     "changed_sources",
@@ -111,4 +114,5 @@ __all__ = [
     "render_page",
     "size_limit",
     "status",
+    "store_for",
 ]

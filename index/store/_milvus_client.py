@@ -251,16 +251,19 @@ def _quiet_pymilvus() -> None:
     """pymilvus logs every failed call at ERROR with a traceback; the store raises its own one line."""
     global _quiet
     if not _quiet:
-        for name in ("pymilvus", "pymilvus.decorators", "milvus_lite"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        for name in list(logging.root.manager.loggerDict):
+            if name.startswith(("pymilvus", "milvus_lite")):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
         _quiet = True
 
 
 def connect(uri: str, collection: str) -> Client:
     """A client for the store at ``uri``: Milvus Lite when it ends in ``.db`` (the file is made if
     missing), else a server, with the token in MILVUS_TOKEN. Raises StoreUnavailable (or a subclass)."""
-    _quiet_pymilvus()
     from pymilvus import MilvusClient
+
+    _quiet_pymilvus()
 
     kwargs: dict[str, Any] = {"timeout": TIMEOUT}
     if is_lite(uri):

@@ -25,8 +25,10 @@ from ._writer import crash_point
 __all__ = ["GRACE", "Passage", "Written", "commit", "recover", "write_generation"]
 
 # Seconds a build waits between its commit and deleting the rows it replaced: a question that read
-# the state before the commit finishes on the old rows meanwhile.
+# the state before the commit finishes on the old rows meanwhile. Milvus Lite serves one process,
+# whose questions (threads of an app building in place) take well under a second.
 GRACE = 5.0
+LITE_GRACE = 0.5
 _BATCH = 512
 _DOC_PART = 12_000  # characters of a document's text per row (at most 48 KB of UTF-8)
 _FIELD = 20_000  # characters kept of a title or section (a VARCHAR holds 65,535 bytes)
@@ -154,12 +156,19 @@ def _with_gen(files: Sequence[FileRecord], gen: int) -> list[FileRecord]:
     return [FileRecord(f.name, gen, f.digest, f.counts, f.words, f.rejections) for f in files]
 
 
-def commit(client: Client, names: Names, record: BuildRecord, *, grace: float | None = None) -> None:
-    """Make the generation live (one upsert of its record), then delete what it replaced."""
+def commit(
+    client: Client, names: Names, record: BuildRecord, *, header: dict[str, Any] | None = None,
+    grace: float | None = None,
+) -> None:  # fmt: skip
+    """Make the generation live (one upsert of its record), then delete what it replaced. A new
+    ``header`` (the model, chunker, lexical settings) is written once the generation is live: a
+    build killed before then leaves the old one, and the next build writes every source again."""
     write_records(client, names, "build", record.gen, {record.rid: record.body()})
+    if header is not None:
+        write_records(client, names, "header", 0, {"header": header})
     client.flush(names.meta)
     crash_point("after-switch")
-    time.sleep(GRACE if grace is None else grace)
+    time.sleep(grace if grace is not None else LITE_GRACE if client.lite else GRACE)
     _clean(client, names, record)
 
 
