@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,8 +27,8 @@ from ..read import discover, read_file
 from ..records import Chunk, Document, Rejection
 from ..settings import Settings
 from ..split import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document, passage_texts
-from ..store import LEXICAL_VERSION, Issue, describe_model
-from ..store._milvus import MILVUS_FORMAT, check_header
+from ..store import LEXICAL_VERSION, Contents, Issue, StoredChunk, describe_model
+from ..store._milvus import MILVUS_FORMAT, MilvusStore, check_header
 from ..store._milvus_client import Client, connect, describe, in_list
 from ..store._milvus_schema import Names, create_all, supports_sparse
 from ..store._milvus_state import FileRecord, State, read_state, writer_lock
@@ -37,7 +38,7 @@ from ._build import BuildReport
 from ._sources import chunker_settings, nothing_to_index
 from ._vectors import Units, fill_missing
 
-__all__ = ["FileInput", "build_milvus", "export_to_milvus"]
+__all__ = ["FileInput", "build_milvus", "export_from_milvus", "export_to_milvus"]
 
 
 @dataclass
@@ -331,3 +332,63 @@ class _Identity:
     identity: dict[str, str]
     dim: int
 
+
+
+def export_from_milvus(settings: Settings) -> BuildReport:
+    """Copy the Milvus store of ``settings`` into a new version of the local index under
+    ``settings.index_dir`` (vectors, texts, tokens; BM25 computed again), without embedding."""
+    from ..store import LexicalIndex, Manifest, create_store, write_version
+    from ..store import writer_lock as folder_lock
+    from ..store._milvus import open_milvus
+
+    started = time.monotonic()
+    store = open_milvus(settings.milvus, settings.collection)
+    try:
+        contents, vectors, counts, tokens = _contents_of(store)
+        m = store.manifest
+    finally:
+        store.close()
+    dim = m.dim
+    made, keys = create_store(vectors if len(vectors) else np.zeros((0, dim), np.float32), counts, dim)
+    at = iter(keys.tolist())
+    for file, chunks in contents.chunks.items():
+        contents.chunks[file] = [StoredChunk(next(at), s.chunk, s.tokens) for s in chunks]
+    words = sorted({w for r in store.state.files.values() for w in r.words})
+    manifest = Manifest(model=m.model, dim=dim, chunker=m.chunker, files=m.files, counts=m.counts,
+                        lexical={"version": LEXICAL_VERSION, "words": len(words)}, vectors=made.params())  # fmt: skip
+    with folder_lock(settings.index_dir):
+        write_version(settings.index_dir, manifest, contents, made, LexicalIndex.from_tokens(tokens, Lexicon(words)))
+    return BuildReport(index_dir=settings.index_dir, files=len(m.files), articles=m.counts["articles"],
+                       sections=m.counts["sections"], chunks=m.counts["chunks"],
+                       seconds=time.monotonic() - started, chunks_added=m.counts["chunks"])  # fmt: skip
+
+
+def _contents_of(store: MilvusStore) -> tuple[Contents, np.ndarray, list[int], list[list[str]]]:
+    """Everything a Milvus store holds as a local version's contents, each passage's vectors (its own
+    then its windows'), their counts and tokens, files in name order."""
+    client, names, visible = store.client, store.names, store.state.visible()
+    fields = ["id", "key", "own", "n", "file", "vector", "text", "source", "title", "section", "start", "end",
+              "line_start", "line_end", "tokens"]  # fmt: skip
+    rows = sorted(client.query_all(names.passages, visible, fields), key=lambda r: (r["file"], int(r["id"])))
+    out = Contents()
+    vectors, counts, tokens = [], [], []
+    for r in rows:
+        vectors.append(r["vector"])
+        if r["own"]:
+            chunk = Chunk(r["text"], r["source"], r["title"], r["section"], int(r["start"]), int(r["end"]),
+                          int(r["line_start"]), int(r["line_end"]))  # fmt: skip
+            tokens.append(json.loads(r["tokens"]) if r["tokens"] else [])
+            out.chunks.setdefault(r["file"], []).append(StoredChunk(0, chunk, tokens[-1]))
+            counts.append(int(r["n"]))
+    docs: dict[str, list[dict[str, Any]]] = {}
+    for d in client.query_all(names.docs, visible, ["source", "file", "part", "body"]):
+        docs.setdefault(d["source"], []).append(d)
+    for source, parts in sorted(docs.items()):
+        parts.sort(key=lambda d: int(d["part"]))
+        head = json.loads(parts[0]["body"])
+        doc = Document(source, "".join(p["body"] for p in parts[1:]), head["title"], int(head["line_offset"]),
+                       dict(head["meta"]), bool(head["is_page"]))  # fmt: skip
+        out.documents.setdefault(parts[0]["file"], []).append(doc)
+    for name, record in store.state.files.items():
+        out.rejections[name] = rejections_of(record)
+    return out, np.asarray(vectors, dtype=np.float32), counts, tokens

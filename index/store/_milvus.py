@@ -7,6 +7,7 @@ Passage ids are the passages' keys: a passage's own row has id == key, its windo
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from ..text import Lexicon
 from ._database import Issue
 from ._filter import Filter
 from ._manifest import Manifest, describe_model
-from ._milvus_client import Client, connect, describe, quote
+from ._milvus_client import Client, connect, describe, is_lite, quote
 from ._milvus_lexical import MilvusVocabulary
 from ._milvus_schema import Names
 from ._milvus_state import State, read_builds, read_state
@@ -324,16 +325,15 @@ def open_milvus(uri: str, collection: str) -> MilvusStore:
     """Open the store's collection at ``uri`` to answer questions. Raises CollectionNotFound when
     nothing has been built into it, IndexIncompatible for another format, StoreUnavailable (or a
     subclass) when it cannot be reached."""
+    if is_lite(uri) and not os.path.exists(uri):  # opening would create an empty database
+        raise _not_found(uri, collection)
     client = connect(uri, collection)
     shared = _Shared(client)
     try:
         names = Names(collection)
         for name in names.all():
             if not client.has(name):
-                raise CollectionNotFound(
-                    f"no {describe(uri, collection)}; build it with: python -m index build --milvus {uri}"
-                    + (f" --collection {collection}" if collection != "news" else "")
-                )
+                raise _not_found(uri, collection)
             client.load(name)
         state = read_state(client, names)
         check_header(state, uri, collection)
@@ -341,6 +341,11 @@ def open_milvus(uri: str, collection: str) -> MilvusStore:
     except BaseException:
         client.close()
         raise
+
+
+def _not_found(uri: str, collection: str) -> CollectionNotFound:
+    also = f" --collection {collection}" if collection != "news" else ""
+    return CollectionNotFound(f"no {describe(uri, collection)}; build it with: python -m index build --milvus {uri}{also}")
 
 
 def check_header(state: State, uri: str, collection: str) -> None:
