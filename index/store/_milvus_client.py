@@ -252,9 +252,10 @@ def _quiet_pymilvus() -> None:
     global _quiet
     if not _quiet:
         for name in list(logging.root.manager.loggerDict):
-            if name.startswith(("pymilvus", "milvus_lite")):
+            if name.startswith(("pymilvus", "milvus_lite", "grpc")):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+        for name in ("pymilvus", "grpc._server"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         _quiet = True
 
 
