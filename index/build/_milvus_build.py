@@ -162,8 +162,10 @@ def build_milvus(
     started = time.monotonic()
     client, names, sparse = _open(settings, embedder)
     try:
-        with writer_lock(client, names, wait=wait, on_wait=on_wait):
+        with writer_lock(client, names, wait=wait, on_wait=on_wait) as interrupted:
             notes = recover(client, names)
+            if interrupted and not notes:
+                notes.append(f"{interrupted}; it left nothing to clean up")
             state = read_state(client, names)
             _check_model(state, embedder, settings)
             plan = _plan(settings, state, full)

@@ -6,9 +6,11 @@ pymilvus is imported here only, when a store is opened: ``import index`` never l
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -242,9 +244,51 @@ class Client:
             self.raw.close()
         except _milvus_errors():
             pass  # already gone: nothing left to close
+        if self.lite:
+            _release_lite(self.uri)
 
 
 _quiet = False
+# Milvus Lite serves a file from a server thread in this process, holding the file's lock until it
+# is released; the clients open on each file, so the last one to close releases it.
+_lite_users: dict[str, int] = {}
+_lite_lock = threading.Lock()
+
+
+def _use_lite(uri: str) -> None:
+    with _lite_lock:
+        path = os.path.abspath(uri)
+        _lite_users[path] = _lite_users.get(path, 0) + 1
+
+
+def _release_lite(uri: str) -> None:
+    path = os.path.abspath(uri)
+    with _lite_lock:
+        _lite_users[path] = _lite_users.get(path, 1) - 1
+        last = _lite_users[path] <= 0
+        if last:
+            del _lite_users[path]
+    if last:
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(path)
+
+
+def _held_elsewhere(uri: str) -> bool:
+    """Whether another process holds the Lite file's lock (Lite reports only that it failed)."""
+    lock = os.path.join(os.path.abspath(uri), "LOCK")
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def _quiet_pymilvus() -> None:
@@ -254,7 +298,7 @@ def _quiet_pymilvus() -> None:
         for name in list(logging.root.manager.loggerDict):
             if name.startswith(("pymilvus", "milvus_lite", "grpc")):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-        for name in ("pymilvus", "grpc._server"):
+        for name in ("pymilvus", "milvus_lite", "grpc"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         _quiet = True
 
@@ -275,9 +319,15 @@ def connect(uri: str, collection: str) -> Client:
         token = os.environ.get(TOKEN_ENV, "")
         if token:
             kwargs["token"] = token
+    if is_lite(uri):
+        _use_lite(uri)
     try:
         raw = MilvusClient(uri, **kwargs)
         raw.list_collections()  # a server that refuses the token says so here
     except _milvus_errors() as e:
+        if is_lite(uri):
+            _release_lite(uri)
+            if _held_elsewhere(uri):
+                raise store_error(StoreLocked("another process holds the lock"), uri, collection) from e
         raise store_error(e, uri, collection) from e
     return Client(uri, collection, raw)

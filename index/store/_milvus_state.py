@@ -240,13 +240,16 @@ def _describe(holder: dict[str, Any] | None) -> str:
 @contextmanager
 def writer_lock(
     client: Client, names: Names, *, wait: bool = True, on_wait: Callable[[str], None] | None = None
-) -> Iterator[None]:
-    """Hold the store's single-writer lock for a whole build (see the module's docstring)."""
+) -> Iterator[str | None]:
+    """Hold the store's single-writer lock for a whole build (see the module's docstring). Yields
+    a sentence naming an earlier build whose lock was taken over (it was killed), else None."""
     told = False
+    interrupted = None
     while not client.create_alias(names.meta, names.lock):
         holder = _holder(client, names)
         if _stale(holder):
             client.drop_alias(names.lock)  # its holder is gone; whoever creates it next holds it
+            interrupted = f"an earlier build{_describe(holder)} was interrupted"
             continue
         message = f"another build{_describe(holder)} is writing to {client.uri} collection {names.passages}"
         if not wait:
@@ -261,7 +264,7 @@ def writer_lock(
     renewer = threading.Thread(target=_renew, args=(client, names, me, stop), daemon=True)
     renewer.start()
     try:
-        yield
+        yield interrupted
     finally:
         stop.set()
         renewer.join()
