@@ -5,6 +5,7 @@ recovering, export of a local index without embedding, and readers following a b
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,8 +41,14 @@ NEW_PAGE = (
 
 
 def lite(where: Path, **more: object) -> Settings:
-    return Settings(corpus=(where / "corpus",), index_dir=where / "ix", model="hash", cache_dir=where,
-                    milvus=str(where / "x.db"), **more)  # type: ignore[arg-type]  # fmt: skip
+    return Settings(
+        corpus=(where / "corpus",),
+        index_dir=where / "ix",
+        model="hash",
+        cache_dir=where,
+        milvus=str(where / "x.db"),
+        **more,
+    )  # type: ignore[arg-type]
 
 
 def answers(s: Settings) -> dict[str, str]:
@@ -54,28 +61,53 @@ def answers(s: Settings) -> dict[str, str]:
         return out
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Path:
-    import shutil
+@pytest.fixture(scope="module")
+def seeded_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("lite-seed")
+    shutil.copytree(CORPUS, where / "corpus")
+    build(lite(where), EMBEDDER)
+    return where
 
-    shutil.copytree(CORPUS, tmp_path / "corpus")
-    build(lite(tmp_path), EMBEDDER)
+
+@pytest.fixture
+def seeded(seeded_once: Path, tmp_path: Path) -> Path:
+    """The seed corpus built into a Lite database, copied (a closed Lite database is a folder)."""
+    for part in ("corpus", "x.db"):
+        shutil.copytree(seeded_once / part, tmp_path / part)
     return tmp_path
 
 
 def run_build(where: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "index", "build", "--model", "hash", "--corpus", str(where / "corpus"),
-           "--index-dir", str(where / "ix"), "--milvus", str(where / "x.db")]  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", cwd=REPO, env=child_env(env),
-                          timeout=300)  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "index",
+        "build",
+        "--model",
+        "hash",
+        "--corpus",
+        str(where / "corpus"),
+        "--index-dir",
+        str(where / "ix"),
+        "--milvus",
+        str(where / "x.db"),
+    ]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, encoding="utf-8", cwd=REPO, env=child_env(env), timeout=300
+    )
 
 
 @pytest.mark.parametrize("point", ["embedding", "writing", "before-switch", "after-switch"])
 def test_killed_build_leaves_every_question_answered_and_the_next_recovers(seeded: Path, point: str) -> None:
     before = answers(lite(seeded))
     (seeded / "corpus" / "new.txt").write_text(NEW_PAGE, encoding="utf-8")
-    lines = [json.dumps({"id": i, "title": f"第{i}期职工讲堂", "text": f"第{i}期职工讲堂讲授安全生产知识。"},
-                        ensure_ascii=False) for i in range(1200)]  # fmt: skip
+    lines = [
+        json.dumps(
+            {"id": i, "title": f"第{i}期职工讲堂", "text": f"第{i}期职工讲堂讲授安全生产知识。"},
+            ensure_ascii=False,
+        )
+        for i in range(1200)
+    ]
     (seeded / "corpus" / "talks.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     killed = run_build(seeded, NEWS_ASSISTANT_CRASH_AT=point)
@@ -115,9 +147,23 @@ def test_export_copies_a_local_index_without_embedding(tmp_path: Path, seeded: P
     build(local, EMBEDDER)
     target = local.with_(milvus=str(tmp_path / "exported.db"))
     done = subprocess.run(
-        [sys.executable, "-m", "index", "export", "--index-dir", str(local.index_dir), "--milvus", target.milvus],
-        capture_output=True, text=True, encoding="utf-8", cwd=REPO, env=child_env(), timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "index",
+            "export",
+            "--index-dir",
+            str(local.index_dir),
+            "--milvus",
+            target.milvus,
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+        env=child_env(),
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert answers(target) == {q: s for q, s in answers(lite(seeded)).items()}
     with store_for(local) as a, store_for(target) as b:
@@ -134,7 +180,8 @@ def test_missing_collection(tmp_path: Path) -> None:
     with pytest.raises(CollectionNotFound) as e:
         store_for(lite(tmp_path))
     assert one_line(e.value) == (
-        f"no collection news in {tmp_path / 'x.db'}; build it with: python -m index build --milvus {tmp_path / 'x.db'}"
+        f"no collection news in {tmp_path / 'x.db'}; build it with: "
+        f"python -m index build --milvus {tmp_path / 'x.db'}"
     )
     assert not (tmp_path / "x.db").exists()  # asking did not create it
 
@@ -162,20 +209,34 @@ def test_wrong_token_is_named() -> None:
     refused = MilvusException(code=1800, message="user hasn't authenticated")
     error = store_error(refused, "http://127.0.0.1:19530", "news")
     assert isinstance(error, StoreRefused)
-    assert str(error) == "the Milvus server at http://127.0.0.1:19530 refuses the token; set MILVUS_TOKEN to a valid one"
+    assert (
+        str(error)
+        == "the Milvus server at http://127.0.0.1:19530 refuses the token; set MILVUS_TOKEN to a valid one"
+    )
 
 
 def test_a_lite_database_held_by_another_process(seeded: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from index import Settings, store_for; "
-         f"s = store_for(Settings(milvus={str(seeded / 'x.db')!r})); print('open', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO, env=child_env(),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import sys; from index import Settings, store_for; "
+            f"s = store_for(Settings(milvus={str(seeded / 'x.db')!r})); "
+            "print('open', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=child_env(),
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "open\n"
         with pytest.raises(StoreLocked) as e:
             store_for(lite(seeded))
-        assert one_line(e.value).startswith(f"the Milvus Lite database {seeded / 'x.db'} is open in another process")
+        assert one_line(e.value).startswith(
+            f"the Milvus Lite database {seeded / 'x.db'} is open in another process"
+        )
         done = run_build(seeded)
         assert done.returncode == 2 and done.stderr.startswith("error: the Milvus Lite database ")
         assert len(done.stderr.splitlines()) == 1

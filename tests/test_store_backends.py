@@ -47,8 +47,9 @@ def corpus(where: Path) -> Path:
 
 def settings(where: Path, backend: str) -> Settings:
     milvus = str(where / "lite.db") if backend == "lite" else ""
-    return Settings(corpus=(where / "corpus",), index_dir=where / "ix", model="hash", cache_dir=where,
-                    milvus=milvus)  # fmt: skip
+    return Settings(
+        corpus=(where / "corpus",), index_dir=where / "ix", model="hash", cache_dir=where, milvus=milvus
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,9 @@ def test_filters_return_k_even_when_selective(store: Store) -> None:
         "004_",
     }
     lexical = store.lexical_top(query_of(store, QUESTIONS[3]), 10, Filter(sources="briefs.jsonl#12"))
-    assert lexical and all(c.source.startswith("briefs.jsonl#12") for c, _ in store.passages([i for i, _ in lexical]))
+    assert lexical and all(
+        c.source.startswith("briefs.jsonl#12") for c, _ in store.passages([i for i, _ in lexical])
+    )
     assert store.dense_top(vector, 5, Filter(since="2030-01-01")) == []
 
 
@@ -190,7 +193,10 @@ def test_add_update_remove_by_source(tmp_path: Path, backend: str) -> None:
     corpus(tmp_path)
     s = settings(tmp_path, backend)
     build(s, EMBEDDER)
-    page = "温州鹿城区总工会 为外卖骑手建起“暖蜂驿站”\n\n本报讯 温州市鹿城区总工会在五马街道建成首个“暖蜂驿站”。\n"
+    page = (
+        "温州鹿城区总工会 为外卖骑手建起“暖蜂驿站”\n\n"
+        "本报讯 温州市鹿城区总工会在五马街道建成首个“暖蜂驿站”。\n"
+    )
     (tmp_path / "corpus" / "new.txt").write_text(page, encoding="utf-8")
     (tmp_path / "corpus" / "000_1e559e3fc737a720.txt").unlink()
     report = build(s, EMBEDDER)

@@ -3,8 +3,8 @@ new, and write the next version of the store (``_build``); add and remove corpus
 is indexed (``_manage``)."""
 
 from ._build import BuildReport, build
-from ._milvus_build import build_milvus, export_from_milvus, export_to_milvus
 from ._manage import IndexStatus, add_files, remove_sources, status
+from ._milvus_build import build_milvus, export_from_milvus, export_to_milvus
 from ._sources import changed_sources, is_current
 
 __all__ = [

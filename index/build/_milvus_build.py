@@ -11,6 +11,7 @@ their document-side BM25 weights (which depend on the archive's average passage 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,19 +55,35 @@ class FileInput:
     vectors: list[np.ndarray] = field(default_factory=list)
 
 
-def _record(f: FileInput) -> FileRecord:
+def origin_of(settings: Settings) -> str:
+    """Which builder a source comes from: this host's corpus folders."""
+    return f"{socket.gethostname()}:" + ",".join(str(p.resolve()) for p in settings.corpus)
+
+
+def _record(f: FileInput, origin: str) -> FileRecord:
     return FileRecord(
-        f.name, 0, f.digest,
-        {"documents": len(f.documents), "articles": len({(c.source, c.title) for c in f.chunks}),
-         "sections": len({(c.source, c.title, c.section) for c in f.chunks}), "chunks": len(f.chunks),
-         "windows": sum(len(v) - 1 for v in f.vectors), "tokens": sum(len(t) for t in f.tokens),
-         "fanout": max((len(v) for v in f.vectors), default=1)},
-        domain_words(c.embed_text for c in f.chunks), [(r.line, r.reason) for r in f.rejections],
-    )  # fmt: skip
+        f.name,
+        0,
+        f.digest,
+        {
+            "documents": len(f.documents),
+            "articles": len({(c.source, c.title) for c in f.chunks}),
+            "sections": len({(c.source, c.title, c.section) for c in f.chunks}),
+            "chunks": len(f.chunks),
+            "windows": sum(len(v) - 1 for v in f.vectors),
+            "tokens": sum(len(t) for t in f.tokens),
+            "fanout": max((len(v) for v in f.vectors), default=1),
+        },
+        domain_words(c.embed_text for c in f.chunks),
+        [(r.line, r.reason) for r in f.rejections],
+        origin,
+    )
 
 
-def _written(files: Sequence[FileInput], kept: dict[str, FileRecord], retire: list[str] | None) -> Written:
-    passages = []
+def _written(
+    files: Sequence[FileInput], kept: dict[str, FileRecord], retire: list[str] | None, origin: str
+) -> Written:
+    passages: list[Passage] = []
     documents = {}
     for f in files:
         issue = {d.source: Issue.of(d.meta) for d in f.documents}
@@ -77,22 +94,34 @@ def _written(files: Sequence[FileInput], kept: dict[str, FileRecord], retire: li
         )
     tokens = sum(int(r.counts.get("tokens", 0)) for r in kept.values()) + sum(len(p.tokens) for p in passages)
     count = sum(int(r.counts.get("chunks", 0)) for r in kept.values()) + len(passages)
-    return Written(passages, documents, [_record(f) for f in files], retire, tokens / max(count, 1))
+    return Written(passages, documents, [_record(f, origin) for f in files], retire, tokens / max(count, 1))
 
 
 def _removed_tokens(client: Client, names: Names, state: State, retire: list[str] | None) -> list[list[str]]:
     """The BM25 tokens of the passages this generation replaces or removes (their counts go down)."""
     if retire is not None and not retire:
         return []
-    expr = " and ".join(p for p in ["own == true", state.visible(),
-                                    in_list("file", retire) if retire is not None else ""] if p)  # fmt: skip
-    return [json.loads(r["tokens"]) for r in client.query_all(names.passages, expr, ["tokens"]) if r["tokens"]]
+    expr = " and ".join(
+        p
+        for p in ["own == true", state.visible(), in_list("file", retire) if retire is not None else ""]
+        if p
+    )
+    return [
+        json.loads(r["tokens"]) for r in client.query_all(names.passages, expr, ["tokens"]) if r["tokens"]
+    ]
 
 
 def _header(embedder: Embedder, sparse: bool, dim: int) -> dict[str, object]:
-    return {"format_version": MILVUS_FORMAT, "model": dict(embedder.identity), "dim": dim,
-            "chunker": chunker_settings(), "lexical": {"version": LEXICAL_VERSION} if sparse else {},
-            "sparse": sparse, "index": "FLAT", "created": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "format_version": MILVUS_FORMAT,
+        "model": dict(embedder.identity),
+        "dim": dim,
+        "chunker": chunker_settings(),
+        "lexical": {"version": LEXICAL_VERSION} if sparse else {},
+        "sparse": sparse,
+        "index": "FLAT",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _open(settings: Settings, embedder: Embedder) -> tuple[Client, Names, bool]:
@@ -118,7 +147,8 @@ def _check_model(state: State, embedder: Embedder, settings: Settings) -> None:
     if header.get("model") != dict(embedder.identity):
         raise IndexIncompatible(
             f"{describe(settings.milvus, settings.collection)} was built with "
-            f"{describe_model(header.get('model', {}))}, this build uses {describe_model(dict(embedder.identity))}; "
+            f"{describe_model(header.get('model', {}))}, this build uses "
+            f"{describe_model(dict(embedder.identity))}; "
             f"build with its model (--model), or into another collection (--collection NEW_NAME)"
         )
     check_header(state, settings.milvus, settings.collection)
@@ -138,13 +168,16 @@ def _plan(settings: Settings, state: State, full: bool) -> _Plan:
     header = state.header or {}
     everything = full or bool(
         header
-        and (header.get("chunker") != chunker_settings() or (header.get("lexical") or {}).get("version")
-             not in (None, LEXICAL_VERSION))
-    )  # fmt: skip
+        and (
+            header.get("chunker") != chunker_settings()
+            or (header.get("lexical") or {}).get("version") not in (None, LEXICAL_VERSION)
+        )
+    )
     found, rejected = discover(settings.corpus)
     old = {n: r.digest for n, r in state.files.items()}
     changed = [(p, n) for p, n in found if everything or old.get(n) != file_sha256(p)]
-    removed = sorted(set(old) - {n for _, n in found})
+    mine = {n for n, r in state.files.items() if r.origin == origin_of(settings)}
+    removed = sorted(mine - {n for _, n in found})
     return _Plan(changed, removed, rejected, everything)
 
 
@@ -171,17 +204,43 @@ def build_milvus(
             plan = _plan(settings, state, full)
             if not plan.changed and not plan.removed and state.header is not None:
                 return _report(settings, state, plan, [], notes, started, written=False)
-            files, embedded, seconds = _read_and_embed(settings, client, names, state, plan, embedder, progress)
-            kept = {} if plan.everything else {
-                n: r for n, r in state.files.items() if n not in {f.name for f in files} and n not in plan.removed
-            }  # fmt: skip
-            if not sum(len(f.chunks) for f in files) + sum(int(r.counts.get("chunks", 0)) for r in kept.values()):
-                raise nothing_to_index(settings.corpus, plan.rejections + [r for f in files for r in f.rejections])
-            retire = None if plan.everything else sorted({f.name for f in files} | set(plan.removed))
-            _write(client, names, state, _written(files, kept, retire), embedder, sparse, plan.everything)
+            files, embedded, seconds = _read_and_embed(
+                settings, client, names, state, plan, embedder, progress
+            )
+            kept = {
+                n: r for n, r in state.files.items() if n not in {f.name for f in files} | set(plan.removed)
+            }
+            if not sum(len(f.chunks) for f in files) + sum(
+                int(r.counts.get("chunks", 0)) for r in kept.values()
+            ):
+                raise nothing_to_index(
+                    settings.corpus, plan.rejections + [r for f in files for r in f.rejections]
+                )
+            retire = sorted({f.name for f in files} | set(plan.removed))
+            # A full build of every source the store holds sets each token's best weight anew.
+            exact = plan.everything and not kept
+            _write(
+                client,
+                names,
+                state,
+                _written(files, kept, retire, origin_of(settings)),
+                embedder,
+                sparse,
+                exact,
+            )
             after = read_state(client, names)
-            return _report(settings, after, plan, files, notes, started, written=True, embedded=embedded,
-                           embed_seconds=seconds, before=state)  # fmt: skip
+            return _report(
+                settings,
+                after,
+                plan,
+                files,
+                notes,
+                started,
+                written=True,
+                embedded=embedded,
+                embed_seconds=seconds,
+                before=state,
+            )
     finally:
         client.close()
 
@@ -197,9 +256,14 @@ def _write(
 
 
 def _read_and_embed(
-    settings: Settings, client: Client, names: Names, state: State, plan: _Plan, embedder: Embedder,
+    settings: Settings,
+    client: Client,
+    names: Names,
+    state: State,
+    plan: _Plan,
+    embedder: Embedder,
     progress: bool,
-) -> tuple[list[FileInput], int, float]:  # fmt: skip
+) -> tuple[list[FileInput], int, float]:
     """The changed files read, chunked, tokenised and embedded (vectors of unchanged text reused
     from the store's rows of those files, else the embedding cache, else the model)."""
     files = []
@@ -209,9 +273,8 @@ def _read_and_embed(
         if digest is not None:
             chunks = [c for d in docs for c in chunk_document(d, DEFAULT_MAX_CHARS, DEFAULT_OVERLAP)]
             files.append(FileInput(name, digest, docs, chunks, rejected))
-    keep_words = set() if plan.everything else {
-        w for n, r in state.files.items() if n not in {f.name for f in files} for w in r.words
-    }  # fmt: skip
+    gone = {f.name for f in files} | set(plan.removed)
+    keep_words = {w for n, r in state.files.items() if n not in gone for w in r.words}
     lexicon = Lexicon(keep_words | set(domain_words(c.embed_text for f in files for c in f.chunks)))
     parts = [passage_texts(c) for f in files for c in f.chunks]
     units = Units.of(parts, embedder.dim if not state.header else int(state.header["dim"]))
@@ -243,16 +306,37 @@ def _old_vectors(client: Client, names: Names, state: State, files: list[str]) -
     if not known:
         return {}
     expr = " and ".join(p for p in [in_list("file", known), state.visible()] if p)
-    fields = ["id", "key", "own", "n", "vector", "text", "source", "title", "section", "start", "end",
-              "line_start", "line_end"]  # fmt: skip
+    fields = [
+        "id",
+        "key",
+        "own",
+        "n",
+        "vector",
+        "text",
+        "source",
+        "title",
+        "section",
+        "start",
+        "end",
+        "line_start",
+        "line_end",
+    ]
     rows = client.query_all(names.passages, expr, fields)
     by_id = {int(r["id"]): r for r in rows}
     out = {}
     for r in rows:
         if not r["own"]:
             continue
-        chunk = Chunk(r["text"], r["source"], r["title"], r["section"], int(r["start"]), int(r["end"]),
-                      int(r["line_start"]), int(r["line_end"]))  # fmt: skip
+        chunk = Chunk(
+            r["text"],
+            r["source"],
+            r["title"],
+            r["section"],
+            int(r["start"]),
+            int(r["end"]),
+            int(r["line_start"]),
+            int(r["line_end"]),
+        )
         texts = passage_texts(chunk)
         if len(texts) != int(r["n"]):
             texts = texts[:1]
@@ -264,25 +348,49 @@ def _old_vectors(client: Client, names: Names, state: State, files: list[str]) -
 
 
 def _report(
-    settings: Settings, state: State, plan: _Plan, files: Sequence[FileInput], notes: list[str], started: float,
-    *, written: bool, embedded: int = 0, embed_seconds: float = 0.0, before: State | None = None,
-) -> BuildReport:  # fmt: skip
-    totals = {k: sum(int(r.counts.get(k, 0)) for r in state.files.values())
-              for k in ("articles", "sections", "chunks")}  # fmt: skip
+    settings: Settings,
+    state: State,
+    plan: _Plan,
+    files: Sequence[FileInput],
+    notes: list[str],
+    started: float,
+    *,
+    written: bool,
+    embedded: int = 0,
+    embed_seconds: float = 0.0,
+    before: State | None = None,
+) -> BuildReport:
+    totals = {
+        k: sum(int(r.counts.get(k, 0)) for r in state.files.values())
+        for k in ("articles", "sections", "chunks")
+    }
     old = (before or state).files
     names = {f.name for f in files}
-    rejections = plan.rejections + [r for n, rec in state.files.items() if n not in names for r in rejections_of(rec)]
+    rejections = plan.rejections + [
+        r for n, rec in state.files.items() if n not in names for r in rejections_of(rec)
+    ]
     new_chunks = sum(len(f.chunks) for f in files)
     gone = sum(int(old[n].counts.get("chunks", 0)) for n in (names | set(plan.removed)) if n in old)
     return BuildReport(
-        index_dir=settings.index_dir, files=len(state.files), articles=totals["articles"],
-        sections=totals["sections"], chunks=totals["chunks"], seconds=time.monotonic() - started,
-        rejections=rejections, added=sorted(n for n in names if n not in old),
-        updated=sorted(n for n in names if n in old), removed=plan.removed,
-        unchanged=len(state.files) - len(names), chunks_added=new_chunks if written else 0,
-        chunks_removed=gone if written else 0, embedded=embedded, embed_seconds=embed_seconds,
-        notes=notes, written=written, store=describe(settings.milvus, settings.collection),
-    )  # fmt: skip
+        index_dir=settings.index_dir,
+        files=len(state.files),
+        articles=totals["articles"],
+        sections=totals["sections"],
+        chunks=totals["chunks"],
+        seconds=time.monotonic() - started,
+        rejections=rejections,
+        added=sorted(n for n in names if n not in old),
+        updated=sorted(n for n in names if n in old),
+        removed=plan.removed,
+        unchanged=len(state.files) - len(names),
+        chunks_added=new_chunks if written else 0,
+        chunks_removed=gone if written else 0,
+        embedded=embedded,
+        embed_seconds=embed_seconds,
+        notes=notes,
+        written=written,
+        store=describe(settings.milvus, settings.collection),
+    )
 
 
 def export_to_milvus(settings: Settings) -> BuildReport:
@@ -303,8 +411,13 @@ def export_to_milvus(settings: Settings) -> BuildReport:
         lexicon = loaded.lexical.lexicon if loaded.lexical is not None else Lexicon()
         files, at, i = [], 0, 0
         for name, chunks in contents.chunks.items():
-            f = FileInput(name, loaded.manifest.files.get(name, ""), contents.documents.get(name, []),
-                          [s.chunk for s in chunks], contents.rejections.get(name, []))  # fmt: skip
+            f = FileInput(
+                name,
+                loaded.manifest.files.get(name, ""),
+                contents.documents.get(name, []),
+                [s.chunk for s in chunks],
+                contents.rejections.get(name, []),
+            )
             for s in chunks:
                 f.tokens.append(s.tokens if s.tokens is not None else lexicon.tokens(s.chunk.embed_text))
                 f.vectors.append(stored[at : at + int(counts[i])])
@@ -320,9 +433,11 @@ def export_to_milvus(settings: Settings) -> BuildReport:
             notes = recover(client, names)
             state = read_state(client, names)
             plan = _Plan([], sorted(set(state.files) - {f.name for f in files}), [], True)
-            _write(client, names, state, _written(files, {}, None), like, sparse, True)  # type: ignore[arg-type]
-            return _report(settings, read_state(client, names), plan, files, notes, started, written=True,
-                           before=state)  # fmt: skip
+            written = _written(files, {}, None, f"export of {settings.index_dir.resolve()}")
+            _write(client, names, state, written, like, sparse, True)  # type: ignore[arg-type]
+            return _report(
+                settings, read_state(client, names), plan, files, notes, started, written=True, before=state
+            )
     finally:
         client.close()
 
@@ -333,7 +448,6 @@ class _Identity:
 
     identity: dict[str, str]
     dim: int
-
 
 
 def export_from_milvus(settings: Settings) -> BuildReport:
@@ -356,29 +470,67 @@ def export_from_milvus(settings: Settings) -> BuildReport:
     for file, chunks in contents.chunks.items():
         contents.chunks[file] = [StoredChunk(next(at), s.chunk, s.tokens) for s in chunks]
     words = sorted({w for r in store.state.files.values() for w in r.words})
-    manifest = Manifest(model=m.model, dim=dim, chunker=m.chunker, files=m.files, counts=m.counts,
-                        lexical={"version": LEXICAL_VERSION, "words": len(words)}, vectors=made.params())  # fmt: skip
+    manifest = Manifest(
+        model=m.model,
+        dim=dim,
+        chunker=m.chunker,
+        files=m.files,
+        counts=m.counts,
+        lexical={"version": LEXICAL_VERSION, "words": len(words)},
+        vectors=made.params(),
+    )
     with folder_lock(settings.index_dir):
-        write_version(settings.index_dir, manifest, contents, made, LexicalIndex.from_tokens(tokens, Lexicon(words)))
-    return BuildReport(index_dir=settings.index_dir, files=len(m.files), articles=m.counts["articles"],
-                       sections=m.counts["sections"], chunks=m.counts["chunks"],
-                       seconds=time.monotonic() - started, chunks_added=m.counts["chunks"])  # fmt: skip
+        write_version(
+            settings.index_dir, manifest, contents, made, LexicalIndex.from_tokens(tokens, Lexicon(words))
+        )
+    return BuildReport(
+        index_dir=settings.index_dir,
+        files=len(m.files),
+        articles=m.counts["articles"],
+        sections=m.counts["sections"],
+        chunks=m.counts["chunks"],
+        seconds=time.monotonic() - started,
+        chunks_added=m.counts["chunks"],
+    )
 
 
 def _contents_of(store: MilvusStore) -> tuple[Contents, np.ndarray, list[int], list[list[str]]]:
     """Everything a Milvus store holds as a local version's contents, each passage's vectors (its own
     then its windows'), their counts and tokens, files in name order."""
     client, names, visible = store.client, store.names, store.state.visible()
-    fields = ["id", "key", "own", "n", "file", "vector", "text", "source", "title", "section", "start", "end",
-              "line_start", "line_end", "tokens"]  # fmt: skip
+    fields = [
+        "id",
+        "key",
+        "own",
+        "n",
+        "file",
+        "vector",
+        "text",
+        "source",
+        "title",
+        "section",
+        "start",
+        "end",
+        "line_start",
+        "line_end",
+        "tokens",
+    ]
     rows = sorted(client.query_all(names.passages, visible, fields), key=lambda r: (r["file"], int(r["id"])))
     out = Contents()
     vectors, counts, tokens = [], [], []
     for r in rows:
         vectors.append(r["vector"])
         if r["own"]:
-            chunk = Chunk(r["text"], r["source"], r["title"], r["section"], int(r["start"]), int(r["end"]),
-                          int(r["line_start"]), int(r["line_end"]))  # fmt: skip
+            chunk = Chunk(
+                r["text"],
+                r["source"],
+                r["title"],
+                r["section"],
+                int(r["start"]),
+                int(r["end"]),
+                int(r["line_start"]),
+                int(r["line_end"]),
+            )
             tokens.append(json.loads(r["tokens"]) if r["tokens"] else [])
             out.chunks.setdefault(r["file"], []).append(StoredChunk(0, chunk, tokens[-1]))
             counts.append(int(r["n"]))
@@ -388,8 +540,14 @@ def _contents_of(store: MilvusStore) -> tuple[Contents, np.ndarray, list[int], l
     for source, parts in sorted(docs.items()):
         parts.sort(key=lambda d: int(d["part"]))
         head = json.loads(parts[0]["body"])
-        doc = Document(source, "".join(p["body"] for p in parts[1:]), head["title"], int(head["line_offset"]),
-                       dict(head["meta"]), bool(head["is_page"]))  # fmt: skip
+        doc = Document(
+            source,
+            "".join(p["body"] for p in parts[1:]),
+            head["title"],
+            int(head["line_offset"]),
+            dict(head["meta"]),
+            bool(head["is_page"]),
+        )
         out.documents.setdefault(parts[0]["file"], []).append(doc)
     for name, record in store.state.files.items():
         out.rejections[name] = rejections_of(record)

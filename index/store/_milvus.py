@@ -31,8 +31,20 @@ __all__ = ["MILVUS_FORMAT", "MilvusStore", "filter_expr", "manifest_of", "open_m
 
 MILVUS_FORMAT = 1
 MAX_LIMIT = 16_384  # the most rows one Milvus search returns
-_PASSAGE_FIELDS = ["id", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
-                   "date", "edition", "page"]  # fmt: skip
+_PASSAGE_FIELDS = [
+    "id",
+    "text",
+    "source",
+    "title",
+    "section",
+    "start",
+    "end",
+    "line_start",
+    "line_end",
+    "date",
+    "edition",
+    "page",
+]
 
 
 def _successor(prefix: str) -> str | None:
@@ -54,8 +66,11 @@ def filter_expr(where: Filter | None) -> str:
     if where.since is not None:
         dates.append(f"date >= {str(where.since).replace('-', '')}")
     if where.until is not None:
-        dates.append(f"date <= {str(where.until).replace('-', '')}" if dates else
-                     f"date > 0 and date <= {str(where.until).replace('-', '')}")  # fmt: skip
+        dates.append(
+            f"date <= {str(where.until).replace('-', '')}"
+            if dates
+            else f"date > 0 and date <= {str(where.until).replace('-', '')}"
+        )
     if dates:
         parts.append(f"({' and '.join(dates)})")
     if where.sources:
@@ -81,12 +96,15 @@ def manifest_of(state: State, names: Names) -> Manifest:
             counts[k] += int(record.counts.get(k, 0))
     words = {w for r in state.files.values() for w in r.words}
     return Manifest(
-        model=dict(header.get("model", {})), dim=int(header.get("dim", 0)), chunker=dict(header.get("chunker", {})),
-        files={n: r.digest for n, r in sorted(state.files.items())}, counts=counts,
+        model=dict(header.get("model", {})),
+        dim=int(header.get("dim", 0)),
+        chunker=dict(header.get("chunker", {})),
+        files={n: r.digest for n, r in sorted(state.files.items())},
+        counts=counts,
         built_at=state.built_at or str(header.get("created", "")),
         lexical=dict(header.get("lexical", {})) | {"words": len(words)} if header.get("lexical") else {},
         vectors={"kind": "milvus", "collection": names.passages, "index": str(header.get("index", "FLAT"))},
-    )  # fmt: skip
+    )
 
 
 class _Shared:
@@ -132,7 +150,8 @@ class MilvusStore:
 
     def check_embedder(self, embedder: Embedder) -> None:
         built, given = self.manifest.model, dict(embedder.identity)
-        again = f"python -m index build --milvus {self.client.uri} --collection NEW_NAME --model {model_option(given)}"
+        uri = self.client.uri
+        again = f"python -m index build --milvus {uri} --collection NEW_NAME --model {model_option(given)}"
         if built != given:
             raise IndexIncompatible(
                 f"{self.where} was built with {describe_model(built)}, but the model in use is "
@@ -198,8 +217,9 @@ class MilvusStore:
         # An English question scores each word by its best stand-in, which no inner product does:
         # the passages of highest summed score are rescored exactly.
         fetch = min(MAX_LIMIT, k if query.per_token else max(4 * k, 50))
-        hits = self.client.search(self.names.passages, [sparse], "sparse", fetch, self._expr(where), [],
-                                  {"drop_ratio_search": 0.0})[0]  # fmt: skip
+        hits = self.client.search(
+            self.names.passages, [sparse], "sparse", fetch, self._expr(where), [], {"drop_ratio_search": 0.0}
+        )[0]
         found = [(int(h["id"]), float(h["distance"])) for h in hits if float(h["distance"]) > 0]
         if query.per_token:
             return found[:k]
@@ -279,8 +299,14 @@ class MilvusStore:
             raise UnknownSource(f"no document {source!r} in {self.where}")
         parts = [r["body"] for r in sorted(rows, key=lambda r: int(r["part"]))]
         head = json.loads(parts[0])
-        return Document(source, "".join(parts[1:]), head["title"], int(head["line_offset"]), dict(head["meta"]),
-                        bool(head["is_page"]))  # fmt: skip
+        return Document(
+            source,
+            "".join(parts[1:]),
+            head["title"],
+            int(head["line_offset"]),
+            dict(head["meta"]),
+            bool(head["is_page"]),
+        )
 
     # --- following builds ------------------------------------------------------------------------------
 
@@ -311,8 +337,16 @@ class MilvusStore:
 
 
 def _chunk(r: dict[str, Any]) -> Chunk:
-    return Chunk(r["text"], r["source"], r["title"], r["section"], int(r["start"]), int(r["end"]),
-                 int(r["line_start"]), int(r["line_end"]))  # fmt: skip
+    return Chunk(
+        r["text"],
+        r["source"],
+        r["title"],
+        r["section"],
+        int(r["start"]),
+        int(r["end"]),
+        int(r["line_start"]),
+        int(r["line_end"]),
+    )
 
 
 def _issue(r: dict[str, Any]) -> Issue:
@@ -345,7 +379,9 @@ def open_milvus(uri: str, collection: str) -> MilvusStore:
 
 def _not_found(uri: str, collection: str) -> CollectionNotFound:
     also = f" --collection {collection}" if collection != "news" else ""
-    return CollectionNotFound(f"no {describe(uri, collection)}; build it with: python -m index build --milvus {uri}{also}")
+    return CollectionNotFound(
+        f"no {describe(uri, collection)}; build it with: python -m index build --milvus {uri}{also}"
+    )
 
 
 def check_header(state: State, uri: str, collection: str) -> None:
@@ -359,5 +395,6 @@ def check_header(state: State, uri: str, collection: str) -> None:
     if version != MILVUS_FORMAT:
         raise IndexIncompatible(
             f"{describe(uri, collection)} has format version {version}, this program reads version "
-            f"{MILVUS_FORMAT}; build another collection with: python -m index build --milvus {uri} --collection NEW_NAME"
+            f"{MILVUS_FORMAT}; build another collection with: python -m index build --milvus {uri} "
+            "--collection NEW_NAME"
         )

@@ -95,7 +95,8 @@ def store_error(e: BaseException, uri: str, collection: str = "") -> StoreUnavai
         w in text for w in ("unavailable", "connect", "deadline", "timed out", "connection refused", "goaway")
     ):
         return StoreUnreachable(
-            f"no Milvus server answers at {uri}; start it, or check the address (--milvus, NEWS_ASSISTANT_MILVUS)"
+            f"no Milvus server answers at {uri}; start it, or check the address "
+            "(--milvus, NEWS_ASSISTANT_MILVUS)"
         )
     first = " ".join(str(getattr(e, "message", "") or e).split())[:200]
     return StoreUnavailable(f"the Milvus store {uri} failed: {first}")
@@ -180,15 +181,28 @@ class Client:
         return list(self.raw.get(name, ids=list(ids), output_fields=list(fields)))
 
     @guarded
-    def search(self, name: str, data: list[Any], field: str, limit: int, expr: str, fields: Sequence[str],
-               params: dict[str, Any] | None = None) -> list[list[dict[str, Any]]]:  # fmt: skip
+    def search(
+        self,
+        name: str,
+        data: list[Any],
+        field: str,
+        limit: int,
+        expr: str,
+        fields: Sequence[str],
+        params: dict[str, Any] | None = None,
+    ) -> list[list[dict[str, Any]]]:
         return [
             list(hits)
             for hits in self.raw.search(
-                name, data=data, anns_field=field, limit=limit, filter=expr, output_fields=list(fields),
+                name,
+                data=data,
+                anns_field=field,
+                limit=limit,
+                filter=expr,
+                output_fields=list(fields),
                 search_params={"metric_type": "IP", "params": params or {}},
             )
-        ]  # fmt: skip
+        ]
 
     @guarded
     def insert(self, name: str, rows: list[dict[str, Any]]) -> None:

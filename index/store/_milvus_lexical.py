@@ -34,7 +34,7 @@ K1, B = 1.5, 0.75  # bm25s's defaults, which the local store uses
 EMPTY = {0: 1.0}  # dimension 0 is no token: Milvus wants a weight in every sparse vector
 _MAX_TOKEN = 250
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,6}")
-_BATCH = 1000
+_BATCH = 2000
 
 
 def pinyin_of(token: str) -> str:
@@ -100,8 +100,17 @@ class StatsChange:
         for t in sorted(wanted):
             row = self.rows.get(t)
             if row is None:
-                row = {"token": t, "dim": self.next_dim, "df": 0, "maxw": 0.0, "gen": 0, "prev_df": 0,
-                       "prev_maxw": 0.0, "prev_gen": 0, "new": True}  # fmt: skip
+                row = {
+                    "token": t,
+                    "dim": self.next_dim,
+                    "df": 0,
+                    "maxw": 0.0,
+                    "gen": 0,
+                    "prev_df": 0,
+                    "prev_maxw": 0.0,
+                    "prev_gen": 0,
+                    "new": True,
+                }
                 self.rows[t] = row
                 self.next_dim += 1
             out[t] = int(row["dim"])
@@ -119,22 +128,33 @@ class StatsChange:
             self.df[t] -= 1
 
     def write(self) -> None:
-        """Upsert every changed token's row, keeping its values from before."""
+        """Insert the new tokens' rows and upsert every other changed token's, keeping its values
+        from before (an upsert costs a delete and an insert: Lite takes new rows 3 times faster)."""
         self.dims(self.df)  # rows of the tokens only removed
-        out = []
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for t, delta in self.df.items():
             row = self.rows[t]
             if not delta and t not in self.best:
                 continue
-            out.append({
-                "token": t, "dim": int(row["dim"]), "df": max(0, int(row["df"]) + delta),
-                "maxw": self.best.get(t, 0.0) if self.full else max(float(row["maxw"]), self.best.get(t, 0.0)),
-                "gen": self.gen,
-                "prev_df": int(row["df"]), "prev_maxw": float(row["maxw"]), "prev_gen": int(row["gen"]),
-                "pinyin": pinyin_of(t), "v": DUMMY,
-            })  # fmt: skip
-        for i in range(0, len(out), _BATCH):
-            self.client.upsert(self.names.stats, out[i : i + _BATCH])
+            best = self.best.get(t, 0.0)
+            (new if row.get("new") else changed).append(
+                {
+                    "token": t,
+                    "dim": int(row["dim"]),
+                    "df": max(0, int(row["df"]) + delta),
+                    "maxw": best if self.full else max(float(row["maxw"]), best),
+                    "gen": self.gen,
+                    "prev_df": int(row["df"]),
+                    "prev_maxw": float(row["maxw"]),
+                    "prev_gen": int(row["gen"]),
+                    "pinyin": pinyin_of(t),
+                    "v": DUMMY,
+                }
+            )
+        for rows, write in ((new, self.client.insert), (changed, self.client.upsert)):
+            for i in range(0, len(rows), _BATCH):
+                write(self.names.stats, rows[i : i + _BATCH])
 
 
 def undo_stats(client: Client, names: Names, gen: int) -> None:

@@ -73,20 +73,37 @@ def _passages_schema(client: Client, dim: int, sparse: bool) -> tuple[Any, Any]:
     schema = raw.create_schema(auto_id=False, enable_dynamic_field=False)
     text = {"max_length": MAX_TEXT}
     name = {"max_length": _NAME}
-    _fields(schema, [
-        ("id", "INT64", {"is_primary": True}), ("key", "INT64", {}), ("own", "BOOL", {}),
-        ("n", "INT64", {}), ("gen", "INT64", {}), ("file", "VARCHAR", name), ("source", "VARCHAR", name),
-        ("date", "INT64", {}), ("vector", "FLOAT_VECTOR", {"dim": dim}), ("text", "VARCHAR", text),
-        ("title", "VARCHAR", text), ("section", "VARCHAR", text), ("start", "INT64", {}),
-        ("end", "INT64", {}), ("line_start", "INT64", {}), ("line_end", "INT64", {}),
-        ("edition", "VARCHAR", {"max_length": 256}), ("page", "INT64", {}), ("tokens", "VARCHAR", text),
-    ])  # fmt: skip
+    _fields(
+        schema,
+        [
+            ("id", "INT64", {"is_primary": True}),
+            ("key", "INT64", {}),
+            ("own", "BOOL", {}),
+            ("n", "INT64", {}),
+            ("gen", "INT64", {}),
+            ("file", "VARCHAR", name),
+            ("source", "VARCHAR", name),
+            ("date", "INT64", {}),
+            ("vector", "FLOAT_VECTOR", {"dim": dim}),
+            ("text", "VARCHAR", text),
+            ("title", "VARCHAR", text),
+            ("section", "VARCHAR", text),
+            ("start", "INT64", {}),
+            ("end", "INT64", {}),
+            ("line_start", "INT64", {}),
+            ("line_end", "INT64", {}),
+            ("edition", "VARCHAR", {"max_length": 256}),
+            ("page", "INT64", {}),
+            ("tokens", "VARCHAR", text),
+        ],
+    )
     index = raw.prepare_index_params()
     index.add_index("vector", index_type="FLAT", metric_type="IP")
     if sparse:
         _fields(schema, [("sparse", "SPARSE_FLOAT_VECTOR", {})])
-        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP",
-                        params={"drop_ratio_build": 0.0})  # fmt: skip
+        index.add_index(
+            "sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"drop_ratio_build": 0.0}
+        )
     return schema, index
 
 
@@ -105,20 +122,42 @@ def create_all(client: Client, names: Names, dim: int, sparse: bool) -> None:
     name = {"max_length": _NAME}
     specs = {
         names.passages: _passages_schema(client, dim, sparse),
-        names.docs: _companion_schema(client, [
-            ("id", "VARCHAR", {"is_primary": True, "max_length": _NAME + 64}), ("source", "VARCHAR", name),
-            ("file", "VARCHAR", name), ("gen", "INT64", {}), ("part", "INT64", {}), ("body", "VARCHAR", text),
-        ]),
-        names.meta: _companion_schema(client, [
-            ("id", "VARCHAR", {"is_primary": True, "max_length": _NAME + 64}), ("kind", "VARCHAR", {"max_length": 32}),
-            ("gen", "INT64", {}), ("part", "INT64", {}), ("body", "VARCHAR", text),
-        ]),
-        names.stats: _companion_schema(client, [
-            ("token", "VARCHAR", {"is_primary": True, "max_length": 256}), ("dim", "INT64", {}),
-            ("df", "INT64", {}), ("maxw", "FLOAT", {}), ("gen", "INT64", {}), ("prev_df", "INT64", {}),
-            ("prev_maxw", "FLOAT", {}), ("prev_gen", "INT64", {}), ("pinyin", "VARCHAR", {"max_length": 128}),
-        ]),
-    }  # fmt: skip
+        names.docs: _companion_schema(
+            client,
+            [
+                ("id", "VARCHAR", {"is_primary": True, "max_length": _NAME + 64}),
+                ("source", "VARCHAR", name),
+                ("file", "VARCHAR", name),
+                ("gen", "INT64", {}),
+                ("part", "INT64", {}),
+                ("body", "VARCHAR", text),
+            ],
+        ),
+        names.meta: _companion_schema(
+            client,
+            [
+                ("id", "VARCHAR", {"is_primary": True, "max_length": _NAME + 64}),
+                ("kind", "VARCHAR", {"max_length": 32}),
+                ("gen", "INT64", {}),
+                ("part", "INT64", {}),
+                ("body", "VARCHAR", text),
+            ],
+        ),
+        names.stats: _companion_schema(
+            client,
+            [
+                ("token", "VARCHAR", {"is_primary": True, "max_length": 256}),
+                ("dim", "INT64", {}),
+                ("df", "INT64", {}),
+                ("maxw", "FLOAT", {}),
+                ("gen", "INT64", {}),
+                ("prev_df", "INT64", {}),
+                ("prev_maxw", "FLOAT", {}),
+                ("prev_gen", "INT64", {}),
+                ("pinyin", "VARCHAR", {"max_length": 128}),
+            ],
+        ),
+    }
     for collection, (schema, index) in specs.items():
         if not client.has(collection):
             _create(client, collection, schema, index)

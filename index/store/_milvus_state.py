@@ -64,8 +64,14 @@ class BuildRecord:
         return f"build@{self.gen:012d}"
 
     def body(self) -> dict[str, Any]:
-        return {"state": self.state, "retire": self.retire, "next_dim": self.next_dim,
-                "started": self.started, "built_at": self.built_at, "who": self.who}  # fmt: skip
+        return {
+            "state": self.state,
+            "retire": self.retire,
+            "next_dim": self.next_dim,
+            "started": self.started,
+            "built_at": self.built_at,
+            "who": self.who,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,21 +84,30 @@ class FileRecord:
     counts: dict[str, int]  # documents, articles, sections, chunks, windows, tokens, fanout
     words: list[str] = field(default_factory=list)
     rejections: list[tuple[int | None, str]] = field(default_factory=list)
+    # Which builder's corpus it came from: a build removes only its own files gone from disk, so
+    # builders of different corpus folders share one collection.
+    origin: str = ""
 
     @property
     def rid(self) -> str:
         return f"file:{self.name}@{self.gen:012d}"
 
     def body(self) -> dict[str, Any]:
-        return {"name": self.name, "digest": self.digest, "counts": self.counts, "words": self.words,
-                "rejections": self.rejections}  # fmt: skip
+        return {
+            "name": self.name,
+            "digest": self.digest,
+            "counts": self.counts,
+            "words": self.words,
+            "rejections": self.rejections,
+            "origin": self.origin,
+        }
 
 
 def write_records(
     client: Client, names: Names, kind: str, gen: int, records: dict[str, dict[str, Any]]
 ) -> None:
     """Upsert records (rid -> JSON body), each as one row per part of its JSON."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for rid, body in records.items():
         text = json.dumps(body, ensure_ascii=False)
         parts = [text[i : i + _PART] for i in range(0, len(text), _PART)] or [""]
@@ -172,10 +187,17 @@ class State:
 def _builds(client: Client, names: Names) -> tuple[BuildRecord, ...]:
     found = read_records(client, names, 'kind == "build"')
     builds = [
-        BuildRecord(gen, body["state"], body.get("retire"), int(body.get("next_dim", 1)),
-                    body.get("started", ""), body.get("built_at", ""), body.get("who", ""))
+        BuildRecord(
+            gen,
+            body["state"],
+            body.get("retire"),
+            int(body.get("next_dim", 1)),
+            body.get("started", ""),
+            body.get("built_at", ""),
+            body.get("who", ""),
+        )
         for gen, body in found.values()
-    ]  # fmt: skip
+    ]
     return tuple(sorted(builds, key=lambda b: b.gen))
 
 
@@ -193,7 +215,13 @@ def read_state(client: Client, names: Names, *, with_files: bool = True) -> Stat
             continue
         rejections = [(line, reason) for line, reason in body.get("rejections", [])]
         files[name] = FileRecord(
-            name, gen, body["digest"], dict(body["counts"]), list(body["words"]), rejections
+            name,
+            gen,
+            body["digest"],
+            dict(body["counts"]),
+            list(body["words"]),
+            rejections,
+            body.get("origin", ""),
         )
     return State(builds, {n: r for n, r in files.items() if r.digest}, state.header)
 
@@ -207,8 +235,14 @@ def read_builds(client: Client, names: Names) -> tuple[BuildRecord, ...]:
 
 
 def _who() -> str:
-    return json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
-                       "started": datetime.now(UTC).isoformat(timespec="seconds"), "renewed": time.time()})  # fmt: skip
+    return json.dumps(
+        {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "renewed": time.time(),
+        }
+    )
 
 
 def _holder(client: Client, names: Names) -> dict[str, Any] | None:

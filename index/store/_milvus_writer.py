@@ -73,14 +73,41 @@ def _day(issue: Issue) -> int:
 
 def _rows(p: Passage, key: int, gen: int, sparse: dict[int, float] | None) -> list[dict[str, Any]]:
     c = p.chunk
-    common = {"key": key, "n": len(p.vectors), "gen": gen, "file": p.file, "source": c.source,
-              "date": _day(p.issue)}  # fmt: skip
-    own = {**common, "id": key, "own": True, "text": c.text, "title": c.title[:_FIELD],
-           "section": c.section[:_FIELD], "start": c.start, "end": c.end, "line_start": c.line_start,
-           "line_end": c.line_end, "edition": (p.issue.edition or "")[:200], "page": p.issue.page or 0,
-           "tokens": json.dumps(p.tokens, ensure_ascii=False)}  # fmt: skip
-    blank = {"text": "", "title": "", "section": "", "start": 0, "end": 0, "line_start": 0, "line_end": 0,
-             "edition": "", "page": 0, "tokens": ""}  # fmt: skip
+    common = {
+        "key": key,
+        "n": len(p.vectors),
+        "gen": gen,
+        "file": p.file,
+        "source": c.source,
+        "date": _day(p.issue),
+    }
+    own = {
+        **common,
+        "id": key,
+        "own": True,
+        "text": c.text,
+        "title": c.title[:_FIELD],
+        "section": c.section[:_FIELD],
+        "start": c.start,
+        "end": c.end,
+        "line_start": c.line_start,
+        "line_end": c.line_end,
+        "edition": (p.issue.edition or "")[:200],
+        "page": p.issue.page or 0,
+        "tokens": json.dumps(p.tokens, ensure_ascii=False),
+    }
+    blank = {
+        "text": "",
+        "title": "",
+        "section": "",
+        "start": 0,
+        "end": 0,
+        "line_start": 0,
+        "line_end": 0,
+        "edition": "",
+        "page": 0,
+        "tokens": "",
+    }
     rows = [own] + [{**common, **blank, "id": key + j, "own": False} for j in range(1, len(p.vectors))]
     for row, vector in zip(rows, p.vectors, strict=True):
         row["vector"] = np.asarray(vector, dtype=np.float32).tolist()
@@ -90,16 +117,25 @@ def _rows(p: Passage, key: int, gen: int, sparse: dict[int, float] | None) -> li
 
 
 def _doc_rows(file: str, docs: Iterable[Document], gen: int) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for d in docs:
-        head = json.dumps({"title": d.title[:_FIELD], "line_offset": d.line_offset, "meta": d.meta,
-                           "is_page": d.is_page}, ensure_ascii=False)  # fmt: skip
+        head = json.dumps(
+            {"title": d.title[:_FIELD], "line_offset": d.line_offset, "meta": d.meta, "is_page": d.is_page},
+            ensure_ascii=False,
+        )
         parts = [head, *(d.text[i : i + _DOC_PART] for i in range(0, len(d.text), _DOC_PART))]
         rows.extend(
-            {"id": f"{d.source}#{i}@{gen}", "source": d.source, "file": file, "gen": gen, "part": i, "body": b,
-             "v": DUMMY}
+            {
+                "id": f"{d.source}#{i}@{gen}",
+                "source": d.source,
+                "file": file,
+                "gen": gen,
+                "part": i,
+                "body": b,
+                "v": DUMMY,
+            }
             for i, b in enumerate(parts)
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -153,13 +189,17 @@ def write_generation(
 
 
 def _with_gen(files: Sequence[FileRecord], gen: int) -> list[FileRecord]:
-    return [FileRecord(f.name, gen, f.digest, f.counts, f.words, f.rejections) for f in files]
+    return [FileRecord(f.name, gen, f.digest, f.counts, f.words, f.rejections, f.origin) for f in files]
 
 
 def commit(
-    client: Client, names: Names, record: BuildRecord, *, header: dict[str, Any] | None = None,
+    client: Client,
+    names: Names,
+    record: BuildRecord,
+    *,
+    header: dict[str, Any] | None = None,
     grace: float | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Make the generation live (one upsert of its record), then delete what it replaced. A new
     ``header`` (the model, chunker, lexical settings) is written once the generation is live: a
     build killed before then leaves the old one, and the next build writes every source again."""
