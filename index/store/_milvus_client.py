@@ -123,9 +123,14 @@ def guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
         client = args[0]
         assert isinstance(client, Client)
         try:
+            if client.broken:
+                client.reconnect()
             return method(*args, **kwargs)
         except _milvus_errors() as e:
-            raise store_error(e, client.uri, client.collection) from e
+            error = store_error(e, client.uri, client.collection)
+            # A server that went away: the next call connects again (the channel stays dead).
+            client.broken = isinstance(error, StoreUnreachable)
+            raise error from e
 
     return run
 
@@ -134,9 +139,21 @@ class Client:
     """One connection to a Milvus store for one collection name (and its companions): the few calls
     the store makes, each raising StoreUnavailable (or a subclass) instead of pymilvus's errors."""
 
-    def __init__(self, uri: str, collection: str, raw: Any) -> None:
+    def __init__(self, uri: str, collection: str, raw: Any, kwargs: dict[str, Any]) -> None:
         self.uri, self.collection, self.raw = uri, collection, raw
         self.lite = is_lite(uri)
+        self.broken = False
+        self._kwargs = kwargs
+
+    def reconnect(self) -> None:
+        from pymilvus import MilvusClient
+
+        try:
+            self.raw.close()
+        except _milvus_errors():
+            pass  # the old channel is dead anyway
+        self.raw = MilvusClient(self.uri, **self._kwargs)
+        self.broken = False
 
     @guarded
     def has(self, name: str) -> bool:
@@ -222,11 +239,6 @@ class Client:
     def delete_ids(self, name: str, ids: Sequence[object]) -> None:
         if len(ids):
             self.raw.delete(name, ids=list(ids))
-
-    @guarded
-    def flush(self, name: str) -> None:
-        if not self.lite:
-            self.raw.flush(name)
 
     @guarded
     def create_alias(self, name: str, alias: str) -> bool:
@@ -330,6 +342,8 @@ def connect(uri: str, collection: str) -> Client:
         os.makedirs(parent, exist_ok=True)
     else:
         kwargs["grpc_options"] = _GRPC_OPTIONS
+        # A channel of its own: pymilvus shares one per address, and a dead shared one is reused.
+        kwargs["dedicated"] = True
         token = os.environ.get(TOKEN_ENV, "")
         if token:
             kwargs["token"] = token
@@ -344,4 +358,4 @@ def connect(uri: str, collection: str) -> Client:
             if _held_elsewhere(uri):
                 raise store_error(StoreLocked("another process holds the lock"), uri, collection) from e
         raise store_error(e, uri, collection) from e
-    return Client(uri, collection, raw)
+    return Client(uri, collection, raw, kwargs)

@@ -182,8 +182,6 @@ def write_generation(
         for tokens in written.removed_tokens:
             stats.remove(tokens)
         stats.write()
-    for name in names.all():
-        client.flush(name)
     crash_point("before-switch")
     return BuildRecord(gen, "committed", written.retire, stats.next_dim, record.started, _now(), record.who)
 
@@ -206,7 +204,6 @@ def commit(
     write_records(client, names, "build", record.gen, {record.rid: record.body()})
     if header is not None:
         write_records(client, names, "header", 0, {"header": header})
-    client.flush(names.meta)
     crash_point("after-switch")
     time.sleep(grace if grace is not None else LITE_GRACE if client.lite else GRACE)
     _clean(client, names, record)
