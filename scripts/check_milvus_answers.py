@@ -34,10 +34,11 @@ def main() -> int:
         json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     differ = 0
+    in_milvus = settings.with_(milvus=args.milvus, collection=args.collection)
     with (
         Assistant.open(embedder=embedder, settings=settings) as local,
-        Assistant.open(embedder=embedder, settings=settings.with_(milvus=args.milvus, collection=args.collection)) as lite,
-    ):  # fmt: skip
+        Assistant.open(embedder=embedder, settings=in_milvus) as lite,
+    ):
         for q in questions:
             a, b = local.search(q["question"], 5), lite.search(q["question"], 5)
             top = [(r.hits[0].source, r.hits[0].start, r.hits[0].text) if r.hits else None for r in (a, b)]

@@ -73,8 +73,9 @@ def test_filters_and_newest_on_both_stores(both: tuple[Assistant, Assistant]) ->
 
 
 def test_ask_from_the_command_line(where: Path) -> None:
+    ask = [sys.executable, "-m", "assistant", "ask", QUESTIONS[0], "--json", "-k", "3"]
     done = subprocess.run(
-        [sys.executable, "-m", "assistant", "ask", QUESTIONS[0], "--json", "-k", "3", "--milvus", str(where / "x.db")],
+        [*ask, "--milvus", str(where / "x.db")],
         capture_output=True, text=True, encoding="utf-8", cwd=REPO, env=child_env(), timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -103,8 +104,8 @@ def test_the_api_answers_json_while_the_store_is_gone_and_recovers(where: Path) 
         store.reconnect = lambda: None  # the server is still gone
         gone = client.get("/api/search", params={"q": QUESTIONS[0], "k": 2})
         assert gone.status_code == 503
-        assert gone.json() == {"error": f"no Milvus server answers at {where / 'x.db'}; start it, or check the address "
-                               "(--milvus, NEWS_ASSISTANT_MILVUS)"}  # fmt: skip
+        message = f"no Milvus server answers at {where / 'x.db'}; start it, or check the address "
+        assert gone.json() == {"error": message + "(--milvus, NEWS_ASSISTANT_MILVUS)"}
         store.raw = real
         store.broken = False
         back = client.get("/api/search", params={"q": QUESTIONS[0], "k": 2})
