@@ -8,7 +8,6 @@ Passage ids are the passages' keys: a passage's own row has id == key, its windo
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -108,23 +107,12 @@ def manifest_of(state: State, names: Names) -> Manifest:
 
 
 class _Shared:
-    """One client for every view of a store, closed with the last of them."""
+    """One client for every view of a store (each ``reopen`` makes a newer one); closing the newest
+    closes the client, as an Assistant closes the view it answers from last."""
 
     def __init__(self, client: Client) -> None:
         self.client = client
-        self.views = 0
-        self.lock = threading.Lock()
-
-    def enter(self) -> None:
-        with self.lock:
-            self.views += 1
-
-    def leave(self) -> None:
-        with self.lock:
-            self.views -= 1
-            last = self.views == 0
-        if last:
-            self.client.close()
+        self.latest: object = None
 
 
 class MilvusStore:
@@ -132,7 +120,7 @@ class MilvusStore:
 
     def __init__(self, shared: _Shared, names: Names, state: State) -> None:
         self._shared, self.names, self.state = shared, names, state
-        shared.enter()
+        shared.latest = self
         self.client = shared.client
         self.manifest = manifest_of(state, names)
         self.where = describe(self.client.uri, names.passages)
@@ -327,7 +315,8 @@ class MilvusStore:
         return MilvusStore(self._shared, self.names, read_state(self.client, self.names))
 
     def close(self) -> None:
-        self._shared.leave()
+        if self._shared.latest is self:
+            self._shared.client.close()
 
     def __enter__(self) -> MilvusStore:
         return self
