@@ -4,7 +4,8 @@ is indexed (``_manage``)."""
 
 from ._build import BuildReport, build
 from ._manage import IndexStatus, add_files, remove_sources, status
-from ._milvus_build import build_milvus, export_from_milvus, export_to_milvus
+from ._milvus_build import build_milvus
+from ._milvus_export import export_from_milvus, export_to_milvus
 from ._sources import changed_sources, is_current
 
 __all__ = [

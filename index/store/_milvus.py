@@ -299,17 +299,10 @@ class MilvusStore:
     # --- following builds ------------------------------------------------------------------------------
 
     def newer_version(self) -> str | None:
-        builds = read_builds(self.client, self.names)
-        signature = tuple((b.gen, b.state) for b in builds)
-        # A build starting or cleaning up changes nothing a reader sees; a commit does.
-        committed = [b.gen for b in builds if b.state != "pending"]
-        mine = [b.gen for b in self.state.builds if b.state != "pending"]
-        if signature == self.state.signature or (committed == mine and self._same_pending(builds)):
-            return None
-        return f"generation {max(committed, default=0)}"
-
-    def _same_pending(self, builds: Any) -> bool:
-        return {b.gen for b in builds if b.state == "pending"} == set(self.state.pending)
+        """``generation N`` when a build has committed since this view's state was read, else None
+        (one small query of the build records; a build under way changes nothing a reader sees)."""
+        live = max((b.gen for b in read_builds(self.client, self.names) if b.state != "pending"), default=0)
+        return f"generation {live}" if live > self.state.live else None
 
     def reopen(self) -> MilvusStore:
         return MilvusStore(self._shared, self.names, read_state(self.client, self.names))

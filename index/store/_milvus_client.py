@@ -89,7 +89,7 @@ def store_error(e: BaseException, uri: str, collection: str = "") -> StoreUnavai
             f"no {describe(uri, collection)}; build it with: python -m index build --milvus {uri}"
             + (f" --collection {collection}" if collection != "news" else "")
         )
-    if code in (1800, 2200) or any(w in text for w in ("auth", "credential", "permission denied", "token")):
+    if code in (1800, 2200) or any(w in text for w in ("authenticat", "credential", "permission denied")):
         return StoreRefused(f"the Milvus server at {uri} refuses the token; set {TOKEN_ENV} to a valid one")
     if code == 2 or any(
         w in text for w in ("unavailable", "connect", "deadline", "timed out", "connection refused", "goaway")

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..text import Lexicon, pinyin_key
-from ._milvus_client import Client
+from ._milvus_client import Client, in_list
 from ._milvus_schema import DUMMY, Names
 from ._milvus_state import State
 
@@ -58,9 +58,9 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def _value(row: dict[str, Any], pending: Iterable[int]) -> tuple[int, int, float]:
-    """(dimension, df, best weight) as committed: a pending build's change is not yet."""
-    if int(row["gen"]) in set(pending):
+def _value(row: dict[str, Any], live: int) -> tuple[int, int, float]:
+    """(dimension, df, best weight) as of the live generation: a later build's change is not yet."""
+    if int(row["gen"]) > live:
         return int(row["dim"]), int(row["prev_df"]), float(row["prev_maxw"])
     return int(row["dim"]), int(row["df"]), float(row["maxw"])
 
@@ -73,7 +73,9 @@ def read_stats(client: Client, names: Names, tokens: Iterable[str]) -> dict[str,
     wanted = sorted({t for t in tokens if len(t) <= _MAX_TOKEN})
     out: dict[str, dict[str, Any]] = {}
     for i in range(0, len(wanted), _BATCH):
-        for row in client.get(names.stats, wanted[i : i + _BATCH], _FIELDS):
+        # A filter of our own quoting, not get(ids=): pymilvus quotes string ids without escaping (')
+        batch = wanted[i : i + _BATCH]
+        for row in client.query(names.stats, in_list("token", batch), _FIELDS, limit=len(batch)):
             out[row["token"]] = row
     return out
 
@@ -184,8 +186,8 @@ class _Pinyin(Mapping[str, list[str]]):
                 if key.isalnum()
                 else []
             )
-            pending = self._v.state.pending
-            self._found[key] = sorted(r["token"] for r in rows if _value(r, pending)[1] > 0)
+            live = self._v.state.live
+            self._found[key] = sorted(r["token"] for r in rows if _value(r, live)[1] > 0)
         if not self._found[key]:
             raise KeyError(key)
         return self._found[key]
@@ -215,9 +217,9 @@ class MilvusVocabulary:
         if not missing:
             return
         found = read_stats(self.client, self.names, missing)
-        pending = self.state.pending
+        live = self.state.live
         for t in missing:
-            self._known[t] = _value(found[t], pending) if t in found else (0, 0, 0.0)
+            self._known[t] = _value(found[t], live) if t in found else (0, 0, 0.0)
 
     def _get(self, token: str) -> tuple[int, int, float]:
         self.prefetch([token])

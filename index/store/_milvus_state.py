@@ -1,11 +1,12 @@
 """What a Milvus store holds as committed, and the writer lock.
 
-**Generations.** Every build gets a generation (1, 2, ...) and writes each row it adds under it.
-Its build record in ``<name>_meta`` says ``pending`` while it writes: readers leave out every row of
-a pending generation, so a build killed at any point leaves nothing visible. One upsert of that
-record to ``committed`` (naming the source files it replaced or removed) switches readers over at
-once: they now take the new rows and leave out the replaced files' older rows, until the build
-deletes those and marks itself ``cleaned``. The next build finishes whatever a killed one left:
+**Generations.** Every build gets a generation (1, 2, ...: higher than any before it) and writes
+each row it adds under it. Its build record in ``<name>_meta`` says ``pending`` while it writes.
+A reader takes only the rows of generations up to the last committed one it has seen, so a build
+under way, or killed at any point, is invisible to it. One upsert of that record to ``committed``
+(naming the source files it replaced or removed) switches readers over at their next question:
+they then take the new rows and leave out the replaced files' older rows, until the build deletes
+those and marks itself ``cleaned``. The next build finishes whatever a killed one left:
 it deletes a pending generation's rows and puts back the token statistics it changed, and cleans up
 after a committed one. Only the changed sources are written: an update costs what it changes.
 
@@ -144,9 +145,9 @@ class State:
         return [b.gen for b in self.builds if b.state == "pending"]
 
     @property
-    def signature(self) -> tuple[tuple[int, str], ...]:
-        """Changes whenever a build starts, commits or cleans up: what a reader compares."""
-        return tuple((b.gen, b.state) for b in self.builds)
+    def live(self) -> int:
+        """The last committed generation: a reader of this state sees no row of a later one."""
+        return max((b.gen for b in self.builds if b.state != "pending"), default=0)
 
     @property
     def next_gen(self) -> int:
@@ -158,7 +159,7 @@ class State:
 
     def hidden(self, gen: int, file: str) -> bool:
         """Whether a row of ``file`` written by build ``gen`` is left out (as ``visible`` says)."""
-        if gen in self.pending:
+        if gen > self.live:
             return True
         return any(
             b.state == "committed" and gen < b.gen and (b.retire is None or file in b.retire)
@@ -166,11 +167,10 @@ class State:
         )
 
     def visible(self) -> str:
-        """A filter that leaves out the rows of pending builds, and the rows that committed builds
-        replaced and have not deleted yet; "" when there are none."""
-        parts = []
-        if self.pending:
-            parts.append(f"not ({in_list('gen', self.pending)})")
+        """A filter that keeps the rows of the live generation and those before it (none of a build
+        under way, or committed after this state was read), less the rows that committed builds
+        replaced and have not deleted yet."""
+        parts = [f"gen <= {self.live}"]
         for b in self.builds:
             if b.state == "committed":
                 older = f"gen < {b.gen}"

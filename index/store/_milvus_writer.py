@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidSetting
 from ..records import Chunk, Document, Rejection
 from ._database import Issue
 from ._milvus_client import Client, in_list
@@ -25,8 +26,10 @@ from ._writer import crash_point
 __all__ = ["GRACE", "Passage", "Written", "commit", "recover", "write_generation"]
 
 # Seconds a build waits between its commit and deleting the rows it replaced: a question that read
-# the state before the commit finishes on the old rows meanwhile. Milvus Lite serves one process,
-# whose questions (threads of an app building in place) take well under a second.
+# the state before the commit finishes on the old rows meanwhile (NEWS_ASSISTANT_MILVUS_GRACE sets
+# it: as long as the slowest question). Milvus Lite serves one process, whose questions (threads
+# of an app building in place) take well under a second.
+GRACE_ENV = "NEWS_ASSISTANT_MILVUS_GRACE"
 GRACE = 5.0
 LITE_GRACE = 0.5
 _BATCH = 512
@@ -205,8 +208,16 @@ def commit(
     if header is not None:
         write_records(client, names, "header", 0, {"header": header})
     crash_point("after-switch")
-    time.sleep(grace if grace is not None else LITE_GRACE if client.lite else GRACE)
+    time.sleep(grace if grace is not None else LITE_GRACE if client.lite else _grace())
     _clean(client, names, record)
+
+
+def _grace() -> float:
+    value = os.environ.get(GRACE_ENV, str(GRACE))
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise InvalidSetting(f"{GRACE_ENV} must be a number of seconds, not {value!r}") from None
 
 
 def _older(record: BuildRecord) -> str:
