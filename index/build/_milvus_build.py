@@ -110,7 +110,7 @@ def _removed_tokens(client: Client, names: Names, state: State, retire: list[str
     ]
 
 
-def _header(embedder: Embedder, sparse: bool, dim: int) -> dict[str, object]:
+def _header(embedder: Embedder, sparse: bool, dim: int, index: str) -> dict[str, object]:
     return {
         "format_version": MILVUS_FORMAT,
         "model": dict(embedder.identity),
@@ -118,7 +118,7 @@ def _header(embedder: Embedder, sparse: bool, dim: int) -> dict[str, object]:
         "chunker": chunker_settings(),
         "lexical": {"version": LEXICAL_VERSION} if sparse else {},
         "sparse": sparse,
-        "index": "FLAT",
+        "index": index,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -243,7 +243,10 @@ def write_files(job: _Job, state: State, written: Written, *, full: bool) -> Non
     record = write_generation(client, names, state, written, sparse=job.sparse, full=full)
     new_header = state.header is None or full or state.header.get("chunker") != chunker_settings()
     dim = int((state.header or {}).get("dim") or job.embedder.dim)
-    commit(client, names, record, header=_header(job.embedder, job.sparse, dim) if new_header else None)
+    header = (
+        _header(job.embedder, job.sparse, dim, client.vector_index(names.passages)) if new_header else None
+    )
+    commit(client, names, record, header=header)
 
 
 def _read(job: _Job, state: State, plan: _Plan) -> list[FileInput]:

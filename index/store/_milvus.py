@@ -30,6 +30,10 @@ __all__ = ["MILVUS_FORMAT", "MilvusStore", "filter_expr", "manifest_of", "open_m
 
 MILVUS_FORMAT = 1
 MAX_LIMIT = 16_384  # the most rows one Milvus search returns
+# An HNSW search looks at ef candidates: at least EF_MIN, and OVERFETCH times the rows asked for
+# under a filter, which leaves the graph's neighbourhoods sparse (docs/benchmarks.md).
+EF_MIN = 64
+OVERFETCH = 4
 _PASSAGE_FIELDS = [
     "id",
     "text",
@@ -128,6 +132,7 @@ class MilvusStore:
         self._n = self.manifest.counts["chunks"]
         self._fanout = max((int(r.counts.get("fanout", 1)) for r in state.files.values()), default=1)
         self.sparse = bool((state.header or {}).get("sparse"))
+        self.index_type = str((state.header or {}).get("index", "FLAT"))
         self.vocabulary: MilvusVocabulary | None = None
         if self.sparse and (state.header or {}).get("lexical"):
             lexicon = Lexicon({w for r in state.files.values() for w in r.words})
@@ -171,7 +176,13 @@ class MilvusStore:
         fetch = min(MAX_LIMIT, k * self._fanout)
         while True:
             hits = self.client.search(
-                self.names.passages, [q], "vector", fetch, self._expr(where, own=False), ["key"]
+                self.names.passages,
+                "vector",
+                [q],
+                fetch,
+                self._expr(where, own=False),
+                fields=["key"],
+                params=self._dense_params(fetch, where),
             )[0]
             found: dict[int, float] = {}
             for h in hits:
@@ -181,6 +192,12 @@ class MilvusStore:
             if len(found) >= k or len(hits) < fetch or fetch >= MAX_LIMIT:
                 return list(found.items())[:k]
             fetch = min(MAX_LIMIT, fetch * 4)
+
+    def _dense_params(self, fetch: int, where: Filter | None) -> dict[str, int]:
+        if self.index_type != "HNSW":
+            return {}
+        wanted = fetch * (OVERFETCH if where is not None and not where.empty else 1)
+        return {"ef": min(32_768, max(EF_MIN, wanted))}
 
     def _sparse_query(self, query: LexicalQuery) -> dict[int, float]:
         assert self.vocabulary is not None
@@ -206,7 +223,12 @@ class MilvusStore:
         # the passages of highest summed score are rescored exactly.
         fetch = min(MAX_LIMIT, k if query.per_token else max(4 * k, 50))
         hits = self.client.search(
-            self.names.passages, [sparse], "sparse", fetch, self._expr(where), [], {"drop_ratio_search": 0.0}
+            self.names.passages,
+            "sparse",
+            [sparse],
+            fetch,
+            self._expr(where),
+            params={"drop_ratio_search": 0.0},
         )[0]
         found = [(int(h["id"]), float(h["distance"])) for h in hits if float(h["distance"]) > 0]
         if query.per_token:

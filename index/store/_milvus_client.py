@@ -199,27 +199,28 @@ class Client:
 
     @guarded
     def search(
-        self,
-        name: str,
-        data: list[Any],
-        field: str,
-        limit: int,
-        expr: str,
-        fields: Sequence[str],
-        params: dict[str, Any] | None = None,
-    ) -> list[list[dict[str, Any]]]:
-        return [
-            list(hits)
-            for hits in self.raw.search(
-                name,
-                data=data,
-                anns_field=field,
-                limit=limit,
-                filter=expr,
-                output_fields=list(fields),
-                search_params={"metric_type": "IP", "params": params or {}},
-            )
-        ]
+        self, name: str, field: str, data: list[Any], limit: int, expr: str, **options: Any
+    ) -> list[Any]:
+        """Hits per query vector of ``data`` on ``field`` (inner product), best first; ``options``:
+        ``fields`` to return, search ``params``."""
+        params = {"metric_type": "IP", "params": options.get("params") or {}}
+        fields = list(options.get("fields", ()))
+        found = self.raw.search(
+            name,
+            data=data,
+            anns_field=field,
+            limit=limit,
+            filter=expr,
+            output_fields=fields,
+            search_params=params,
+        )
+        return [list(hits) for hits in found]
+
+    @guarded
+    def vector_index(self, name: str) -> str:
+        """The index type of the collection's ``vector`` field (FLAT, HNSW, ...)."""
+        described = self.raw.describe_index(name, "vector")
+        return str((described or {}).get("index_type", "FLAT"))
 
     @guarded
     def insert(self, name: str, rows: list[dict[str, Any]]) -> None:

@@ -19,12 +19,17 @@ Milvus wants a vector in every collection: the companions carry a 2-dimensional 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from ..errors import InvalidSetting
 from ._milvus_client import Client
 
 __all__ = [
     "DUMMY",
+    "INDEX_ENV",
+    "VECTOR_INDEXES",
+    "vector_index",
     "MAX_TEXT",
     "Names",
     "create_all",
@@ -32,6 +37,11 @@ __all__ = [
 ]
 
 MAX_TEXT = 65_535  # bytes of a VARCHAR
+# The index of the passages' vectors, chosen when the collection is made (NEWS_ASSISTANT_MILVUS_INDEX):
+# FLAT searches every vector (exact, and exact under any filter); HNSW a graph, for collections
+# too large to scan each question (docs/benchmarks.md: what a selective filter costs it).
+INDEX_ENV = "NEWS_ASSISTANT_MILVUS_INDEX"
+VECTOR_INDEXES: dict[str, dict[str, int]] = {"FLAT": {}, "HNSW": {"M": 16, "efConstruction": 200}}
 _NAME = 1024
 DUMMY = [0.0, 1.0]  # the companions' unused vector
 
@@ -68,6 +78,14 @@ def _fields(schema: Any, spec: list[tuple[str, str, dict[str, Any]]]) -> None:
         schema.add_field(name, getattr(DataType, kind), **extra)
 
 
+def vector_index() -> str:
+    """The vector index a new collection gets (INDEX_ENV, default FLAT); InvalidSetting for another."""
+    chosen = os.environ.get(INDEX_ENV, "FLAT").strip().upper() or "FLAT"
+    if chosen not in VECTOR_INDEXES:
+        raise InvalidSetting(f"{INDEX_ENV} must be one of {', '.join(VECTOR_INDEXES)}, not {chosen!r}")
+    return chosen
+
+
 def _passages_schema(client: Client, dim: int, sparse: bool) -> tuple[Any, Any]:
     raw = client.raw
     schema = raw.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -98,7 +116,8 @@ def _passages_schema(client: Client, dim: int, sparse: bool) -> tuple[Any, Any]:
         ],
     )
     index = raw.prepare_index_params()
-    index.add_index("vector", index_type="FLAT", metric_type="IP")
+    kind = vector_index()
+    index.add_index("vector", index_type=kind, metric_type="IP", params=VECTOR_INDEXES[kind])
     if sparse:
         _fields(schema, [("sparse", "SPARSE_FLOAT_VECTOR", {})])
         index.add_index(
