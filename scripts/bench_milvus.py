@@ -90,6 +90,21 @@ def recall(store: Store, exact: Store, where: Filter, n: int, rng: np.random.Gen
     return got / n
 
 
+def measure(name: str, store: Store, exact: Store, size: int, args: argparse.Namespace) -> str:
+    """Query p50 / p95 ms, filtered and not, and recall@10 of the filtered dense search."""
+    rng = np.random.default_rng(1)
+    queries(store, 5, None, rng)  # warm
+    plain = queries(store, args.queries, None, rng)
+    filtered = queries(store, args.queries, one_percent(size), rng)
+    recalls = []
+    for overfetch in (1, 4, 16) if name.endswith("HNSW") else (4,):
+        _milvus.OVERFETCH = overfetch
+        recalls.append(recall(store, exact, one_percent(size), args.queries, rng) if name != "local" else 1.0)
+    _milvus.OVERFETCH = 4
+    ms = [f"{np.percentile(t, 50):.1f} / {np.percentile(t, 95):.1f}" for t in (plain, filtered)]
+    return f"{ms[0]} | {ms[1]} | {' / '.join(f'{r:.3f}' for r in recalls)}"
+
+
 def targets(args: argparse.Namespace, where: Path) -> list[tuple[str, str, str]]:
     """(label, URI, vector index) of each Milvus store measured."""
     out = [("lite", str(where / "x.db"), "FLAT")]
@@ -112,21 +127,9 @@ def run(size: int, args: argparse.Namespace, where: Path) -> None:
     with store_for(local) as exact:
         for name, (s, seconds) in stores.items():
             with store_for(s) as store:
-                queries(store, 5, None, rng)  # warm
-                plain = queries(store, args.queries, None, rng)
-                filtered = queries(store, args.queries, one_percent(size), rng)
-                recalls = []
-                for overfetch in (1, 4, 16) if name.endswith("HNSW") else (4,):
-                    _milvus.OVERFETCH = overfetch
-                    recalls.append(
-                        recall(store, exact, one_percent(size), args.queries, rng) if name != "local" else 1.0
-                    )
-                _milvus.OVERFETCH = 4
-                shown = " / ".join(f"{r:.3f}" for r in recalls)
-                p50, p95 = np.percentile(plain, 50), np.percentile(plain, 95)
-                f50, f95 = np.percentile(filtered, 50), np.percentile(filtered, 95)
-                print(f"| {name} | {size:,} | {size / seconds:,.0f} | {p50:.1f} / {p95:.1f} | {f50:.1f} / {f95:.1f} "
-                      f"| {shown} |", flush=True)  # fmt: skip
+                print(
+                    f"| {name} | {size:,} | {size / seconds:,.0f} | {measure(name, store, exact, size, args)} |"
+                )
     if args.server:
         drop(args.server, size)
 
