@@ -114,7 +114,6 @@ def targets(args: argparse.Namespace, where: Path) -> list[tuple[str, str, str]]
 
 
 def run(size: int, args: argparse.Namespace, where: Path) -> None:
-    rng = np.random.default_rng(0)
     corpus(where, size)
     local = Settings(corpus=(where / "corpus",), index_dir=where / "local", model="hash", cache_dir=where)
     report = build(local, EMBEDDER)
