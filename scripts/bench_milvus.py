@@ -126,9 +126,8 @@ def run(size: int, args: argparse.Namespace, where: Path) -> None:
     with store_for(local) as exact:
         for name, (s, seconds) in stores.items():
             with store_for(s) as store:
-                print(
-                    f"| {name} | {size:,} | {size / seconds:,.0f} | {measure(name, store, exact, size, args)} |"
-                )
+                row = measure(name, store, exact, size, args)
+                print(f"| {name} | {size:,} | {size / seconds:,.0f} | {row} |", flush=True)
     if args.server:
         drop(args.server, size)
 
