@@ -242,3 +242,33 @@ def test_a_lite_database_held_by_another_process(seeded: Path) -> None:
         assert len(done.stderr.splitlines()) == 1
     finally:
         holder.communicate("", timeout=60)
+
+
+def test_a_full_build_writes_every_source_again_and_answers_the_same(seeded: Path) -> None:
+    before = answers(lite(seeded))
+    report = build(lite(seeded), EMBEDDER, full=True)
+    assert report.written and report.updated == sorted(p.name for p in (seeded / "corpus").iterdir())
+    assert report.embedded == 0  # every vector was in the store already
+    assert answers(lite(seeded)) == before
+    with store_for(lite(seeded)) as store:
+        assert len(store) == store.count() == store.manifest.counts["chunks"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NEWS_ASSISTANT_MILVUS", "milvus.example", "must be a Milvus Lite file ending in .db or a server"),
+        ("NEWS_ASSISTANT_COLLECTION", "news-2", "must be a letter or _ then up to 120 letters, digits or _"),
+        ("NEWS_ASSISTANT_MILVUS_INDEX", "IVF_PQ", "NEWS_ASSISTANT_MILVUS_INDEX must be one of FLAT, HNSW"),
+    ],
+)
+def test_bad_milvus_settings_are_one_line(tmp_path: Path, variable: str, value: str, message: str) -> None:
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    cmd = [sys.executable, "-m", "index", "build", "--model", "hash", "--corpus", str(tmp_path / "corpus"),
+           "--index-dir", str(tmp_path / "ix")]  # fmt: skip
+    if variable != "NEWS_ASSISTANT_MILVUS":
+        cmd += ["--milvus", str(tmp_path / "x.db")]
+    done = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", cwd=REPO,
+                          env=child_env({variable: value}), timeout=300)  # fmt: skip
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert message in done.stderr
