@@ -72,10 +72,12 @@ def test_filters_and_newest_on_both_stores(both: tuple[Assistant, Assistant]) ->
     assert lite.search(QUESTIONS[0], 5, since="2030-01-01").reason == "filtered"
 
 
-def test_ask_from_the_command_line(where: Path) -> None:
+def test_ask_from_the_command_line(where: Path, tmp_path: Path) -> None:
+    # A database of its own: the module's is open in this process (Lite serves one at a time).
+    build(settings(where, str(tmp_path / "own.db")), EMBEDDER)
     ask = [sys.executable, "-m", "assistant", "ask", QUESTIONS[0], "--json", "-k", "3"]
     done = subprocess.run(
-        [*ask, "--milvus", str(where / "x.db")],
+        [*ask, "--milvus", str(tmp_path / "own.db")],
         capture_output=True, text=True, encoding="utf-8", cwd=REPO, env=child_env(), timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
