@@ -28,7 +28,7 @@ from ..records import Chunk, Document, Rejection
 from ..settings import Settings
 from ..split import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document, passage_texts
 from ..store import LEXICAL_VERSION, Issue, describe_model
-from ..store._milvus import MILVUS_FORMAT, check_header
+from ..store._milvus import CHUNK_FIELDS, MILVUS_FORMAT, check_header, chunk_of
 from ..store._milvus_client import Client, connect, describe, in_list
 from ..store._milvus_schema import Names, create_all, supports_sparse
 from ..store._milvus_state import FileRecord, State, read_state, writer_lock
@@ -302,37 +302,14 @@ def _old_vectors(client: Client, names: Names, state: State, files: list[str]) -
     if not known:
         return {}
     expr = " and ".join(p for p in [in_list("file", known), state.visible()] if p)
-    fields = [
-        "id",
-        "key",
-        "own",
-        "n",
-        "vector",
-        "text",
-        "source",
-        "title",
-        "section",
-        "start",
-        "end",
-        "line_start",
-        "line_end",
-    ]
+    fields = ["id", "key", "own", "n", "vector", *CHUNK_FIELDS]
     rows = client.query_all(names.passages, expr, fields)
     by_id = {int(r["id"]): r for r in rows}
     out = {}
     for r in rows:
         if not r["own"]:
             continue
-        chunk = Chunk(
-            r["text"],
-            r["source"],
-            r["title"],
-            r["section"],
-            int(r["start"]),
-            int(r["end"]),
-            int(r["line_start"]),
-            int(r["line_end"]),
-        )
+        chunk = chunk_of(r)
         texts = passage_texts(chunk)
         if len(texts) != int(r["n"]):
             texts = texts[:1]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..records import Chunk, Document
+from ..records import Document
 from ..settings import Settings
 from ..store import (
     LEXICAL_VERSION,
@@ -25,7 +25,7 @@ from ..store import (
     write_version,
 )
 from ..store import writer_lock as folder_lock
-from ..store._milvus import MilvusStore, open_milvus
+from ..store._milvus import CHUNK_FIELDS, MilvusStore, chunk_of, open_milvus
 from ..store._milvus_state import read_state, writer_lock
 from ..store._milvus_writer import recover, rejections_of
 from ..text import Lexicon
@@ -132,39 +132,14 @@ def _contents_of(store: MilvusStore) -> tuple[Contents, np.ndarray, list[int], l
     """Everything a Milvus store holds as a local version's contents, each passage's vectors (its own
     then its windows'), their counts and tokens, files in name order."""
     client, names, visible = store.client, store.names, store.state.visible()
-    fields = [
-        "id",
-        "key",
-        "own",
-        "n",
-        "file",
-        "vector",
-        "text",
-        "source",
-        "title",
-        "section",
-        "start",
-        "end",
-        "line_start",
-        "line_end",
-        "tokens",
-    ]
+    fields = ["id", "key", "own", "n", "file", "vector", *CHUNK_FIELDS, "tokens"]
     rows = sorted(client.query_all(names.passages, visible, fields), key=lambda r: (r["file"], int(r["id"])))
     out = Contents()
     vectors, counts, tokens = [], [], []
     for r in rows:
         vectors.append(r["vector"])
         if r["own"]:
-            chunk = Chunk(
-                r["text"],
-                r["source"],
-                r["title"],
-                r["section"],
-                int(r["start"]),
-                int(r["end"]),
-                int(r["line_start"]),
-                int(r["line_end"]),
-            )
+            chunk = chunk_of(r)
             tokens.append(json.loads(r["tokens"]) if r["tokens"] else [])
             out.chunks.setdefault(r["file"], []).append(StoredChunk(0, chunk, tokens[-1]))
             counts.append(int(r["n"]))

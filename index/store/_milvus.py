@@ -26,7 +26,15 @@ from ._milvus_schema import Names
 from ._milvus_state import State, read_builds, read_state
 from ._protocol import LexicalQuery
 
-__all__ = ["MILVUS_FORMAT", "MilvusStore", "filter_expr", "manifest_of", "open_milvus"]
+__all__ = [
+    "CHUNK_FIELDS",
+    "MILVUS_FORMAT",
+    "chunk_of",
+    "MilvusStore",
+    "filter_expr",
+    "manifest_of",
+    "open_milvus",
+]
 
 MILVUS_FORMAT = 1
 MAX_LIMIT = 16_384  # the most rows one Milvus search returns
@@ -34,20 +42,9 @@ MAX_LIMIT = 16_384  # the most rows one Milvus search returns
 # under a filter, which leaves the graph's neighbourhoods sparse (docs/benchmarks.md).
 EF_MIN = 64
 OVERFETCH = 4
-_PASSAGE_FIELDS = [
-    "id",
-    "text",
-    "source",
-    "title",
-    "section",
-    "start",
-    "end",
-    "line_start",
-    "line_end",
-    "date",
-    "edition",
-    "page",
-]
+# A passage's own row: its chunk's fields (chunk_of), and its issue's.
+CHUNK_FIELDS = ["text", "source", "title", "section", "start", "end", "line_start", "line_end"]
+_PASSAGE_FIELDS = ["id", *CHUNK_FIELDS, "date", "edition", "page"]
 
 
 def _successor(prefix: str) -> str | None:
@@ -297,7 +294,7 @@ class MilvusStore:
             r = rows.get(int(pid))
             if r is None:
                 raise IndexError(f"no passage {pid} in {self.where}")
-            out.append((_chunk(r), _issue(r)))
+            out.append((chunk_of(r), _issue(r)))
         return out
 
     def document(self, source: str) -> Document:
@@ -340,17 +337,9 @@ class MilvusStore:
         self.close()
 
 
-def _chunk(r: dict[str, Any]) -> Chunk:
-    return Chunk(
-        r["text"],
-        r["source"],
-        r["title"],
-        r["section"],
-        int(r["start"]),
-        int(r["end"]),
-        int(r["line_start"]),
-        int(r["line_end"]),
-    )
+def chunk_of(r: dict[str, Any]) -> Chunk:
+    """The chunk of a passage's own row (read with CHUNK_FIELDS)."""
+    return Chunk(*(r[f] for f in CHUNK_FIELDS[:4]), *(int(r[f]) for f in CHUNK_FIELDS[4:]))
 
 
 def _issue(r: dict[str, Any]) -> Issue:
