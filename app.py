@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from assistant import Assistant
-from index import IndexNotFound, Settings, build, make_embedder
+from index import CollectionNotFound, IndexNotFound, Settings, build, make_embedder
 from index.errors import InvalidSetting, guard
 from index.logs import log_to_stderr
 
@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="port (default: 7860)")
     parser.add_argument("--index-dir", type=Path, metavar="DIR", help="the index (default: .index)")
     parser.add_argument("--model", metavar="NAME_OR_PATH", help="embedding model (default: the index's)")
+    parser.add_argument(
+        "--milvus",
+        metavar="URI",
+        help="the index in Milvus instead: a Milvus Lite file (x.db) or a server (http://host:19530)",
+    )
+    parser.add_argument("--collection", metavar="NAME", help="the Milvus collection (default: news)")
     args = parser.parse_args(argv)
     log_to_stderr()
     return guard(lambda: _serve(args))
@@ -40,7 +46,9 @@ def _serve(args: argparse.Namespace) -> int:
         port = args.port if args.port is not None else int(os.environ.get("NEWS_ASSISTANT_PORT", "7860"))
     except ValueError as e:
         raise InvalidSetting(f"bad NEWS_ASSISTANT_* setting in the environment ({e})") from e
-    settings = Settings().with_(index_dir=args.index_dir, model=args.model)
+    settings = Settings().with_(
+        index_dir=args.index_dir, model=args.model, milvus=args.milvus, collection=args.collection
+    )
     assistant = _open(settings)
 
     import uvicorn
@@ -68,16 +76,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _open(settings: Settings) -> Assistant:
-    """The assistant over ``settings.index_dir``, building the index first if there is none."""
+    """The assistant over the index the settings name, building it first if there is none."""
     try:
-        return Assistant.open(settings.index_dir, settings=settings)
-    except IndexNotFound:
+        return Assistant.open(settings=settings)
+    except (IndexNotFound, CollectionNotFound):
         pass
     where = ", ".join(str(p) for p in settings.corpus)
-    print(f"No index at {settings.index_dir}: building it from {where} first.", file=sys.stderr)
+    print(
+        f"No index at {settings.milvus or settings.index_dir}: building it from {where} first.",
+        file=sys.stderr,
+    )
     embedder = make_embedder(settings.model, settings.cache_dir)
     print(build(settings, embedder, progress=True).summary(), file=sys.stderr)
-    return Assistant.open(settings.index_dir, embedder=embedder, settings=settings)
+    return Assistant.open(embedder=embedder, settings=settings)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from .embed import Embedder, HashEmbedder, embedder_for, make_embedder
 from .errors import (
     ArchiveError,
     BuildRunning,
+    CollectionNotFound,
     DecodeError,
     EmptyQuestion,
     ExportFailed,
@@ -45,7 +46,10 @@ from .errors import (
     PageUnavailable,
     PdfProblem,
     SourceConflict,
+    StoreLocked,
+    StoreRefused,
     StoreUnavailable,
+    StoreUnreachable,
     UnknownSource,
     guard,
     one_line,
@@ -56,7 +60,18 @@ from .records import Chunk, Document, Rejection
 from .settings import Settings
 from .sources import file_of, pdf_page
 from .split import chunk_document
-from .store import Filter, Issue, LoadedIndex, Manifest, load, read_manifest
+from .store import (
+    Filter,
+    Issue,
+    LexicalQuery,
+    LoadedIndex,
+    Manifest,
+    Store,
+    Vocabulary,
+    load,
+    read_manifest,
+    store_for,
+)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -65,6 +80,7 @@ __all__ = [
     "BuildReport",
     "BuildRunning",
     "Chunk",
+    "CollectionNotFound",
     "DecodeError",
     "Document",
     "Embedder",
@@ -81,6 +97,7 @@ __all__ = [
     "InvalidQuery",
     "InvalidSetting",
     "Issue",
+    "LexicalQuery",
     "LoadedIndex",
     "Manifest",
     "ModelUnavailable",
@@ -91,8 +108,13 @@ __all__ = [
     "SUFFIXES",
     "Settings",
     "SourceConflict",
+    "Store",
+    "StoreLocked",
+    "StoreRefused",
     "StoreUnavailable",
+    "StoreUnreachable",
     "UnknownSource",
+    "Vocabulary",
     "add_files",
     "build",
     "changed_sources",
@@ -112,4 +134,5 @@ __all__ = [
     "render_page",
     "size_limit",
     "status",
+    "store_for",
 ]

@@ -1,9 +1,11 @@
-"""python -m index build | add PATH ... | remove SOURCE ... | status
+"""python -m index build | add PATH ... | remove SOURCE ... | status | export
 
 ``build`` brings the index up to date with the corpus: only changed sources are read again and only
 new text is embedded (``--full`` re-reads and re-chunks everything, still reusing embeddings).
 ``add`` copies files or folders into the first corpus folder, ``remove`` deletes indexed sources
 from the corpus; both then build. ``status`` says what is indexed and what changed on disk since.
+``--milvus URI`` (a Milvus Lite ``x.db`` or a server ``http://host:port``) keeps the index in Milvus
+instead of the folder; ``export --milvus URI`` copies the folder's index into it without embedding.
 
 Exit status: 0 done; 1 done, but some inputs were rejected (listed); 2 nothing written (usage
 error, nothing readable, refused file, model or disk trouble), with one line on stderr saying why;
@@ -33,10 +35,14 @@ def _run(args: argparse.Namespace) -> int:
         corpus=tuple(args.corpus) if args.corpus else None,
         index_dir=args.index_dir,
         model=getattr(args, "model", None),
+        milvus=args.milvus,
+        collection=args.collection,
     )
     if args.command == "status":
         print(status(settings).summary())
         return 0
+    if args.command == "export":
+        return _export(settings, back=args.back)
     embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
     done = ""
     if args.command == "add":
@@ -78,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--index-dir", type=Path, metavar="DIR", help="where the index is saved (default: .index)"
     )
+    common.add_argument(
+        "--milvus",
+        metavar="URI",
+        help="keep the index in Milvus instead: a Milvus Lite file (x.db) or a server "
+        "(http://host:19530, token in MILVUS_TOKEN)",
+    )
+    common.add_argument("--collection", metavar="NAME", help="the Milvus collection (default: news)")
     building = _building(common)
     parser = argparse.ArgumentParser(prog="python -m index", description="Build and keep the search index.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -129,6 +142,12 @@ _COMMANDS = {
         "Describe the index and list the sources changed on disk since it was built.",
         False,
     ),
+    "export": (
+        "copy the folder's index into a Milvus collection, without embedding again",
+        "Copy the index under --index-dir (vectors as stored, texts, tokens) into the Milvus store of "
+        "--milvus, replacing what the collection held; or with --back, the collection into the folder.",
+        False,
+    ),
 }
 
 
@@ -145,7 +164,20 @@ def _add_commands(commands: Any, common: argparse.ArgumentParser, building: argp
         help="read and chunk every source again (embeddings of unchanged text are still reused)",
     )
     made["add"].add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    made["export"].add_argument(
+        "--back", action="store_true", help="copy the Milvus collection into the folder instead"
+    )
     made["remove"].add_argument("sources", nargs="+", metavar="SOURCE")
+
+
+def _export(settings: Settings, *, back: bool) -> int:
+    from .build import export_from_milvus, export_to_milvus
+
+    if not settings.milvus:
+        print("error: export needs --milvus URI (or NEWS_ASSISTANT_MILVUS)", file=sys.stderr)
+        return 2
+    print((export_from_milvus if back else export_to_milvus)(settings).summary())
+    return 0
 
 
 def _say(done: str, names: list[str], skipped: str, others: list[str]) -> None:

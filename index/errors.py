@@ -14,6 +14,10 @@ Callers catch the root, ``ArchiveError``; each message says in one sentence what
     │   ├── PdfProblem          a PDF or page that cannot be read or drawn
     │   ├── PageUnavailable     a page image that cannot be drawn
     │   └── StoreUnavailable    a vector database that cannot be reached or used
+    │       ├── StoreUnreachable    no server answers at the address (or it went away)
+    │       ├── StoreRefused        the server refuses the token (MILVUS_TOKEN)
+    │       ├── StoreLocked         a Milvus Lite file that another process has open
+    │       └── CollectionNotFound  no such collection: build it
     ├── ModelUnavailable        no embedding model can be found, converted or loaded
     │   └── ExportFailed        the ONNX export failed (the torch backend still works)
     ├── InvalidQuery            a question, k, filter or order that cannot be searched (a ValueError)
@@ -55,7 +59,11 @@ __all__ = [
     "PageUnavailable",
     "PdfProblem",
     "SourceConflict",
+    "StoreLocked",
+    "StoreRefused",
     "StoreUnavailable",
+    "StoreUnreachable",
+    "CollectionNotFound",
     "UnknownSource",
     "guard",
     "one_line",
@@ -117,6 +125,22 @@ class PageUnavailable(IndexProblem):
 
 class StoreUnavailable(IndexProblem):
     """A vector database that cannot be reached, refuses the token, or is held by another process."""
+
+
+class StoreUnreachable(StoreUnavailable):
+    """No Milvus server answers at the address, or it went away in the middle of a request."""
+
+
+class StoreRefused(StoreUnavailable):
+    """The server refuses the credentials (MILVUS_TOKEN)."""
+
+
+class StoreLocked(StoreUnavailable):
+    """A Milvus Lite database file held by another process (Lite opens a file in one process only)."""
+
+
+class CollectionNotFound(StoreUnavailable):
+    """The store answers, but holds no collection of that name: nothing has been built into it."""
 
 
 class ModelUnavailable(ArchiveError):

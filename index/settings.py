@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,6 +15,10 @@ DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 # fp32). Vectors differ slightly, so an index records which one built it (docs/benchmarks.md).
 BACKENDS = ("onnx", "torch")
 DEFAULT_BACKEND = "onnx"
+DEFAULT_COLLECTION = "news"
+_SERVER = re.compile(r"https?://[^/\s]+(:\d+)?/?$")
+# Milvus names: a letter or _, then letters, digits and _; the store adds suffixes of its own.
+_COLLECTION = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,120}")
 
 
 def _env(name: str, default: str) -> str:
@@ -54,6 +59,22 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path(_env("CACHE_DIR", str(_default_cache()))))
     top_k: int = field(default_factory=lambda: _env_int("TOP_K", 5))
     backend: str = field(default_factory=lambda: default_backend())
+    # A Milvus store instead of the folder: a Milvus Lite file (``x.db``) or a server
+    # (``http(s)://host:port``, its token in MILVUS_TOKEN); empty: the folder under index_dir.
+    milvus: str = field(default_factory=lambda: _env("MILVUS", "").strip())
+    collection: str = field(default_factory=lambda: _env("COLLECTION", DEFAULT_COLLECTION))
+
+    def __post_init__(self) -> None:
+        if self.milvus and not self.milvus.endswith(".db") and not _SERVER.match(self.milvus):
+            raise _bad(
+                f"NEWS_ASSISTANT_MILVUS (or --milvus) must be a Milvus Lite file ending in .db or a "
+                f"server as http(s)://host:port, not {self.milvus!r}"
+            )
+        if not _COLLECTION.fullmatch(self.collection):
+            raise _bad(
+                "NEWS_ASSISTANT_COLLECTION (or --collection) must be a letter or _ then up to 120 "
+                f"letters, digits or _, not {self.collection!r}"
+            )
 
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

@@ -1,4 +1,5 @@
-"""The Assistant: a saved index and the model that built it, answering questions, following rebuilds."""
+"""The Assistant: a saved index (a Store: the local folder or a Milvus collection) and the model that
+built it, answering questions, following rebuilds."""
 
 from __future__ import annotations
 
@@ -17,16 +18,15 @@ from index import (
     Document,
     Embedder,
     IndexProblem,
-    LoadedIndex,
     Manifest,
     Settings,
+    Store,
     embedder_for,
-    load,
     make_embedder,
-    read_manifest,
+    store_for,
 )
 from index.errors import EmptyQuestion, InvalidQuery
-from index.text import Lexicon, normalize, strip_markup
+from index.text import Lexicon, bigram_tokens, normalize, strip_markup
 
 from ..verdict import (
     Ranked,
@@ -48,11 +48,22 @@ from ._ranking import (
     distinct_hits,
     for_verdict,
     fuse,
-    lexical_scores,
+    lexical_query,
 )
 from ._results import MAX_QUESTION_CHARS, MODES, SearchOptions, SearchResult, check_k
 
 __all__ = ["Assistant"]
+
+
+def _prefetch(vocabulary: object, lexicon: Lexicon, asked: str) -> None:
+    """A store that looks tokens up remotely (Milvus) learns the question's at once: its tokens,
+    its words and their character bigrams, which the verdict asks about one by one."""
+    prefetch = getattr(vocabulary, "prefetch", None)
+    if prefetch is None or not asked:
+        return
+    words = lexicon.words_of(asked)
+    prefetch([*lexicon.tokens(asked), *words, *(g for w in words for g in bigram_tokens(w))])
+
 
 _log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
@@ -100,7 +111,9 @@ def _options(options: SearchOptions | None, filters: Filters) -> SearchOptions:
 class Assistant:
     """Searches the live index with the embedder that built it, following rebuilds without a restart."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
+    def __init__(self, index: Store, embedder: Embedder) -> None:
+        """Answer from ``index`` (``index.store_for(settings)``: the folder or a Milvus store) with
+        ``embedder``, which must be the model that built it."""
         index.check_embedder(embedder)
         self._current = index
         self._embedder = embedder
@@ -115,15 +128,16 @@ class Assistant:
         return self._embedder
 
     @property
-    def index(self) -> LoadedIndex:
+    def index(self) -> Store:
         """The version this thread's query is using, or else the latest one loaded."""
         pinned = getattr(self._pinned, "index", None)
         return self._current if pinned is None else pinned
 
-    def _fresh_index(self) -> LoadedIndex:
+    def _fresh_index(self) -> Store:
         """The loaded index, or the newer version a build has switched to since: reloaded here.
 
-        A query costs one read of CURRENT's few bytes. One thread loads while the others keep
+        A query costs one read of CURRENT's few bytes (a Milvus store: one small query of its
+        build records). One thread loads while the others keep
         answering from the old version, which closes when its last query ends (reference count).
         A newer version that cannot be used (another model, damage) is logged once and skipped.
         """
@@ -134,7 +148,7 @@ class Assistant:
         try:
             if self._current is not current:
                 return self._current
-            fresh = load(current.index_dir)
+            fresh = current.reopen()
             try:
                 fresh.check_embedder(self._embedder)
             except IndexProblem:
@@ -144,30 +158,36 @@ class Assistant:
             return fresh
         except IndexProblem as e:
             self._refused = newer
-            _log.warning("still answering from %s: %s", current.version.name, e)
+            _log.warning("still answering from the version before %s: %s", newer, e)
             return current
         finally:
             self._swap.release()
 
     @classmethod
     def open(
-        cls, index_dir: Path | str, embedder: Embedder | None = None, settings: Settings | None = None
+        cls,
+        index_dir: Path | str | None = None,
+        embedder: Embedder | None = None,
+        settings: Settings | None = None,
     ) -> Assistant:
-        """Load the index under ``index_dir``. Without an embedder, build the model that
-        ``settings.model`` names, or else the one named in the index's manifest."""
-        if embedder is None:
-            settings = settings or Settings()
-            if settings.model:
-                embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
-            else:
-                embedder = embedder_for(read_manifest(Path(index_dir)).model, settings.cache_dir)
-            # The model loads in the background (where the backend can) while the index opens and
-            # the first question is read: a one-question command starts in less time.
-            prepare = getattr(embedder, "prepare", None)
-            if prepare is not None:
-                prepare()
-        index = load(Path(index_dir))
+        """Open the index the settings name (``settings.milvus``, else the folder ``index_dir``, or
+        ``settings.index_dir``). Without an embedder, build the model that ``settings.model``
+        names, or else the one named in the index's manifest."""
+        settings = settings or Settings()
+        if index_dir is not None:
+            settings = settings.with_(index_dir=Path(index_dir))
+        index = store_for(settings)
         try:
+            if embedder is None:
+                if settings.model:
+                    embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
+                else:
+                    embedder = embedder_for(index.manifest.model, settings.cache_dir)
+                # The model loads in the background (where the backend can) while the first
+                # question is read: a one-question command starts in less time.
+                prepare = getattr(embedder, "prepare", None)
+                if prepare is not None:
+                    prepare()
             return cls(index, embedder)
         except BaseException:
             index.close()
@@ -217,14 +237,16 @@ class Assistant:
         # (the archive's; passages are shown as written).
         asked = normalize(strip_markup(raw))
         lexicon = self._lexicon()
-        reading = read_question(asked, lexicon, self.index.lexical)  # "" for markup alone: nothing asked
+        vocabulary = self.index.vocabulary
+        _prefetch(vocabulary, lexicon, asked)
+        reading = read_question(asked, lexicon, vocabulary)  # "" for markup alone: nothing asked
         # Passages are still listed for a question of markup alone (as weak matches).
         query = self._query(reading, self._embedder.embed_query(asked or normalize(raw)), mode, options)
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.
         found = distinct_hits(self.index, query, max(k, EVIDENCE_PASSAGES))
         ranked = for_verdict(self.index, found, query, self._measured(found, reading, lexicon, query.vector))
-        verdict = judge(reading, weigh(reading, ranked, lexicon, self.index.lexical))
+        verdict = judge(reading, weigh(reading, ranked, lexicon, vocabulary))
         hits = found.hits[:k]
         if verdict.found:  # when not found, no sentence is offered as the answer
             hits = [
@@ -235,10 +257,10 @@ class Assistant:
             # How far apart relevance lies for this question: the spread of the archive's best
             # candidates, filter or not (among the two passages a filter leaves, one always
             # stands a whole spread above the other).
-            pool = [s for _, s in fuse(self.index, query.unfiltered(), DENSE_SPREAD).scored]
+            pool = [s for _, s in fuse(self.index, query.unfiltered(self.index), DENSE_SPREAD).scored]
             hits = newest_first(hits, relevant_count([h.score for h in hits], pool[:DENSE_SPREAD]))
         reason = verdict.reason
-        if query.allowed is not None and not query.allowed.any() and reason != "no_words":
+        if query.where is not None and not query.available and reason != "no_words":
             reason = "filtered"
         result = SearchResult(
             question=question,
@@ -252,26 +274,24 @@ class Assistant:
         return result, ranked
 
     def _lexicon(self) -> Lexicon:
-        lexical = self.index.lexical
-        return lexical.lexicon if lexical is not None else Lexicon()
+        vocabulary = self.index.vocabulary
+        return vocabulary.lexicon if vocabulary is not None else Lexicon()
 
     def _query(self, reading: Reading, vector: np.ndarray, mode: str, options: SearchOptions) -> Query:
-        """The question as the ranking scores it, among the rows ``options`` let through."""
-        allowed = self.index.allowed(options.where)
-        # Scored once: BM25 covers every chunk, and both the ranking and the verdict need it. The
-        # rows a filter leaves out score 0; the attainable score stays the whole archive's, so a
-        # passage's share of it, and so its rank among the others let through, is what it was
-        # unfiltered (over only three passages, each word's best would flatter a weak one).
-        every, possible = lexical_scores(self.index, reading)
-        lexical = every if allowed is None or not every.size else np.where(allowed, every, np.float32(0))
+        """The question as the ranking scores it, among the passages ``options`` let through."""
+        where = options.where if options.where is not None and not options.where.empty else None
+        # The attainable score stays the whole archive's under a filter, so a passage's share of
+        # it, and so its rank among the others let through, is what it was unfiltered (over only
+        # three passages, each word's best would flatter a weak one).
+        lexical, possible = lexical_query(self.index, reading)
         return Query(
             vector=vector,
             lexical=lexical,
-            every=every,
             possible=possible,
             chinese=reading.chinese,
             mode=mode,
-            allowed=allowed,
+            where=where,
+            available=self.index.count(where),
         )
 
     def _measured(

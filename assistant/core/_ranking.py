@@ -10,12 +10,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index import LoadedIndex
+from index import Filter, LexicalQuery, Store
 from index.text import char_bigrams
 
 from ..verdict import Ranked, Reading
@@ -30,7 +30,7 @@ __all__ = [
     "distinct_hits",
     "for_verdict",
     "fuse",
-    "lexical_scores",
+    "lexical_query",
     "near_duplicate",
 ]
 
@@ -53,31 +53,42 @@ NEAR_DUPLICATE_NEW = 0.1
 
 @dataclass(frozen=True, kw_only=True)
 class Query:
-    """One question as the ranking scores it: its vector, the BM25 of each row (``lexical``: 0 for
-    the rows the filter leaves out; ``every``: whatever the filter) and the most its tokens can
-    score together, the rows ``allowed`` (None: all), and the legs used (``mode``)."""
+    """One question as the ranking scores it: its vector, its BM25 tokens (``lexical``; None: no
+    lexical leg) and the most they can score together, the passages ``where`` lets through (None:
+    all) and how many those are, the legs used (``mode``), and the BM25 of the passages seen so far
+    (``bm25``, by id: the store is asked for each passage once a question)."""
 
     vector: np.ndarray
-    lexical: np.ndarray
-    every: np.ndarray
+    lexical: LexicalQuery | None
     possible: float
     chinese: bool = True
     mode: str = "hybrid"
-    allowed: np.ndarray | None = None
+    where: Filter | None = None
+    available: int = 0
+    bm25: dict[int, float] = field(default_factory=dict)
 
-    def unfiltered(self) -> Query:
+    def unfiltered(self, store: Store) -> Query:
         """The same question over the whole archive."""
-        return replace(self, lexical=self.every, allowed=None)
+        return replace(self, where=None, available=len(store))
 
     @property
     def weight(self) -> float:
         return LEXICAL_WEIGHT if self.chinese else ENGLISH_LEXICAL_WEIGHT
 
     def share(self, row: int) -> float:
-        """The row's BM25 over the attainable score (0-1): what the fusion adds, weighted."""
-        if self.possible <= 0 or not self.lexical.size:
+        """The passage's BM25 over the attainable score (0-1): what the fusion adds, weighted
+        (``known`` must have seen it)."""
+        if self.possible <= 0 or self.lexical is None:
             return 0.0
-        return min(1.0, float(self.lexical[row]) / self.possible)
+        return min(1.0, self.bm25.get(row, 0.0) / self.possible)
+
+    def known(self, store: Store, rows: Sequence[int]) -> None:
+        """Ask the store for the BM25 of the passages not yet seen."""
+        missing = [r for r in dict.fromkeys(rows) if r not in self.bm25]
+        if self.lexical is not None and missing:
+            self.bm25.update(
+                zip(missing, map(float, store.lexical_scores(self.lexical, missing)), strict=True)
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,49 +111,47 @@ class Candidates:
     rows: list[int] = field(default_factory=list)
 
 
-def lexical_scores(index: LoadedIndex, reading: Reading) -> tuple[np.ndarray, float]:
-    """BM25 of every chunk for the question read, and the most its tokens can score together.
+def lexical_query(store: Store, reading: Reading) -> tuple[LexicalQuery | None, float]:
+    """The question's BM25 tokens, and the most they can score together (None, 0 without a
+    lexical leg or terms).
 
     A Chinese question is scored on its own tokens. An English question's words stand for
     several archive words each (CC-CEDICT's senses, pinyin): each word scores a passage by its
     best-scoring stand-in, so that a word with ten translations does not count ten times."""
-    lexical = index.lexical
-    if lexical is None or not len(lexical) or not reading.terms:
-        return np.zeros(len(lexical) if lexical is not None else 0, dtype=np.float32), 0.0
+    vocabulary = store.vocabulary
+    if vocabulary is None or not len(vocabulary) or not reading.terms:
+        return None, 0.0
     if reading.chinese:
-        tokens = lexical.lexicon.tokens(reading.text)
-        return lexical.token_scores(tokens), lexical.best_possible(tokens)
-    total = np.zeros(len(lexical), dtype=np.float32)
-    possible = 0.0
-    for term in reading.terms:
-        if term.tokens:
-            best = lexical.per_token(term.tokens).max(axis=0)
-            total += best
-            possible += float(best.max())
-    return total, possible
+        query = LexicalQuery.of_tokens(vocabulary.lexicon.tokens(reading.text))
+    else:
+        query = LexicalQuery.of_terms([t.tokens for t in reading.terms if t.tokens])
+    return query, store.attainable(query)
 
 
-def _cosines(index: LoadedIndex, query: Query, rows: list[int]) -> dict[int, float]:
-    """The dense cosines of rows the dense leg did not rank (the lexical leg did)."""
+def _cosines(store: Store, query: Query, rows: list[int]) -> dict[int, float]:
+    """The dense cosines of passages the dense leg did not rank (the lexical leg did)."""
     if not rows:
         return {}
-    return dict(zip(rows, map(float, index.similarity(query.vector, rows)), strict=True))
+    return dict(zip(rows, map(float, store.similarity(query.vector, rows)), strict=True))
 
 
-def fuse(index: LoadedIndex, query: Query, want: int) -> Fused:
-    """The dense top ``want`` and the lexical top ``want`` of the rows allowed, by fused score
-    (the dense leg's top cosines whatever ``want`` is, so that the verdict does not depend on k)."""
-    lexical = query.lexical
+def fuse(store: Store, query: Query, want: int) -> Fused:
+    """The dense top ``want`` and the lexical top ``want`` of the passages let through, by fused
+    score (the dense leg's top cosines whatever ``want`` is, so that the verdict does not depend on k)."""
     if query.mode == "lexical":
-        scored = [(int(r), float(lexical[r])) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
+        scored = store.lexical_top(query.lexical, want, query.where) if query.lexical is not None else []
+        query.bm25.update(scored)
         return Fused(scored=scored, dense={}, spread=[])
-    nearest = index.search(query.vector, max(want, DENSE_SPREAD), allowed=query.allowed)
+    nearest = store.dense_top(query.vector, max(want, DENSE_SPREAD), query.where)
     dense = dict(nearest[:want])
     scores = dict(dense)
-    if query.mode == "hybrid" and lexical.size and query.possible > 0 and float(lexical.max()) > 0:
-        top = [int(r) for r in np.argsort(-lexical)[:want] if lexical[r] > 0]
-        dense.update(_cosines(index, query, [r for r in top if r not in dense]))
-        scores = {r: c + query.weight * query.share(r) for r, c in dense.items()}
+    if query.mode == "hybrid" and query.lexical is not None and query.possible > 0:
+        top = store.lexical_top(query.lexical, want, query.where)  # positive scores only
+        if top:
+            query.bm25.update(top)
+            dense.update(_cosines(store, query, [r for r, _ in top if r not in dense]))
+            query.known(store, list(dense))
+            scores = {r: c + query.weight * query.share(r) for r, c in dense.items()}
     scored = sorted(scores.items(), key=lambda rs: -rs[1])
     return Fused(scored=scored, dense=dense, spread=[c for _, c in nearest[:DENSE_SPREAD]])
 
@@ -166,18 +175,18 @@ def near_duplicate(grams: Set[str], better: Set[str]) -> bool:
     return len(grams - better) <= max(2, NEAR_DUPLICATE_NEW * len(grams))
 
 
-def distinct_hits(index: LoadedIndex, query: Query, k: int) -> Candidates:
-    """Up to ``k`` hits among the rows allowed, each distinct text once, best first."""
+def distinct_hits(store: Store, query: Query, k: int) -> Candidates:
+    """Up to ``k`` hits among the passages let through, each distinct text once, best first."""
     # Pages repeat text (a caption printed twice, a repeated paragraph), so fetch more than k
-    # and widen the net until k distinct texts are found or the rows allowed are exhausted.
-    available = len(index) if query.allowed is None else int(query.allowed.sum())
+    # and widen the net until k distinct texts are found or the passages let through are exhausted.
+    available = query.available
     want = min(available, 2 * k + 8)
     while True:
-        fused = fuse(index, query, want)
+        fused = fuse(store, query, want)
         found = Candidates(dense=fused.dense, spread=fused.spread)
         kept: list[frozenset[str]] = []
-        for row, score in fused.scored:
-            chunk, issue = index.passage(row)
+        texts = store.passages([row for row, _ in fused.scored])  # one request for all of them
+        for (row, score), (chunk, issue) in zip(fused.scored, texts, strict=True):
             grams = _bigrams(chunk.text)
             if any(near_duplicate(grams, other) for other in kept):
                 continue
@@ -191,11 +200,12 @@ def distinct_hits(index: LoadedIndex, query: Query, k: int) -> Candidates:
         want = min(available, want * 4)
 
 
-def for_verdict(index: LoadedIndex, found: Candidates, query: Query, sentences: tuple[float, ...]) -> Ranked:
+def for_verdict(store: Store, found: Candidates, query: Query, sentences: tuple[float, ...]) -> Ranked:
     """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked), with the cosines of the
     best one's measured sentences (``sentences``)."""
     rows = found.rows[:EVIDENCE_PASSAGES]
-    dense = found.dense | _cosines(index, query, [r for r in rows if r not in found.dense])
+    dense = found.dense | _cosines(store, query, [r for r in rows if r not in found.dense])
+    query.known(store, rows)
     return Ranked(
         passages=tuple(f"{h.title}\n{h.section}\n{h.text}" for h in found.hits[:EVIDENCE_PASSAGES]),
         cosines=tuple(dense[r] for r in rows),

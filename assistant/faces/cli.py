@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from index import IndexProblem, Settings, build, is_current, load, make_embedder
+from index import IndexProblem, Settings, build, is_current, load, make_embedder, store_for
 from index.errors import InvalidQuery, fail, guard, one_line
 from index.logs import log_to_stderr
 
@@ -31,12 +31,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = Settings().with_(index_dir=args.index_dir, model=args.model)
+    settings = Settings().with_(
+        index_dir=args.index_dir, model=args.model, milvus=args.milvus, collection=args.collection
+    )
     if args.command == "eval":
         return run_eval(args, settings)
     options = _options(args)  # checked before the model loads: a bad date costs nothing
     if args.command == "ask":
-        with Assistant.open(settings.index_dir, settings=settings) as assistant:
+        with Assistant.open(settings=settings) as assistant:
             k = args.k or settings.top_k
             result = assistant.converse(args.question, args.after or [], k, options=options)
         if args.json:
@@ -44,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(format_result(result, min(100, shutil.get_terminal_size().columns)))
         return 0
-    with Assistant.open(settings.index_dir, settings=settings) as assistant:
+    with Assistant.open(settings=settings) as assistant:
         if args.batch == "-":
             skipped = search_batch(assistant, sys.stdin.buffer, "<stdin>", args.k or 10, sys.stdout, options)
         else:
@@ -66,17 +68,18 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_(corpus=corpus, index_dir=index_dir)
     embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
     try:
-        with closing(load(index_dir, lexical=False)) as built:  # the manifest is all it needs
+        with closing(_manifest_only(settings)) as built:  # the manifest is all it needs
             current = is_current(built.manifest, corpus, embedder)
     except IndexProblem:  # none yet, or one this version cannot read: build it afresh
         current = False
     if current:
-        print(f"reusing the index at {index_dir} (it holds exactly this corpus)", file=sys.stderr)
+        where = settings.milvus or index_dir
+        print(f"reusing the index at {where} (it holds exactly this corpus)", file=sys.stderr)
     else:
         report = build(settings, embedder, progress=sys.stderr.isatty())
         print(report.summary(), file=sys.stderr)
     reports = []
-    with Assistant.open(index_dir, embedder=embedder) as assistant:
+    with Assistant.open(embedder=embedder, settings=settings) as assistant:
         for mode in MODES if args.compare else ("hybrid",):
             reports.append(evaluate(assistant, questions, mode))
             print(reports[-1].table())
@@ -87,6 +90,11 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False))
     return 0
+
+
+def _manifest_only(settings: Settings) -> Any:
+    """The index the settings name, opened for its manifest (a local one without its BM25)."""
+    return store_for(settings) if settings.milvus else load(settings.index_dir, lexical=False)
 
 
 def _eval_index_dir(corpus: tuple[Path, ...], settings: Settings) -> Path:
@@ -204,6 +212,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--model", metavar="NAME_OR_PATH", help="embedding model (default: the one named in the index)"
         )
+        cmd.add_argument(
+            "--milvus",
+            metavar="URI",
+            help="the index in Milvus instead: a Milvus Lite file (x.db) or a server (http://host:19530)",
+        )
+        cmd.add_argument("--collection", metavar="NAME", help="the Milvus collection (default: news)")
     return parser
 
 

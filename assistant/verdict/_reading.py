@@ -13,9 +13,11 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
+from index import Vocabulary
 from index.text import (
     Lexicon,
     asked_for,
@@ -93,16 +95,6 @@ class Reading:
         """What to mark in a passage (the highlighter's): the terms' forms, and the words jieba's
         search mode finds inside them (工人 and 先锋号 in 工人先锋号)."""
         return [w for t in self.terms for w in (*t.forms, *(x for x in t.tokens if not x.startswith("#")))]
-
-
-class Vocabulary(Protocol):
-    """What the verdict needs of the lexical index: its tokens, their rarity, its names' pinyin."""
-
-    @property
-    def pinyin(self) -> dict[str, list[str]]: ...
-    def __len__(self) -> int: ...
-    def __contains__(self, token: str) -> bool: ...
-    def idf(self, token: str) -> float: ...
 
 
 def unseen_weight(lexical: Vocabulary | None) -> float:
@@ -201,7 +193,7 @@ def _english_terms(question: str, lexical: Vocabulary | None) -> list[Term]:
     pinyin it spells (Jiashan → 嘉善). A capitalised pair is also looked up as one (Jiashan County,
     Yong Kang)."""
     words = english_words(question)
-    pinyin = lexical.pinyin if lexical is not None else {}
+    pinyin: Mapping[str, list[str]] = lexical.pinyin if lexical is not None else {}
     terms = []
     i = 0
     while i < len(words):
@@ -219,7 +211,7 @@ class _StandIns(NamedTuple):
     spelled: list[str]  # those of them whose pinyin it spells
 
 
-def _stand_ins(word: str, following: str | None, pinyin: dict[str, list[str]]) -> _StandIns:
+def _stand_ins(word: str, following: str | None, pinyin: Mapping[str, list[str]]) -> _StandIns:
     """What an English word stands for, looked up together with the ``following`` capitalised
     word (Jiashan County) when the pair is known as one."""
     if following is not None:

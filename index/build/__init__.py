@@ -4,6 +4,8 @@ is indexed (``_manage``)."""
 
 from ._build import BuildReport, build
 from ._manage import IndexStatus, add_files, remove_sources, status
+from ._milvus_build import build_milvus
+from ._milvus_export import export_from_milvus, export_to_milvus
 from ._sources import changed_sources, is_current
 
 __all__ = [
@@ -11,7 +13,10 @@ __all__ = [
     "IndexStatus",
     "add_files",
     "build",
+    "build_milvus",
     "changed_sources",
+    "export_from_milvus",
+    "export_to_milvus",
     "is_current",
     "remove_sources",
     "status",

@@ -72,12 +72,13 @@ class BuildReport:
     # Seconds by step (read, chunk, take over, tokenise, reuse vectors, embedding cache, encode, write,
     # prune cache): where a build's time goes besides the model.
     phases: dict[str, float] = field(default_factory=dict)
+    store: str = ""  # a Milvus store written instead of index_dir ("collection news at URI")
 
     def summary(self) -> str:
         """The counts, what changed, any notes, then each rejected input as ``file:line: reason``."""
         head = (
             f"Indexed {self.files} files: {self.articles} articles, {self.sections} sections, "
-            f"{self.chunks} chunks in {self.seconds:.1f} s into {self.index_dir}."
+            f"{self.chunks} chunks in {self.seconds:.1f} s into {self.store or self.index_dir}."
         )
         change = (
             f"Sources: {_named(self.added, 'added')}, {_named(self.updated, 'updated')}, "
@@ -110,12 +111,17 @@ def build(
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Bring the index under ``settings.index_dir`` up to date with ``settings.corpus``.
+    """Bring the index under ``settings.index_dir`` (or the Milvus store of ``settings.milvus``)
+    up to date with ``settings.corpus``.
 
     When another build is running: wait for it (``on_wait`` is told), or raise BuildRunning when
     not ``wait``. Raises NothingToIndex, leaving any existing index in place, when no document
     could be read.
     """
+    if settings.milvus:
+        from ._milvus_build import build_milvus
+
+        return build_milvus(settings, embedder, progress=progress, full=full, wait=wait, on_wait=on_wait)
     started = time.monotonic()
     if not settings.index_dir.exists():
         # A first build that finds nothing to index leaves no folder behind.

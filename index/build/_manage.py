@@ -128,7 +128,7 @@ def remove_sources(settings: Settings, names: Sequence[str]) -> tuple[list[str],
     Refuses with UnknownSource, deleting nothing, a name the index does not hold, and with
     SourceConflict a file named itself as a corpus path (not found in a corpus folder): that is
     the caller's file, to drop from the corpus setting rather than delete."""
-    indexed = dict(read_manifest(settings.index_dir).files)
+    indexed = dict(_manifest(settings).files)
     files, _ = discover(settings.corpus)
     on_disk = {name: path for path, name in files}
     by_path = {path.resolve(): name for path, name in files}
@@ -143,8 +143,9 @@ def remove_sources(settings: Settings, names: Sequence[str]) -> tuple[list[str],
                     "article's line from it and build again"
                 )
             raise UnknownSource(
-                f"{given} is not an indexed source; python -m index status --index-dir "
-                f"{settings.index_dir} lists them"
+                f"{given} is not an indexed source; python -m index status "
+                + (f"--milvus {settings.milvus}" if settings.milvus else f"--index-dir {settings.index_dir}")
+                + " lists them"
             )
         path = on_disk.get(name)
         if path is not None and path in settings.corpus:
@@ -175,13 +176,15 @@ class IndexStatus:
     changes: dict[str, str]  # source file -> added | changed | removed, on disk since the build
     running: str | None  # the build holding the lock now
     cached_vectors: int  # in the embedding cache, for every model
+    store: str = ""  # a Milvus store described instead of index_dir
 
     def summary(self) -> str:
         m = self.manifest
         c = m.counts
         articles = c.get("articles", c.get("documents", 0))  # counted by headline since the manifest has it
         lines = [
-            f"Index {self.index_dir}: version {self.version}, built {m.built_at}, format {m.format_version}.",
+            f"Index {self.store or self.index_dir}: version {self.version}, built {m.built_at}, "
+            f"format {m.format_version}.",
             f"Model {describe_model(m.model)} ({m.dim} dimensions); chunker {m.chunker.get('version')}, "
             f"up to {m.chunker.get('max_chars')} characters, {m.chunker.get('overlap', 0)} overlapping; "
             f"{m.lexical.get('words', 0)} dictionary words; "
@@ -207,6 +210,8 @@ def status(settings: Settings) -> IndexStatus:
     """What the index under ``settings.index_dir`` holds, and what changed in the corpus since.
 
     Reads the manifest and hashes the corpus files: no model, and no BM25 index, is loaded."""
+    if settings.milvus:
+        return _milvus_status(settings)
     name, manifest = read_live(settings.index_dir)
     return IndexStatus(
         settings.index_dir,
@@ -216,3 +221,28 @@ def status(settings: Settings) -> IndexStatus:
         build_running(settings.index_dir),
         cached_vectors(settings.index_dir / CACHE_FILE),
     )
+
+
+def _manifest(settings: Settings) -> Manifest:
+    if not settings.milvus:
+        return read_manifest(settings.index_dir)
+    from ..store._milvus import open_milvus
+
+    with open_milvus(settings.milvus, settings.collection) as store:
+        return store.manifest
+
+
+def _milvus_status(settings: Settings) -> IndexStatus:
+    from ..store._milvus import open_milvus
+
+    with open_milvus(settings.milvus, settings.collection) as store:
+        running = [b for b in store.state.builds if b.state == "pending"]
+        return IndexStatus(
+            settings.index_dir,
+            f"generation {max((b.gen for b in store.state.builds if b.state != 'pending'), default=0)}",
+            store.manifest,
+            changed_sources(store.manifest, settings.corpus),
+            f"a build ({running[-1].who}) is writing to it" if running else None,
+            cached_vectors(settings.index_dir / CACHE_FILE),
+            store.where,
+        )

@@ -25,17 +25,23 @@ A build writes a complete new version directory, fsyncs it, then replaces ``CURR
 so a crash at any moment leaves either the old index or the new one, never a mix. Loading follows
 ``CURRENT`` only; half-written versions are invisible to it and removed by the next build.
 
+The same index can live in Milvus instead (``_milvus*``: Milvus Lite or a server, chosen by
+``Settings.milvus``); ``store_for`` opens whichever the settings name, as a ``Store`` (``_protocol``):
+the top-k operations questions need, which both carry out.
+
 Two views of a version: ``load`` gives a ``LoadedIndex`` for questions (search, filters, texts),
 ``take_over`` a ``Previous`` for the next build (everything it holds by source file, and its vector
 store to change).
 """
 
+from ..settings import Settings
 from ._database import Contents, Issue, StoredChunk
 from ._filter import Filter, RowFacts, iso_date
 from ._layout import DATABASE, LEXICAL, LOCK, POINTER, VECTORS, VERSION_PREFIX
 from ._lexical import LEXICAL_VERSION, LexicalIndex
 from ._loaded import ROW_BYTES, LoadedIndex
 from ._manifest import FORMAT_VERSION, MANIFEST, Manifest, describe_model
+from ._protocol import LexicalQuery, Store, Vocabulary
 from ._reader import Previous, load, read_live, read_manifest, take_over
 from ._vectors import VectorStore, create_store, open_store
 from ._writer import (
@@ -50,6 +56,10 @@ from ._writer import (
 
 __all__ = [
     "CRASH_ENV",
+    "LexicalQuery",
+    "Store",
+    "Vocabulary",
+    "store_for",
     "CRASH_POINTS",
     "DATABASE",
     "FORMAT_VERSION",
@@ -85,3 +95,13 @@ __all__ = [
     "write_version",
     "writer_lock",
 ]
+
+
+def store_for(settings: Settings) -> Store:
+    """The index the settings name, opened to answer questions: the Milvus store of
+    ``settings.milvus`` (collection ``settings.collection``) if set, else the folder ``index_dir``."""
+    if settings.milvus:
+        from ._milvus import open_milvus
+
+        return open_milvus(settings.milvus, settings.collection)
+    return load(settings.index_dir)

@@ -1,7 +1,9 @@
-"""A version opened to answer questions: dense search by rows, filters as row masks, texts by row."""
+"""A version opened to answer questions: the local store (the ``Store`` protocol's top-k operations
+over rows), dense search by rows, filters as row masks, texts by row."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -15,6 +17,7 @@ from ._database import Issue, OpenVersion
 from ._filter import Filter, RowFacts
 from ._layout import live_version
 from ._lexical import LexicalIndex
+from ._protocol import LexicalQuery
 from ._vectors import VectorStore
 
 # What a loaded index keeps per row beside the vector store: the row's place in the store and
@@ -24,6 +27,9 @@ ROW_BYTES = 16
 
 # Row masks of the last few filters, kept: a reader filtering by one source asks again and again.
 _MASKS_KEPT = 8
+# BM25 of every row for the last few questions: a question asks for its top rows, then for the
+# scores of the dense leg's rows, then the verdict's.
+_SCORES_KEPT = 4
 
 
 class LoadedIndex(OpenVersion):
@@ -49,6 +55,8 @@ class LoadedIndex(OpenVersion):
         self._row_at[self._place] = np.arange(len(keys), dtype=np.int32)
         self._facts: RowFacts | None = None
         self._masks: OrderedDict[Filter, np.ndarray | None] = OrderedDict()
+        self._scores: OrderedDict[LexicalQuery, np.ndarray] = OrderedDict()
+        self._scores_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._place)
@@ -57,6 +65,76 @@ class LoadedIndex(OpenVersion):
     def store(self) -> VectorStore:
         """The vector store, for its kind and figures; search through ``search``, which speaks rows."""
         return self._vectors
+
+    # --- the Store protocol: ids are rows ----------------------------------------------------------
+
+    @property
+    def vocabulary(self) -> LexicalIndex | None:
+        return self.lexical
+
+    def count(self, where: Filter | None = None) -> int:
+        allowed = self.allowed(where)
+        return len(self) if allowed is None else int(allowed.sum())
+
+    def dense_top(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[tuple[int, float]]:
+        return self.search(vector, k, self.allowed(where))
+
+    def lexical_top(
+        self, query: LexicalQuery, k: int, where: Filter | None = None
+    ) -> list[tuple[int, float]]:
+        scores = self._every_score(query)
+        allowed = self.allowed(where)
+        if allowed is not None and scores.size:
+            scores = np.where(allowed, scores, np.float32(0))
+        return [(int(r), float(scores[r])) for r in np.argsort(-scores)[:k] if scores[r] > 0]
+
+    def lexical_scores(self, query: LexicalQuery, ids: Sequence[int]) -> np.ndarray:
+        scores = self._every_score(query)
+        if not scores.size:
+            return np.zeros(len(ids), dtype=np.float32)
+        return scores[np.asarray(ids, dtype=np.int64)]
+
+    def attainable(self, query: LexicalQuery) -> float:
+        bm25 = self.lexical
+        if bm25 is None or not len(bm25) or not query.groups:
+            return 0.0
+        if query.per_token and query.rarest_for_unknown:
+            return bm25.best_possible([g[0] for g in query.groups])
+        return float(sum(float(self._group_scores(g).max()) for g in query.groups))
+
+    def _every_score(self, query: LexicalQuery) -> np.ndarray:
+        """BM25 of every row (zeros without a lexical index), kept for the last few queries."""
+        with self._scores_lock:
+            if query in self._scores:
+                self._scores.move_to_end(query)
+                return self._scores[query]
+        bm25 = self.lexical
+        if bm25 is None or not len(bm25) or not query.groups:
+            scores = np.zeros(len(bm25) if bm25 is not None else 0, dtype=np.float32)
+        elif query.per_token and query.rarest_for_unknown:
+            scores = bm25.token_scores([g[0] for g in query.groups])
+        else:
+            scores = np.zeros(len(bm25), dtype=np.float32)
+            for group in query.groups:
+                scores += self._group_scores(group)
+        scores.setflags(write=False)
+        with self._scores_lock:
+            self._scores[query] = scores
+            while len(self._scores) > _SCORES_KEPT:
+                self._scores.popitem(last=False)
+        return scores
+
+    def _group_scores(self, group: Sequence[str]) -> np.ndarray:
+        assert self.lexical is not None
+        return self.lexical.per_token(list(group)).max(axis=0)
+
+    def passages(self, ids: Sequence[int]) -> list[tuple[Chunk, Issue]]:
+        return [self.passage(int(i)) for i in ids]
+
+    def reopen(self) -> LoadedIndex:
+        from ._reader import load
+
+        return load(self.index_dir)
 
     # --- dense -------------------------------------------------------------------------------------
 
