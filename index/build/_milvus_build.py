@@ -30,7 +30,7 @@ from ..split import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document, passage_
 from ..store import LEXICAL_VERSION, Issue, describe_model
 from ..store._milvus import CHUNK_FIELDS, MILVUS_FORMAT, check_header, chunk_of
 from ..store._milvus_client import Client, connect, describe, in_list
-from ..store._milvus_schema import Names, create_all, supports_sparse
+from ..store._milvus_schema import Names, create_all, load_all, supports_sparse
 from ..store._milvus_state import FileRecord, State, read_state, writer_lock
 from ..store._milvus_writer import Passage, Written, commit, recover, rejections_of, write_generation
 from ..text import Lexicon, domain_words
@@ -131,8 +131,7 @@ def open_for_build(settings: Settings, embedder: Embedder) -> tuple[Client, Name
         if not all(client.has(n) for n in names.all()):
             create_all(client, names, embedder.dim, sparse)
         else:
-            for n in names.all():
-                client.load(n)
+            load_all(client, names)
         return client, names, sparse
     except BaseException:
         client.close()

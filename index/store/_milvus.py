@@ -22,7 +22,7 @@ from ._filter import Filter
 from ._manifest import Manifest, describe_model
 from ._milvus_client import Client, connect, describe, is_lite, quote
 from ._milvus_lexical import MilvusVocabulary
-from ._milvus_schema import Names
+from ._milvus_schema import Names, load_all
 from ._milvus_state import State, read_builds, read_state
 from ._protocol import LexicalQuery
 
@@ -358,10 +358,9 @@ def open_milvus(uri: str, collection: str) -> MilvusStore:
     shared = _Shared(client)
     try:
         names = Names(collection)
-        for name in names.all():
-            if not client.has(name):
-                raise _not_found(uri, collection)
-            client.load(name)
+        if not all(client.has(name) for name in names.all()):
+            raise _not_found(uri, collection)
+        load_all(client, names)
         state = read_state(client, names)
         check_header(state, uri, collection)
         return MilvusStore(shared, names, state)

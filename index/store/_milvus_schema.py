@@ -20,6 +20,7 @@ Milvus wants a vector in every collection: the companions carry a 2-dimensional 
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from ..errors import InvalidSetting
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_TEXT",
     "Names",
     "create_all",
+    "load_all",
     "supports_sparse",
 ]
 
@@ -180,7 +182,26 @@ def create_all(client: Client, names: Names, dim: int, sparse: bool) -> None:
     for collection, (schema, index) in specs.items():
         if not client.has(collection):
             _create(client, collection, schema, index)
-        client.load(collection)
+    load_all(client, names)
+
+
+def load_all(client: Client, names: Names, wait: float = 60.0) -> None:
+    """Load the store's collections. A collection that another builder has just created may not
+    have its index yet (Milvus makes the collection, then the index, then loads): wait for it."""
+    from pymilvus.exceptions import MilvusException
+
+    from ._milvus_client import store_error
+
+    deadline = time.monotonic() + wait
+    for collection in names.all():
+        while True:
+            try:
+                client.raw.load_collection(collection)
+                break
+            except MilvusException as e:
+                if "index not found" not in str(e).lower() or time.monotonic() > deadline:
+                    raise store_error(e, client.uri, client.collection) from e
+                time.sleep(0.5)
 
 
 def _create(client: Client, collection: str, schema: Any, index: Any) -> None:
@@ -194,4 +215,5 @@ def _create(client: Client, collection: str, schema: Any, index: Any) -> None:
             collection, schema=schema, index_params=index, consistency_level="Strong", num_shards=1
         )
     except MilvusException as e:
-        raise store_error(e, client.uri, client.collection) from e
+        if not client.has(collection):  # else another builder made it a moment ago: the same schema
+            raise store_error(e, client.uri, client.collection) from e
