@@ -44,7 +44,7 @@ server=$!
 stop() {
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
-    rm -rf "$data"
+    rm -rf "$data" 2>/dev/null || true  # a component may still be flushing as it exits
 }
 trap stop EXIT
 
