@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from index.text import Lexicon, fold, is_common_word, sentence_spans
 
+from ._attest import Attestation, attest
 from ._reading import DIGIT, Reading, Term, Vocabulary, plain, unseen_weight
 from ._sentences import sentence_scores
 
@@ -39,6 +40,8 @@ class Evidence:
     # The closest of its measured sentences, in standard deviations above the dense leg's top
     # passages: a near miss's passage is on the topic as a whole, but no sentence says what is asked.
     sentence_z: float = 0.0
+    # Whether it mentions the attribute the question asks for (None: the question names none).
+    focus: Attestation | None = None
 
     def features(self) -> list[float]:
         capped = {"keys_missing": min(self.keys_missing, 2), "numbers_missing": min(self.numbers_missing, 1)}
@@ -143,10 +146,12 @@ def evidence(
     *,
     unseen_weight: float,
     others: Sequence[str] = (),
+    focus: Attestation | None = None,
 ) -> Evidence:
     """The features of the best passage (``passage``: its title, section and text) for the verdict,
     as close as the ranking found it (``closeness``); ``others`` are the next passages (for
-    ``any_coverage``); ``unseen_weight`` is the most a term can weigh."""
+    ``any_coverage``); ``unseen_weight`` is the most a term can weigh; ``focus`` whether it
+    mentions the question's focus (``attest``)."""
     folded = plain(passage)
     total = sum(t.weight for t in reading.terms) or 1.0
     missing = [t for t in reading.terms if not t.in_text(folded)]
@@ -178,6 +183,7 @@ def evidence(
         numbers_absent=tuple(t.text for t in missing if t.key and DIGIT.search(t.text) and len(t.text) >= 2),
         names_elsewhere=_places_elsewhere(reading, missing, passage, lexicon),
         sentence_z=float(closeness.sentence_z),
+        focus=focus,
     )
 
 
@@ -223,6 +229,8 @@ def weigh(reading: Reading, ranked: Ranked, lexicon: Lexicon, lexical: Vocabular
         sentence_z=sentence_z,
     )
     others = ranked.passages[1:]
+    best = ranked.passages[0]
+    focus = attest(reading.focus, best, lexicon, lexical) if reading.focus is not None else None
     return evidence(
-        reading, ranked.passages[0], lexicon, closeness, unseen_weight=unseen_weight(lexical), others=others
+        reading, best, lexicon, closeness, unseen_weight=unseen_weight(lexical), others=others, focus=focus
     )

@@ -5,7 +5,8 @@
   in this archive (IDF), with Chinese numerals in digits (第三届 = 第3届);
 - its **key terms**: names (jieba's tags, unless CC-CEDICT lists the word only as a common one),
   numbers, Latin words and quoted words: an answer repeats them;
-- **what it asks for** (a number, a time, a person, a place).
+- **what it asks for** (a number, a time, a person, a place), and its **focus**: the attribute it
+  asks for (床位, 服务电话; ``_focus``), which the passage cited must mention.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from index.text import (
     numerals,
     translations,
 )
+
+from ._focus import Focus, chinese_focus
+from ._focus_english import english_focus
 
 __all__ = ["DIGIT", "NUMBER", "Reading", "Term", "Vocabulary", "plain", "read_question", "unseen_weight"]
 
@@ -79,6 +83,7 @@ class Reading:
     terms: tuple[Term, ...]
     asked: str | None
     words: bool  # it has letters or digits at all
+    focus: Focus | None = None  # the attribute it asks for, when it names one
 
     @functools.cached_property
     def forms(self) -> frozenset[str]:
@@ -154,7 +159,10 @@ def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = 
     if not words:
         return Reading(text=question, chinese=chinese, terms=(), asked=None, words=False)
     terms = _chinese_terms(question, lexicon, lexical) if chinese else _english_terms(question, lexical)
-    return Reading(text=question, chinese=chinese, terms=tuple(terms), asked=asked_for(question), words=True)
+    focus = chinese_focus(question, lexicon) if chinese else english_focus(question)
+    return Reading(
+        text=question, chinese=chinese, terms=tuple(terms), asked=asked_for(question), words=True, focus=focus
+    )
 
 
 def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) -> list[Term]:

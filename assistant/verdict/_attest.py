@@ -1,0 +1,92 @@
+"""Whether the passage the verdict cites says the thing asked about (the question's ``Focus``).
+
+A passage attests the focus when it mentions it as the question writes it, read as every term is
+(``plain``: traditional script folded, Chinese numerals in digits, no white space), whole or each
+of its words (服务 and 电话 for 服务电话). Nothing looser: "any figure satisfies an amount" would
+let a passage with some number stand for a count of beds.
+
+Two things make a missing focus more telling:
+
+- the whole archive never mentions it (no token of the lexical index is the word: document
+  frequency 0), the strongest sign that the detail is not there to find (评委会, 电话 on the seed pages);
+- another quantity of the same kind stands where it should (建筑面积 for 占地面积: the same head,
+  面积, another modifier): reported as ``instead``, so that a reader is not handed the floor area
+  as the site area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.text import Lexicon, fold
+
+from ._focus import Focus
+from ._reading import Vocabulary, plain
+
+__all__ = ["Attestation", "attest"]
+
+# Heads of quantities that a passage may give another kind of (建筑面积 for 占地面积, 营业收入 for 利润
+# is not one: different heads). Only these: 困难职工 is no stand-in for 退休职工, although the two
+# share a head, while an area is an area and a sum a sum.
+_QUANTITY_HEADS = (
+    "面积", "长度", "高度", "宽度", "重量", "金额", "总额", "人数", "数量", "收入", "工资", "价格",
+    "费用", "产量", "产值", "规模", "比例", "年龄", "距离", "容量", "资金", "经费", "投资",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attestation:
+    """What the cited passage says of the focus: whether it mentions it, whether the archive
+    mentions it anywhere, and another quantity of the same kind that the passage gives instead."""
+
+    focus: str
+    attested: bool
+    nowhere: bool = False
+    instead: str | None = None
+
+
+def _mentions(forms: tuple[str, ...], folded: str) -> bool:
+    return any(plain(f) in folded for f in forms if f)
+
+
+def _in_archive(forms: tuple[str, ...], vocabulary: Vocabulary | None) -> bool:
+    return vocabulary is None or any(fold(f).lower() in vocabulary for f in forms)
+
+
+def _instead(focus: Focus, passage: str, lexicon: Lexicon) -> str | None:
+    """A quantity of the focus's kind that the passage names (建筑面积 for 占地面积), or None."""
+    head = next((h for h in _QUANTITY_HEADS if focus.text.endswith(h)), None)
+    if head is None or not focus.chinese:
+        return None
+    words = lexicon.words_of(passage)
+    for before, word in zip(["", *words], words, strict=False):
+        # jieba writes 建筑面积 as one word or as 建筑 面积.
+        whole = word if word.endswith(head) and len(word) > len(head) else before + word if word == head else ""
+        if len(whole) > len(head) and fold(whole) != focus.text and before not in ("的", "，", ","):
+            return whole
+    return None
+
+
+def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary | None) -> Attestation:
+    """Whether ``passage`` (title, section and text) mentions the question's focus.
+
+    >>> from assistant.verdict._focus import chinese_focus
+    >>> focus = chinese_focus("宁波云创青年小镇的占地面积是多少？", Lexicon())
+    >>> a = attest(focus, "宁波云创青年小镇建筑面积约5.6万平方米", Lexicon(), None)
+    >>> a.attested, a.instead
+    (False, '建筑面积')
+    >>> attest(focus, "小镇佔地面積約3萬平方米", Lexicon(), None).attested  # traditional script
+    True
+    """
+    folded = plain(passage)
+    attested = _mentions(focus.whole, folded) or (
+        bool(focus.parts) and all(_mentions(part, folded) for part in focus.parts)
+    )
+    if attested:
+        return Attestation(focus=focus.text, attested=True)
+    nowhere = not _in_archive(focus.whole, vocabulary) and (
+        not focus.parts or not all(_in_archive(part, vocabulary) for part in focus.parts)
+    )
+    return Attestation(
+        focus=focus.text, attested=False, nowhere=nowhere, instead=_instead(focus, passage, lexicon)
+    )

@@ -1,0 +1,167 @@
+"""The focus of a Chinese question: the attribute it asks for (床位, 办公地址, 占地面积), as against its
+topic (the organisation, place or person it is about).
+
+A question that finds the right article but asks a detail the article never gives (开化县职工疗休养
+服务中心有多少张床位？) is on the topic in every word but one; the verdict checks that one word in
+the passage it cites (``_attest``). The focus is read from the words around the question word,
+by jieba's part-of-speech tags:
+
+- ``X是多少``, ``X为几``, ``X在哪里``, ``X是哪一天``: the noun phrase before 是/为/在 (服务电话, 办公地址);
+- ``多少(量词)X？`` at the question's end: X (床位, 退休职工). Followed by a verb, X is what is
+  counted (几家单位获评…): the answer is a number of them and need not repeat the noun;
+- ``哪个X``, ``哪家X`` before a verb: a *type* (评委会); an answer names an instance (乌毡帽酒业有限
+  公司 for 哪家企业), so only a type the archive never mentions counts against it.
+
+``X是谁``, ``是什么`` and ``什么X`` have no nominal focus here: the answer is a name or a thing,
+which the existing model weighs. Names (jieba's ns/nr/nt/nz) are the topic, never the focus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.text import Lexicon, fold, numerals
+
+__all__ = ["Focus", "chinese_focus"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Focus:
+    """What a question asks for, and how a passage may say it.
+
+    ``parts`` are the phrase's words, each with the forms that count for it (a passage attests the
+    focus when it mentions every part, or one of ``whole``); ``kind`` is ``attribute`` (the
+    passage must say it) or ``type`` (only a type the archive never mentions counts)."""
+
+    text: str
+    parts: tuple[tuple[str, ...], ...]
+    whole: tuple[str, ...]
+    kind: str = "attribute"
+    chinese: bool = True
+
+
+# Words that ask for an amount, a time or a place of the phrase before 是/为/在.
+_AMOUNT = ("多少", "几", "多大", "多高", "多长", "多重", "多远", "多久", "哪一天", "哪天", "哪一年", "哪年")
+_PLACE = ("哪里", "哪儿", "何处", "何地", "在哪")
+_LINKS = frozenset({"是", "为", "约", "达", "有", "在", "位于", "设在", "占"})
+# Tags of the words a focus phrase is made of: nouns (jieba tags 日期 and 年纪 as time words, 藏书
+# nz), and verbs jieba gives to attribute nouns (服务电话's 服务, 截止日期's 截止) when a noun ends
+# the phrase.
+_NOUNS = frozenset({"n", "vn", "l", "ng", "an", "nz", "t"})
+_VERBAL = frozenset({"v", "vd", "a", "b"})
+_RELATIVE_TIME = frozenset({"今年", "去年", "明年", "当年", "目前", "现在", "近年", "每年", "当时"})
+_TAIL = frozenset({"？", "?", "。", "呢", "啊", "呀", "吗", "！", "!"})
+_WHICH = ("哪个", "哪家", "哪位", "哪一个", "哪一家", "哪些", "哪所", "哪支", "哪座", "哪种")
+# At most this many words make a focus phrase: the attribute, and one word that qualifies it
+# (服务 电话, 截止 日期); further back lies the topic (开化县职工疗休养服务中心).
+_PHRASE_WORDS = 2
+
+
+_NEGATION = re.compile(r"[没不未无]")
+
+
+def _nominal(word: str, tag: str) -> bool:
+    # jieba tags set phrases l, predicates among them (没通上): a negated word says, not names.
+    return tag in _NOUNS and len(word) >= 2 and word not in _RELATIVE_TIME and not _NEGATION.search(word)
+
+
+def _phrase(tagged: list[tuple[str, str]]) -> list[str]:
+    """The noun phrase at the end of ``tagged`` (read backwards): nominal words, a verbal one only
+    inside it, never a name; empty when the last word is no noun."""
+    words: list[str] = []
+    for word, tag in reversed(tagged):
+        if len(words) >= _PHRASE_WORDS:
+            break
+        if _nominal(word, tag) or (tag in _VERBAL and words and len(word) >= 2):
+            words.append(word)
+        else:
+            break
+    return list(reversed(words))
+
+
+def _forward(tagged: list[tuple[str, str]]) -> list[str] | None:
+    """The noun phrase at the start of ``tagged`` when nothing but the question's end follows it
+    (多少张床位？): None when a verb or anything else follows (几家单位获评…: counted, not asked)."""
+    words: list[str] = []
+    rest = list(tagged)
+    if rest and rest[0][0] == "的":
+        rest = rest[1:]
+    # A verbal word only opens the phrase (注册义工, 退休职工): after a noun, a verb says what the
+    # counted ones did (几家单位获评全国工人先锋号).
+    while rest and (
+        _nominal(*rest[0]) or (not words and rest[0][1] in _VERBAL and len(rest) > 1 and _nominal(*rest[1]))
+    ):
+        word, _ = rest.pop(0)
+        words.append(word)
+    if not words or any(w not in _TAIL for w, _ in rest):
+        return None
+    return words[-_PHRASE_WORDS:]
+
+
+def _before_link(before: list[tuple[str, str]]) -> list[str]:
+    """X in ``X是(每平方米)多少``: the phrase before the last link word, when at most measure
+    words stand between it and the question word."""
+    for j in range(len(before) - 1, -1, -1):
+        word, tag = before[j]
+        if word in _LINKS:
+            return _phrase(before[:j])
+        if not (tag in ("m", "q", "d") or word.startswith("每")):
+            return []
+    return []
+
+
+def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
+    """How many words from ``i`` ask for an amount (多少, 几家; 多 大, which jieba cuts in two), or 0."""
+    word, tag = tagged[i]
+    if word.startswith(_AMOUNT):
+        return 1
+    if word == "多" and i + 1 < len(tagged) and tagged[i + 1][0] in ("大", "高", "长", "久", "远", "重"):
+        return 2
+    return 0
+
+
+def _focus_of(words: list[str], kind: str = "attribute") -> Focus | None:
+    words = [fold(w) for w in words if len(w) >= 2]
+    if not words:
+        return None
+    text = "".join(words)
+    parts = tuple((w,) for w in words)
+    return Focus(text=text, parts=parts, whole=(text,), kind=kind)
+
+
+def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
+    """The focus of a normalised Chinese question, or None when it asks for nothing in particular
+    that a passage must name.
+
+    >>> lexicon = Lexicon()
+    >>> chinese_focus("开化县职工疗休养服务中心有多少张床位？", lexicon).text
+    '床位'
+    >>> chinese_focus("瓜沥供电所的服务电话是多少？", lexicon).text
+    '服务电话'
+    >>> chinese_focus("嘉善有几家单位获评全国工人先锋号？", lexicon) is None
+    True
+    """
+    tagged = [(w, t) for w, t in lexicon.tagged(numerals(question)) if w.strip()]
+    for i, (word, _) in enumerate(tagged):
+        size = _amount_word(tagged, i)
+        if size:
+            after = tagged[i + size :]
+            # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
+            if after and len(after[0][0]) == 1 and after[0][0] not in _TAIL:
+                after = after[1:]
+            if not any(_nominal(*a) for a in after):  # X是多少, X是几点到几点
+                return _focus_of(_before_link(tagged[:i]))
+            ahead = _forward(after)
+            return _focus_of(ahead) if ahead is not None else None
+        if word.startswith(_PLACE):  # X在哪里(举行)
+            return _focus_of(_before_link(tagged[:i]))
+        if word in _WHICH:
+            ahead = []
+            for w, t in tagged[i + 1 :]:
+                # jieba tags some nouns as verbs (哪家超市提供: 超市 v): the word after 哪家 is the type.
+                if len(w) < 2 or w in _TAIL or (ahead and not _nominal(w, t)) or t in ("ns", "nr", "nt", "p", "uj"):
+                    break
+                ahead.append(w)
+            return _focus_of(ahead[-_PHRASE_WORDS:], kind="type")
+    return None

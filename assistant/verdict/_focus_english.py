@@ -1,0 +1,52 @@
+"""The focus of an English question, in the archive's words: the attribute it asks for (the phone
+number, the average salary), mapped to Chinese through the same dictionary bridge as its terms
+(CC-CEDICT: phone number → 电话).
+
+- ``what is the X of/in/at/for …``, ``what are the X …``: X;
+- ``how many X do/does/did … have``: X (how many beds does the centre have). ``How many X were
+  named…`` counts X: the answer is a number, not the noun.
+
+A phrase CC-CEDICT knows whole (floor area → 占地面积) is looked for whole; otherwise each of its
+words must be there, but for a generic head (number, amount, date) that any figure stands in for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.text import fold, translations
+
+from ._focus import Focus
+
+__all__ = ["english_focus"]
+
+_WHAT = re.compile(r"\bwhat (?:is|are|was|were) the ((?:[a-z]+ ){0,2}[a-z]+?) (?:of|in|at|for|on)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many ((?:[a-z]+ ){0,1}[a-z]+) (?:do|does|did) .+ (?:have|has|own|hold)\W*$", re.I)
+# Words a phrase may end with that any figure or name stands in for (the phone *number*).
+_GENERIC = frozenset({"number", "numbers", "amount", "date", "figure", "total", "name", "level", "size"})
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    # One Chinese character stands for too much to count as mentioning the word.
+    return tuple(sorted({fold(w) for w in translations(word) if len(w) >= 2}))
+
+
+def english_focus(question: str) -> Focus | None:
+    """The focus of an English question, or None when it asks for nothing a passage must name.
+
+    >>> f = english_focus("What is the phone number of the Guali power supply station?")
+    >>> f.text, f.whole
+    ('phone number', ('电话',))
+    >>> english_focus("How many units in Jiashan were named national Workers' Pioneer?") is None
+    True
+    """
+    match = _WHAT.search(question) or _HOW_MANY.search(question)
+    if match is None:
+        return None
+    phrase = match.group(1).lower()
+    whole = _forms(phrase) if " " in phrase else ()
+    words = [w for w in phrase.split() if w not in _GENERIC]
+    parts = tuple(f for f in (_forms(w) for w in words) if f)
+    if not whole and not parts:
+        return None  # the dictionary gives no Chinese for it: nothing to look for
+    return Focus(text=phrase, parts=parts if not whole else (), whole=whole, chinese=False)
