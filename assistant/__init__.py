@@ -30,6 +30,7 @@ from .core import (
     follow_up_query,
     is_follow_up,
 )
+from .verdict import Opinion, Reader
 
 # Quiet unless the application asks: the faces show it on stderr (index.logs.log_to_stderr).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -47,6 +48,8 @@ __all__ = [
     "IndexNotFound",
     "IndexProblem",
     "InvalidQuery",
+    "Opinion",
+    "Reader",
     "SearchOptions",
     "SearchResult",
     "UnknownSource",

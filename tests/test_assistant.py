@@ -122,7 +122,7 @@ def test_hit_shape(assistant: Assistant) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         hit.rank = 2  # type: ignore[misc]
     assert list(assistant.search(JIASHAN, k=1).to_dict()) == [
-        "question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"
+        "question", "query", "found", "confidence", "reason", "unmatched", "instead", "terms", "hits"
     ]  # fmt: skip
 
 

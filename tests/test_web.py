@@ -30,7 +30,9 @@ HIT_FIELDS = [
     "rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end", "answer",
     "date", "edition", "page",
 ]  # fmt: skip
-RESULT_FIELDS = {"question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"}
+RESULT_FIELDS = {
+    "question", "query", "found", "confidence", "reason", "unmatched", "instead", "terms", "hits"
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

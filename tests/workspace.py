@@ -23,7 +23,7 @@ HIT_KEYS = [
     "rank", "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
     "answer", "date", "edition", "page",
 ]  # fmt: skip
-RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits"]
+RESULT_KEYS = ["question", "query", "found", "confidence", "reason", "unmatched", "instead", "terms", "hits"]
 
 
 def shared_eval(name: str) -> Path:

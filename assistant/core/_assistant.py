@@ -29,10 +29,13 @@ from index.errors import EmptyQuestion, InvalidQuery
 from index.text import Lexicon, bigram_tokens, normalize, strip_markup
 
 from ..verdict import (
+    READER_PASSAGES,
     Ranked,
+    Reader,
     Reading,
     SentenceVectors,
     answer_span,
+    consult,
     judge,
     measured_sentences,
     read_question,
@@ -111,12 +114,15 @@ def _options(options: SearchOptions | None, filters: Filters) -> SearchOptions:
 class Assistant:
     """Searches the live index with the embedder that built it, following rebuilds without a restart."""
 
-    def __init__(self, index: Store, embedder: Embedder) -> None:
+    def __init__(self, index: Store, embedder: Embedder, reader: Reader | None = None) -> None:
         """Answer from ``index`` (``index.store_for(settings)``: the folder or a Milvus store) with
-        ``embedder``, which must be the model that built it."""
+        ``embedder``, which must be the model that built it. A ``reader`` (a cross-encoder, a chat
+        endpoint: assistant.verdict.Reader) is consulted on every verdict; without one, the
+        verdict reads the passages itself."""
         index.check_embedder(embedder)
         self._current = index
         self._embedder = embedder
+        self._reader = reader
         self._sentences = SentenceVectors(embedder)
         self._pinned = threading.local()  # .index: the version this thread's query uses
         self._swap = threading.Lock()
@@ -169,10 +175,11 @@ class Assistant:
         index_dir: Path | str | None = None,
         embedder: Embedder | None = None,
         settings: Settings | None = None,
+        reader: Reader | None = None,
     ) -> Assistant:
         """Open the index the settings name (``settings.milvus``, else the folder ``index_dir``, or
         ``settings.index_dir``). Without an embedder, build the model that ``settings.model``
-        names, or else the one named in the index's manifest."""
+        names, or else the one named in the index's manifest. ``reader``: see ``__init__``."""
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.with_(index_dir=Path(index_dir))
@@ -188,7 +195,7 @@ class Assistant:
                 prepare = getattr(embedder, "prepare", None)
                 if prepare is not None:
                     prepare()
-            return cls(index, embedder)
+            return cls(index, embedder, reader)
         except BaseException:
             index.close()
             raise
@@ -247,6 +254,8 @@ class Assistant:
         found = distinct_hits(self.index, query, max(k, EVIDENCE_PASSAGES))
         ranked = for_verdict(self.index, found, query, self._measured(found, reading, lexicon, query.vector))
         verdict = judge(reading, weigh(reading, ranked, lexicon, vocabulary))
+        if self._reader is not None and ranked.passages:
+            verdict = consult(verdict, self._reader.read(asked, ranked.passages[:READER_PASSAGES]))
         hits = found.hits[:k]
         if verdict.found:  # when not found, no sentence is offered as the answer
             hits = [
@@ -268,6 +277,7 @@ class Assistant:
             confidence=verdict.confidence,
             reason=reason,
             unmatched=verdict.unmatched,
+            instead=verdict.instead,
             terms=tuple(dict.fromkeys(reading.shown_terms)),
             hits=hits,
         )

@@ -187,6 +187,8 @@ class SearchResult:
     confidence: float = 0.0
     reason: str = ""
     unmatched: tuple[str, ...] = ()
+    # Another quantity of the kind asked for that the best passage gives (建筑面积 for 占地面积).
+    instead: str | None = None
     terms: tuple[str, ...] = ()
     hits: list[Hit]
 
@@ -199,6 +201,7 @@ class SearchResult:
             "confidence": self.confidence,
             "reason": self.reason,
             "unmatched": list(self.unmatched),
+            "instead": self.instead,
             "terms": list(self.terms),
             "hits": [h.to_dict() for h in self.hits],
         }
@@ -207,7 +210,8 @@ class SearchResult:
     def json_fields(cls) -> dict[str, tuple[Any, str]]:
         """Each key of ``to_dict``, in order, with its type (``hits`` a list of Hit's) and meaning."""
         types = {"question": str, "query": str, "found": bool, "confidence": float, "reason": str,
-                 "unmatched": list[str], "terms": list[str], "hits": list[Hit]}  # fmt: skip
+                 "unmatched": list[str], "instead": str | None, "terms": list[str],
+                 "hits": list[Hit]}  # fmt: skip
         return {name: (kind, RESULT_FIELDS[name]) for name, kind in types.items()}
 
 
@@ -218,9 +222,12 @@ RESULT_FIELDS = {
     "confidence": "the verdict's probability (0-1) that the archive answers it (calibrated)",
     "reason": 'why not found: "no_words" (nothing to search for), "unknown_words" (no word the archive '
     'has), "terms" (the best passage lacks a number of the question, or a place the archive has '
-    'elsewhere), "weak" (the evidence is weak), or "filtered" (no passage has the dates and '
+    'elsewhere), "focus" (the best passage does not mention the attribute asked for, such as 床位), '
+    '"weak" (the evidence is weak), or "filtered" (no passage has the dates and '
     'sources asked for); "" when found',
     "unmatched": "the question's terms that the best passage does not mention (why it was judged not found)",
+    "instead": "another quantity of the kind asked for that the best passage gives instead (建筑面积 when "
+    "asked for 占地面积); null when none",
     "terms": "the question's terms as searched, normalised (what a passage shows marked)",
     "hits": "the passages, best first",
 }

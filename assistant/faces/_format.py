@@ -84,6 +84,8 @@ def format_result(result: SearchResult, columns: int = 80) -> str:
     verdict = "found" if result.found else "weak matches only: the archive may not answer this"
     if result.unmatched:
         verdict += f"; the best passage does not mention {', '.join(result.unmatched)}"
+    if result.instead:
+        verdict += f"; it gives only {result.instead}"
     verdict += f"; confidence {result.confidence:.2f}"
     n = len(result.hits)
     out = [f"{question}"]

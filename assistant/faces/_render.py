@@ -113,6 +113,9 @@ def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
         )
     else:
         why_zh, why_en = "", ""
+    if result.instead:  # 占地面积 asked, 建筑面积 given: a different quantity, not the answer
+        why_zh += f"，文中只有“{result.instead}”"
+        why_en += f"; it gives only “{result.instead}”"
     return _say(
         chinese,
         f"资料里似乎没有回答这个问题的内容{why_zh}（把握 {sure}）。"

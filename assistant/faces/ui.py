@@ -313,12 +313,14 @@ def _api_endpoints(assistant: Assistant, k: int) -> None:
         order: str = "relevance",
     ) -> dict[str, Any]:
         """The k passages that best answer the question, best first, as
-        {"question", "query", "found", "confidence", "reason", "unmatched", "terms", "hits": [{"rank",
+        {"question", "query", "found", "confidence", "reason", "unmatched", "instead", "terms",
+        "hits": [{"rank",
         "score", "text", "source", "title", "section", "start", "end", "line_start", "line_end",
         "answer", "date", "edition", "page"}]}; only sources starting with `source`, and issues dated
         from `since` to `until` (YYYY-MM-DD, inclusive), if given; `order` "newest" puts the passages
         about as relevant as the best newest first. "unmatched": terms of the question the best
-        passage does not mention; "answer": [start, end] of the answering sentence in "text"."""
+        passage does not mention; "instead": another quantity the best passage gives for the one
+        asked (建筑面积 for 占地面积); "answer": [start, end] of the answering sentence in "text"."""
 
         def search() -> SearchResult:
             return assistant.search(question, k, options=page_options(since, until, source, order))

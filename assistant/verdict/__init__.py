@@ -22,28 +22,50 @@ dense model, so the verdict reads the question and the best passage instead (``r
 made from CMRC/XQuAD (``scripts/fit_verdict.py``), never on the sets it is reported on. A question
 with no words, or none that the archive knows, is never found: there is nothing to match.
 
-Its modules: ``_reading`` (the question's terms and what it asks for), ``_sentences`` (the best
-passage's measured sentences and the answer span), ``_evidence`` (the features), ``_judge`` (the
-rule, the coefficients and the verdict). It knows nothing of the saved index beyond its
-vocabulary, so a fit can weigh recorded passages again without the model.
+The question's **focus**, the attribute it asks for (床位 in 开化县职工疗休养服务中心有多少张床位？),
+must be in the passage the verdict cites: the right article found, the detail asked not given,
+is the commonest way a reader is misled. A missing focus makes the verdict not found, reason
+``focus``, naming it; one the whole archive never mentions is the strongest such evidence; another
+quantity of the same kind in its place (建筑面积 for 占地面积) is reported as ``instead``.
+
+Its modules: ``_reading`` (the question's terms and what it asks for), ``_focus`` and
+``_focus_english`` (the focus of a Chinese and an English question), ``_attest`` (whether a
+passage mentions it), ``_sentences`` (the best passage's measured sentences and the answer span),
+``_evidence`` (the features), ``_judge`` (the rules, the coefficients and the verdict), ``_reader``
+(the protocol a reading model plugs into: ``Reader``, ``Opinion``, ``consult``). It knows nothing
+of the saved index beyond its vocabulary, so a fit can weigh recorded passages again without the model.
 """
 
+from ._attest import Attestation, attest
 from ._evidence import FEATURES, Closeness, Evidence, Ranked, evidence, weigh
-from ._judge import Verdict, judge
+from ._focus import Focus, chinese_focus
+from ._focus_english import english_focus
+from ._judge import FOCUS_CONFIDENCE, Verdict, judge
+from ._reader import READER_PASSAGES, Opinion, Reader, consult
 from ._reading import Reading, Term, read_question
 from ._sentences import MEASURED_SENTENCES, SentenceVectors, answer_span, measured_sentences
 
 __all__ = [
     "FEATURES",
+    "FOCUS_CONFIDENCE",
     "MEASURED_SENTENCES",
+    "READER_PASSAGES",
+    "Attestation",
     "Closeness",
     "Evidence",
+    "Focus",
+    "Opinion",
     "Ranked",
+    "Reader",
     "Reading",
     "SentenceVectors",
     "Term",
     "Verdict",
     "answer_span",
+    "attest",
+    "chinese_focus",
+    "consult",
+    "english_focus",
     "evidence",
     "judge",
     "measured_sentences",

@@ -61,7 +61,9 @@ def _instead(focus: Focus, passage: str, lexicon: Lexicon) -> str | None:
     words = lexicon.words_of(passage)
     for before, word in zip(["", *words], words, strict=False):
         # jieba writes 建筑面积 as one word or as 建筑 面积.
-        whole = word if word.endswith(head) and len(word) > len(head) else before + word if word == head else ""
+        whole = word if word.endswith(head) and len(word) > len(head) else ""
+        if word == head:
+            whole = before + word
         if len(whole) > len(head) and fold(whole) != focus.text and before not in ("的", "，", ","):
             return whole
     return None

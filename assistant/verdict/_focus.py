@@ -52,6 +52,7 @@ _NOUNS = frozenset({"n", "vn", "l", "ng", "an", "nz", "t"})
 _VERBAL = frozenset({"v", "vd", "a", "b"})
 _RELATIVE_TIME = frozenset({"今年", "去年", "明年", "当年", "目前", "现在", "近年", "每年", "当时"})
 _TAIL = frozenset({"？", "?", "。", "呢", "啊", "呀", "吗", "！", "!"})
+_NOT_TYPES = frozenset({"ns", "nr", "nt", "p", "uj"})
 _WHICH = ("哪个", "哪家", "哪位", "哪一个", "哪一家", "哪些", "哪所", "哪支", "哪座", "哪种")
 # At most this many words make a focus phrase: the attribute, and one word that qualifies it
 # (服务 电话, 截止 日期); further back lies the topic (开化县职工疗休养服务中心).
@@ -160,7 +161,7 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             ahead = []
             for w, t in tagged[i + 1 :]:
                 # jieba tags some nouns as verbs (哪家超市提供: 超市 v): the word after 哪家 is the type.
-                if len(w) < 2 or w in _TAIL or (ahead and not _nominal(w, t)) or t in ("ns", "nr", "nt", "p", "uj"):
+                if len(w) < 2 or w in _TAIL or (ahead and not _nominal(w, t)) or t in _NOT_TYPES:
                     break
                 ahead.append(w)
             return _focus_of(ahead[-_PHRASE_WORDS:], kind="type")

@@ -21,7 +21,9 @@ from ._focus import Focus
 __all__ = ["english_focus"]
 
 _WHAT = re.compile(r"\bwhat (?:is|are|was|were) the ((?:[a-z]+ ){0,2}[a-z]+?) (?:of|in|at|for|on)\b", re.I)
-_HOW_MANY = re.compile(r"\bhow many ((?:[a-z]+ ){0,1}[a-z]+) (?:do|does|did) .+ (?:have|has|own|hold)\W*$", re.I)
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:[a-z]+ ){0,1}[a-z]+) (?:do|does|did) .+ (?:have|has|own|hold)\W*$", re.I
+)
 # Words a phrase may end with that any figure or name stands in for (the phone *number*).
 _GENERIC = frozenset({"number", "numbers", "amount", "date", "figure", "total", "name", "level", "size"})
 
