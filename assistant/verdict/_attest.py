@@ -50,7 +50,17 @@ def _mentions(forms: tuple[str, ...], folded: str) -> bool:
 
 
 def _in_archive(forms: tuple[str, ...], vocabulary: Vocabulary | None) -> bool:
-    return vocabulary is None or any(fold(f).lower() in vocabulary for f in forms)
+    """Whether the archive speaks of any of the forms: as a token, or as two words it has that make
+    the form up (政府 and 部门 for 政府部门: jieba keeps the compound whole only where its dictionary
+    has it). 评委会 is no such pair (评委 and a lone 会): the archive has 评委, not a panel."""
+    if vocabulary is None:
+        return True
+    for form in (fold(f).lower() for f in forms):
+        if form in vocabulary:
+            return True
+        if any(form[:i] in vocabulary and form[i:] in vocabulary for i in range(2, len(form) - 1)):
+            return True
+    return False
 
 
 def _instead(focus: Focus, passage: str, lexicon: Lexicon) -> str | None:

@@ -151,8 +151,10 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
             if after and len(after[0][0]) == 1 and after[0][0] not in _TAIL:
                 after = after[1:]
-            if not any(_nominal(*a) for a in after):  # X是多少, X是几点到几点
+            if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
                 return _focus_of(_before_link(tagged[:i]))
+            if not any(_nominal(*a) for a in after):  # X是哪一年成立的: X is the topic, not the focus
+                return None
             ahead = _forward(after)
             return _focus_of(ahead) if ahead is not None else None
         if word.startswith(_PLACE):  # X在哪里(举行)

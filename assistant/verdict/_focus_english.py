@@ -24,8 +24,13 @@ _WHAT = re.compile(r"\bwhat (?:is|are|was|were) the ((?:[a-z]+ ){0,2}[a-z]+?) (?
 _HOW_MANY = re.compile(
     r"\bhow many ((?:[a-z]+ ){0,1}[a-z]+) (?:do|does|did) .+ (?:have|has|own|hold)\W*$", re.I
 )
-# Words a phrase may end with that any figure or name stands in for (the phone *number*).
-_GENERIC = frozenset({"number", "numbers", "amount", "date", "figure", "total", "name", "level", "size"})
+# Words of a phrase that any figure or name stands in for (the phone *number*), and words that pick
+# one of several (the *fifth* type): what is left names the attribute, if anything does.
+_GENERIC = frozenset(
+    {"number", "numbers", "amount", "date", "figure", "total", "name", "level", "size", "type", "types",
+     "kind", "kinds", "one", "part", "main", "other", "first", "second", "third", "fourth", "fifth",
+     "sixth", "last"}
+)  # fmt: skip
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -48,6 +53,8 @@ def english_focus(question: str) -> Focus | None:
     phrase = match.group(1).lower()
     whole = _forms(phrase) if " " in phrase else ()
     words = [w for w in phrase.split() if w not in _GENERIC]
+    if not words:
+        return None  # the fifth type, the number: which one, not what
     parts = tuple(f for f in (_forms(w) for w in words) if f)
     if not whole and not parts:
         return None  # the dictionary gives no Chinese for it: nothing to look for
