@@ -57,6 +57,9 @@ def test_the_focus_of_the_tables_questions(question: str, focus: str) -> None:
         "云创青年小镇在哪里？",  # the topic itself is asked about
         "嘉善县总工会怎样创建“工人先锋号”？",
         "安吉摸底后发现还有多少困难户没通上自来水？",  # a predicate, not an attribute
+        "嘉善县总工会是哪一年开始创建工人先锋号的？",  # the topic before 是, a verb after the question word
+        "教师资格证的最长期限是多久？",  # a duration: "5年" answers without naming the span
+        "亚马逊热带雨林估计的树的种类数量是多少？",  # count words only: what is counted is no attribute
     ],
 )
 def test_no_focus_where_none_is_asked(question: str) -> None:
@@ -105,6 +108,9 @@ def test_the_english_focus_goes_through_the_dictionary() -> None:
     assert english_focus("How many beds does the Kaihua recuperation centre have?") is not None
     assert english_focus("How many units in Jiashan were named national Workers' Pioneer?") is None
     assert english_focus("Who makes white tea in Anji?") is None
+    assert english_focus("What is the fifth type in Jiashan's scheme?") is None  # which one, not what
+    assert english_focus("What is the hymn known as in English?") is None  # what it is called
+    assert english_focus("How many forced fumbles did he have?") is not None
 
 
 def _attest(question: str, passage: str) -> tuple[bool, str | None]:
@@ -123,6 +129,14 @@ def test_a_passage_attests_the_focus_in_its_own_forms() -> None:
     assert not _attest("瓜沥供电所的服务电话是多少？", "瓜沥供电所服务品质提升")[0]  # not one of them
     # Any figure does not stand for the count asked: a passage with numbers but no beds.
     assert not _attest("开化县职工疗休养服务中心有多少张床位？", "20家单位参加研讨会，签订协议3份。")[0]
+
+
+def test_a_generic_dimension_is_said_by_its_unit() -> None:
+    assert _attest("该地区受干旱影响的面积有多大？", "干旱影响了约250万平方公里的森林。")[0]
+    assert _attest("华沙居民中天主教徒的比例是多少？", "天主教徒约占63%。")[0]
+    assert not _attest("华沙居民中天主教徒的比例是多少？", "天主教徒约有63万人。")[0]  # no share
+    # Only the dimension alone: the site area is not attested by the floor area's square metres.
+    assert not _attest("宁波云创青年小镇的占地面积是多少？", "小镇建筑面积约5.6万平方米。")[0]
 
 
 def test_another_quantity_of_the_same_kind_is_reported_instead() -> None:

@@ -223,7 +223,8 @@ RESULT_FIELDS = {
     "reason": 'why not found: "no_words" (nothing to search for), "unknown_words" (no word the archive '
     'has), "terms" (the best passage lacks a number of the question, or a place the archive has '
     'elsewhere), "focus" (the best passage does not mention the attribute asked for, such as 床位), '
-    '"weak" (the evidence is weak), or "filtered" (no passage has the dates and '
+    '"weak" (the evidence is weak), "reader" (a reader plugged into the verdict says the passages do not '
+    'answer it), or "filtered" (no passage has the dates and '
     'sources asked for); "" when found',
     "unmatched": "the question's terms that the best passage does not mention (why it was judged not found)",
     "instead": "another quantity of the kind asked for that the best passage gives instead (建筑面积 when "

@@ -16,6 +16,7 @@ Two things make a missing focus more telling:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from index.text import Lexicon, fold
@@ -32,6 +33,21 @@ _QUANTITY_HEADS = (
     "面积", "长度", "高度", "宽度", "重量", "金额", "总额", "人数", "数量", "收入", "工资", "价格",
     "费用", "产量", "产值", "规模", "比例", "年龄", "距离", "容量", "资金", "经费", "投资",
 )  # fmt: skip
+
+
+# A focus that is one generic dimension and nothing more (面积, 比例) is said by its unit as well as
+# its name (in ``plain`` text: no white space): 受影响的面积有多大 is answered by "5000平方公里",
+# 比例是多少 by "20%". Only these words alone, and only by their own units: 占地面积 is not attested
+# by any area (建筑面积 has one), nor 床位 by any number.
+_PERCENT = r"\d%|百分之"
+_UNITS = {
+    "比例": _PERCENT + r"|\d成", "百分比": _PERCENT, "比率": _PERCENT, "占比": _PERCENT,
+    "面积": r"平方(?:米|公里|千米|英里)|公顷|亩", "年份": r"\d{3,4}年", "人口": r"\d(?:万|亿)?人",
+    "长度": r"\d(?:米|公里|千米|英里|码|英尺)", "距离": r"\d(?:米|公里|千米|英里)",
+    "高度": r"\d(?:米|英尺)", "海拔": r"\d(?:米|英尺)", "温度": r"\d(?:°|℃|度)", "气温": r"\d(?:°|℃|度)",
+    "速度": r"每(?:小时|秒|年)|/小时|时速", "重量": r"\d(?:克|千克|公斤|吨|磅)",
+}  # fmt: skip
+_UNIT_PATTERNS = {k: re.compile(v) for k, v in _UNITS.items()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,14 +107,20 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     True
     """
     folded = plain(passage)
-    attested = _mentions(focus.whole, folded) or (
-        bool(focus.parts) and all(_mentions(part, folded) for part in focus.parts)
+    unit = _UNIT_PATTERNS.get(focus.text) if focus.chinese else None
+    attested = (
+        _mentions(focus.whole, folded)
+        or (bool(focus.parts) and all(_mentions(part, folded) for part in focus.parts))
+        or (unit is not None and unit.search(folded) is not None)
     )
     if attested:
         return Attestation(focus=focus.text, attested=True)
-    nowhere = not _in_archive(focus.whole, vocabulary) and (
-        not focus.parts or not all(_in_archive(part, vocabulary) for part in focus.parts)
-    )
+    # A Chinese focus is nowhere when one of its words is (退休 of 退休职工); an English one only when
+    # none of the Chinese the dictionary gives for any of its words is anywhere, the dictionary
+    # being a guess at the archive's wording (温度 for the condenser temperature is there).
+    parts = [_in_archive(part, vocabulary) for part in focus.parts]
+    somewhere = all(parts) if focus.chinese else any(parts)
+    nowhere = not _in_archive(focus.whole, vocabulary) and (not parts or not somewhere)
     return Attestation(
         focus=focus.text, attested=False, nowhere=nowhere, instead=_instead(focus, passage, lexicon)
     )

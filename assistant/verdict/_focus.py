@@ -42,7 +42,9 @@ class Focus:
 
 
 # Words that ask for an amount, a time or a place of the phrase before 是/为/在.
-_AMOUNT = ("多少", "几", "多大", "多高", "多长", "多重", "多远", "多久", "哪一天", "哪天", "哪一年", "哪年")
+# Not 多久 (多长时间): it asks a duration, and X in X是多久 is the span itself (期限, 任期), which an
+# answer gives as "5年" without naming it.
+_AMOUNT = ("多少", "几", "多大", "多高", "多长", "多重", "多远", "哪一天", "哪天", "哪一年", "哪年")
 _PLACE = ("哪里", "哪儿", "何处", "何地", "在哪")
 _LINKS = frozenset({"是", "为", "约", "达", "有", "在", "位于", "设在", "占"})
 # Tags of the words a focus phrase is made of: nouns (jieba tags 日期 and 年纪 as time words, 藏书
@@ -122,13 +124,23 @@ def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
     return 0
 
 
-def _focus_of(words: list[str], kind: str = "attribute") -> Focus | None:
+# Words that say only that a count is asked (种类数量: how many kinds): the others name what.
+_COUNT_WORDS = frozenset({"数量", "数目", "总数", "数字", "个数", "种类", "数额"})
+
+
+def _focus_of(words: list[str], tags: dict[str, str], kind: str = "attribute") -> Focus | None:
+    """The focus of a phrase's words. Each noun of it must be in a passage; a verb jieba tagged in
+    it (估计人口's 估计, 服务电话's 服务) only qualifies (人口估计, 服务热线电话 say the same), and a
+    count word (种类数量) only says that a number is asked: a phrase of nothing else has no focus."""
     words = [fold(w) for w in words if len(w) >= 2]
     if not words:
         return None
     text = "".join(words)
-    parts = tuple((w,) for w in words)
-    return Focus(text=text, parts=parts, whole=(text,), kind=kind)
+    needed = [w for w in words if tags.get(w) not in _VERBAL | {"vn"}] or words
+    needed = [w for w in needed if w not in _COUNT_WORDS]
+    if not needed:
+        return None
+    return Focus(text=text, parts=tuple((w,) for w in needed), whole=(text,), kind=kind)
 
 
 def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
@@ -144,6 +156,7 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     True
     """
     tagged = [(w, t) for w, t in lexicon.tagged(numerals(question)) if w.strip()]
+    tags = {fold(w): t for w, t in tagged}
     for i, (word, _) in enumerate(tagged):
         size = _amount_word(tagged, i)
         if size:
@@ -152,13 +165,13 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             if after and len(after[0][0]) == 1 and after[0][0] not in _TAIL:
                 after = after[1:]
             if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
-                return _focus_of(_before_link(tagged[:i]))
+                return _focus_of(_before_link(tagged[:i]), tags)
             if not any(_nominal(*a) for a in after):  # X是哪一年成立的: X is the topic, not the focus
                 return None
             ahead = _forward(after)
-            return _focus_of(ahead) if ahead is not None else None
+            return _focus_of(ahead, tags) if ahead is not None else None
         if word.startswith(_PLACE):  # X在哪里(举行)
-            return _focus_of(_before_link(tagged[:i]))
+            return _focus_of(_before_link(tagged[:i]), tags)
         if word in _WHICH:
             ahead = []
             for w, t in tagged[i + 1 :]:
@@ -166,5 +179,5 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
                 if len(w) < 2 or w in _TAIL or (ahead and not _nominal(w, t)) or t in _NOT_TYPES:
                     break
                 ahead.append(w)
-            return _focus_of(ahead[-_PHRASE_WORDS:], kind="type")
+            return _focus_of(ahead[-_PHRASE_WORDS:], tags, kind="type")
     return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from index.text import fold, translations
+from index.text import ENGLISH_STOPWORDS, fold, translations
 
 from ._focus import Focus
 
@@ -31,6 +31,10 @@ _GENERIC = frozenset(
      "kind", "kinds", "one", "part", "main", "other", "first", "second", "third", "fourth", "fifth",
      "sixth", "last"}
 )  # fmt: skip
+
+
+# Words that ask what a thing is called, not which of its attributes.
+_SAYING = frozenset({"known", "called", "named", "termed", "word", "term"})
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -53,9 +57,10 @@ def english_focus(question: str) -> Focus | None:
     phrase = match.group(1).lower()
     whole = _forms(phrase) if " " in phrase else ()
     words = [w for w in phrase.split() if w not in _GENERIC]
-    if not words:
-        return None  # the fifth type, the number: which one, not what
-    parts = tuple(f for f in (_forms(w) for w in words) if f)
-    if not whole and not parts:
-        return None  # the dictionary gives no Chinese for it: nothing to look for
+    if not words or any(w in ENGLISH_STOPWORDS or w in _SAYING for w in words):
+        return None  # the fifth type; the hymn known as: which one, or how it is called, not what
+    parts = tuple(_forms(w) for w in words)
+    if not whole and not all(parts):
+        # A word the dictionary has no Chinese for (fumbles): the focus cannot be looked for.
+        return None
     return Focus(text=phrase, parts=parts if not whole else (), whole=whole, chinese=False)
