@@ -60,6 +60,9 @@ def test_the_focus_of_the_tables_questions(question: str, focus: str) -> None:
         "嘉善县总工会是哪一年开始创建工人先锋号的？",  # the topic before 是, a verb after the question word
         "教师资格证的最长期限是多久？",  # a duration: "5年" answers without naming the span
         "亚马逊热带雨林估计的树的种类数量是多少？",  # count words only: what is counted is no attribute
+        "在亚马逊雨林中能找到多少种树木？",  # kinds of trees: a passage names them one by one
+        "当比赛还剩4分51秒时，卡罗莱纳在几码线开球？",  # a place after a preposition
+        "哪个石油生产国是美国的重要盟友？",  # which X is: answered by a name alone
     ],
 )
 def test_no_focus_where_none_is_asked(question: str) -> None:

@@ -54,6 +54,7 @@ _NOUNS = frozenset({"n", "vn", "l", "ng", "an", "nz", "t"})
 _VERBAL = frozenset({"v", "vd", "a", "b"})
 _RELATIVE_TIME = frozenset({"今年", "去年", "明年", "当年", "目前", "现在", "近年", "每年", "当时"})
 _TAIL = frozenset({"？", "?", "。", "呢", "啊", "呀", "吗", "！", "!"})
+_KINDS = frozenset({"种", "类"})
 _NOT_TYPES = frozenset({"ns", "nr", "nt", "p", "uj"})
 _WHICH = ("哪个", "哪家", "哪位", "哪一个", "哪一家", "哪些", "哪所", "哪支", "哪座", "哪种")
 # At most this many words make a focus phrase: the attribute, and one word that qualifies it
@@ -161,12 +162,16 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
         size = _amount_word(tagged, i)
         if size:
             after = tagged[i + size :]
+            measure = after[0][0] if after and len(after[0][0]) == 1 and after[0][0] not in _TAIL else ""
             # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
-            if after and len(after[0][0]) == 1 and after[0][0] not in _TAIL:
-                after = after[1:]
+            after = after[1:] if measure else after
             if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
                 return _focus_of(_before_link(tagged[:i]), tags)
             if not any(_nominal(*a) for a in after):  # X是哪一年成立的: X is the topic, not the focus
+                return None
+            # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
+            # X, which a passage names one by one (树种, 乔木), not as X.
+            if (i and tagged[i - 1][1] == "p") or measure in _KINDS:
                 return None
             ahead = _forward(after)
             return _focus_of(ahead, tags) if ahead is not None else None
@@ -179,5 +184,10 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
                 if len(w) < 2 or w in _TAIL or (ahead and not _nominal(w, t)) or t in _NOT_TYPES:
                     break
                 ahead.append(w)
+            rest = tagged[i + 1 + len(ahead) :]
+            # 哪个石油生产国是美国的盟友: which X *is* something, answered by a name alone; a type
+            # counts where it does something (由哪个评委会负责, 哪家超市提供) or ends the question.
+            if rest and rest[0][0] in ("是", "为"):
+                return None
             return _focus_of(ahead[-_PHRASE_WORDS:], tags, kind="type")
     return None
