@@ -40,12 +40,18 @@ _QUANTITY_HEADS = (
 # 比例是多少 by "20%". Only these words alone, and only by their own units: 占地面积 is not attested
 # by any area (建筑面积 has one), nor 床位 by any number.
 _PERCENT = r"\d%|百分之"
+_LENGTH = r"\d(?:米|公分|厘米|毫米|公里|英寸|英尺)"
+_DEPTH = r"\d(?:米|公尺|英尺)"
+_MONEY = r"\d(?:万|亿)?(?:元|美元|英镑|欧元|港元|日元|镑)|[$￥£€]\d"
 _UNITS = {
     "比例": _PERCENT + r"|\d成", "百分比": _PERCENT, "比率": _PERCENT, "占比": _PERCENT,
     "面积": r"平方(?:米|公里|千米|英里)|公顷|亩", "年份": r"\d{3,4}年", "人口": r"\d(?:万|亿)?人",
     "长度": r"\d(?:米|公里|千米|英里|码|英尺)", "距离": r"\d(?:米|公里|千米|英里)",
     "高度": r"\d(?:米|英尺)", "海拔": r"\d(?:米|英尺)", "温度": r"\d(?:°|℃|度)", "气温": r"\d(?:°|℃|度)",
     "速度": r"每(?:小时|秒|天|年)|/(?:小时|秒|天|年)|时速|年均", "重量": r"\d(?:克|千克|公斤|吨|磅)",
+    "体长": _LENGTH, "身长": _LENGTH, "全长": _LENGTH, "水深": _DEPTH, "深度": _DEPTH,
+    "时间": r"\d{3,4}年|\d月|\d日|\d(?:小时|分钟|分|秒)", "资金": _MONEY, "金额": _MONEY, "售价": _MONEY,
+    "价格": _MONEY, "费用": _MONEY, "股份": r"\d%|\d股|百分之",
 }  # fmt: skip
 _UNIT_PATTERNS = {k: re.compile(v) for k, v in _UNITS.items()}
 

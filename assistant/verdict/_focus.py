@@ -44,7 +44,16 @@ class Focus:
 # Words that ask for an amount, a time or a place of the phrase before 是/为/在.
 # Not 多久 (多长时间): it asks a duration, and X in X是多久 is the span itself (期限, 任期), which an
 # answer gives as "5年" without naming it.
-_AMOUNT = ("多少", "几", "多大", "多高", "多长", "多重", "多远", "哪一天", "哪天", "哪一年", "哪年")
+# Nor 多大, 多长, 多高 (有多长): they ask a measurement, which an answer gives with its unit ("30公分")
+# without naming the dimension (体长, 最长记录).
+_AMOUNT = ("多少", "几", "哪一天", "哪天", "哪一年", "哪年")
+# A measure word after the question word that counts events (多少次奖杯: times won, not trophies)
+# or times (几月产生): what follows is no attribute asked for.
+_NOT_COUNTED = frozenset({"次", "回", "遍", "趟", "届", "月", "日", "号", "点", "天", "年", "周", "时"})
+# Units written as words (多少公分, 多少万元): a measure word, not the thing asked.
+_UNIT_WORD = re.compile(
+    r"(?:公分|公里|公尺|公斤|公顷|厘米|毫米|千米|英尺|英寸|英里|平方\w*|立方\w*|万元|亿元|美元|千克)"
+)
 _PLACE = ("哪里", "哪儿", "何处", "何地", "在哪")
 _LINKS = frozenset({"是", "为", "约", "达", "有", "在", "位于", "设在", "占"})
 # Tags of the words a focus phrase is made of: nouns (jieba tags 日期 and 年纪 as time words, 藏书
@@ -162,7 +171,10 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
         size = _amount_word(tagged, i)
         if size:
             after = tagged[i + size :]
-            measure = after[0][0] if after and len(after[0][0]) == 1 and after[0][0] not in _TAIL else ""
+            first = after[0][0] if after else ""
+            measure = first if (len(first) == 1 and first not in _TAIL) or _UNIT_WORD.fullmatch(first) else ""
+            if len(word) == 2 and word[0] == "几":  # 几月, 几点: glued to the question word
+                measure = word[1]
             # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
             after = after[1:] if measure else after
             if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
@@ -171,12 +183,15 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
                 return None
             # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
             # X, which a passage names one by one (树种, 乔木), not as X.
-            if (i and tagged[i - 1][1] == "p") or measure in _KINDS:
+            # 多少万元送温暖: an amount in a unit is the answer, what follows says what it did.
+            if (i and tagged[i - 1][1] == "p") or measure in _KINDS | _NOT_COUNTED or len(measure) > 1:
                 return None
             ahead = _forward(after)
             return _focus_of(ahead, tags) if ahead is not None else None
         if word.startswith(_PLACE):  # X在哪里(举行)
-            return _focus_of(_before_link(tagged[:i]), tags)
+            # Answered by a place's name (位于上海, 出生于…): 地址, 出生地, 发源地 need not be said, so,
+            # as for a type, only one the archive has nowhere counts (办公地址 on the seed pages).
+            return _focus_of(_before_link(tagged[:i]), tags, kind="type")
         if word in _WHICH:
             ahead = []
             for w, t in tagged[i + 1 :]:
