@@ -173,8 +173,9 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             after = tagged[i + size :]
             first = after[0][0] if after else ""
             measure = first if (len(first) == 1 and first not in _TAIL) or _UNIT_WORD.fullmatch(first) else ""
-            if len(word) == 2 and word[0] == "几":  # 几月, 几点: glued to the question word
-                measure = word[1]
+            glued = word[2:] if word.startswith("多少") else word[1:] if word.startswith("几") else ""
+            if len(glued) == 1:  # 几月, 几点, 多少次: the measure word glued to the question word
+                measure = glued
             # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
             after = after[1:] if measure else after
             if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
