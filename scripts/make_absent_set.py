@@ -9,10 +9,10 @@ The stand-in comes from the set itself: the foci of questions on the articles mo
 it in the same slot (的X是多少, 的X在哪里, X有多长), so it fits (澉浦镇的人口是多少 → 澉浦镇的面积
 是多少, not 体长): of those, nearest article first, the first that this article has nowhere
 (neither the word nor, for a word of three or more characters, its last two). Checked by hand on
-a sample of 20 (``--sample 20``), 6 read as a question someone might ask (水温 for a fish's
-体长, 平均气温 for a city's 人口); the rest put an attribute of another kind of thing in the slot
-(a college's 主场) or replace a word the parser took for the focus wrongly. So it measures
-whether the rule fires, not how a person would be misled: the hand-written set
+a sample of 20 (``--sample 20``), 4 read as a question someone might ask (水温 for a fish's
+体长); the rest put an attribute of another kind of thing in the slot (a town's 编号) or replace
+a word the parser took for the focus wrongly. So it measures whether the rule fires, not how a
+person would be misled: the hand-written set
 (tests/data/absent_details.jsonl) is the one reported. Each pair is two
 lines in seed_dev's format: ``{"qid": "<qid>-absent", "answerable": false, …}`` and the original
 question, answerable, with its answers. The output is not for the repository (../shared/eval's
