@@ -164,7 +164,9 @@ def embed_probes(embedder: Embedder, questions: Sequence[str]) -> np.ndarray:
 _BLOCK = 4096
 
 
-def hub_scores(vectors: np.ndarray, counts: Sequence[int], probes: np.ndarray, k: int = PROBE_K) -> np.ndarray:
+def hub_scores(
+    vectors: np.ndarray, counts: Sequence[int], probes: np.ndarray, k: int = PROBE_K
+) -> np.ndarray:
     """Each passage's hub score: the mean of its ``k`` highest similarities to the probes, where a
     passage's similarity to a probe is the best of its vectors' (``counts[i]`` consecutive rows
     of ``vectors`` each: its own vector, then its windows').

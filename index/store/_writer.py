@@ -149,7 +149,8 @@ def write_version(
     if (manifest.dim, manifest.vectors) != (vectors.dim, vectors.params()):
         raise ValueError(f"the manifest describes {manifest.dim}-dimensional {manifest.vectors}, not "
                          f"{vectors.dim}-dimensional {vectors.params()}")  # fmt: skip
-    if (hubness is not None) != bool(manifest.hubness) or (hubness is not None and len(hubness[0]) != len(rows)):
+    described = bool(manifest.hubness)
+    if (hubness is not None) != described or (hubness is not None and len(hubness[0]) != len(rows)):
         raise ValueError(f"hub scores for {len(rows)} rows must come with the manifest's description of them")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     version = index_dir / f"{VERSION_PREFIX}{stamp}Z-{secrets.token_hex(4)}"
