@@ -176,16 +176,16 @@ def hub_scores(
     >>> hub_scores(vectors, [1, 2], probes, k=2).tolist()
     [0.5, 1.0]
     """
-    counts = np.asarray(counts, dtype=np.int64)
-    out = np.zeros(len(counts), dtype=np.float32)
-    if not len(counts) or not len(probes):
+    sizes = np.asarray(counts, dtype=np.int64)
+    out = np.zeros(len(sizes), dtype=np.float32)
+    if not len(sizes) or not len(probes):
         return out
     k = max(1, min(k, len(probes)))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for first in range(0, len(counts), _BLOCK):
-        last = min(len(counts), first + _BLOCK)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for first in range(0, len(sizes), _BLOCK):
+        last = min(len(sizes), first + _BLOCK)
         lo = int(starts[first])
-        hi = int(starts[last - 1] + counts[last - 1])
+        hi = int(starts[last - 1] + sizes[last - 1])
         sims = np.asarray(vectors[lo:hi], dtype=np.float32) @ probes.T
         best = np.maximum.reduceat(sims, starts[first:last] - lo, axis=0)
         top = np.partition(best, best.shape[1] - k, axis=1)[:, best.shape[1] - k :]
