@@ -31,7 +31,9 @@ __all__ = [
     "PROBE_COUNT",
     "PROBE_K",
     "embed_probes",
+    "hub_entry",
     "score_build",
+    "score_files",
     "held_out_questions",
     "hub_scores",
     "probe_questions",
@@ -193,6 +195,34 @@ def hub_scores(
     return out
 
 
+def hub_entry() -> dict[str, str | int]:
+    """What a manifest (or a Milvus header) records of the hub scores: the probes and k."""
+    questions = probe_questions()
+    return {
+        "version": HUBNESS_VERSION,
+        "probes": len(questions),
+        "k": PROBE_K,
+        "digest": probes_digest(questions, PROBE_K),
+    }
+
+
+def score_files(embedder: Embedder, vectors: Sequence[Sequence[np.ndarray]]) -> list[list[float]]:
+    """Hub scores of passages grouped by file (each passage its vectors, own then windows'),
+    against the probes embedded now: for a Milvus build, which keeps no probe vectors (the same
+    model embeds the same probes alike)."""
+    if not any(len(v) for v in vectors):
+        return [[] for _ in vectors]
+    probes = embed_probes(embedder, probe_questions())
+    out: list[list[float]] = []
+    for passages in vectors:
+        if not len(passages):
+            out.append([])
+            continue
+        scores = hub_scores(np.concatenate(list(passages)), [len(p) for p in passages], probes, PROBE_K)
+        out.append(scores.tolist())
+    return out
+
+
 def score_build(
     embedder: Embedder,
     store: VectorStore,
@@ -208,12 +238,7 @@ def score_build(
     same probes by the same model; the others are scored now, against the live version's probe
     vectors when it has them (the model is needed only for an index that had none)."""
     questions = probe_questions()
-    entry: dict[str, str | int] = {
-        "version": HUBNESS_VERSION,
-        "probes": len(questions),
-        "k": PROBE_K,
-        "digest": probes_digest(questions, PROBE_K),
-    }
+    entry = hub_entry()
     old: dict[int, float] = {}
     probes: np.ndarray | None = None
     if live is not None and live.manifest.hubness == entry and live.manifest.model == dict(embedder.identity):

@@ -104,6 +104,7 @@ def manifest_of(state: State, names: Names) -> Manifest:
         built_at=state.built_at or str(header.get("created", "")),
         lexical=dict(header.get("lexical", {})) | {"words": len(words)} if header.get("lexical") else {},
         vectors={"kind": "milvus", "collection": names.passages, "index": str(header.get("index", "FLAT"))},
+        hubness=dict(header.get("hubness") or {}),
     )
 
 
