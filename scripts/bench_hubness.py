@@ -21,12 +21,15 @@ DIR, prints:
 ``--grid 0,0.5,1 0,0.3`` runs the questions once for each HUB_WEIGHT and GLOSS_WEIGHT of
 ``assistant.core._english`` (the constants are fit this way, on held-out and seed_dev English only;
 docs/benchmarks.md). ``--english`` / ``--chinese`` keep the questions in that language only.
+``--dump`` prints the questions as JSONL (``held-out --dump > held_out.jsonl``, to ask a revision
+that predates them: copy this script into its checkout and run it on that file).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import statistics
 import sys
 import time
@@ -38,14 +41,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant.core import _english  # noqa: E402
 from assistant.eval import first_hit_rank, read_questions  # noqa: E402
-from index.build._hubness import held_out_questions  # noqa: E402
 from index.text import is_chinese  # noqa: E402
 
 
 def _questions(spec: str, english: bool, chinese: bool) -> list[dict[str, Any]]:
     if spec == "held-out":
+        from index.build._hubness import held_out_questions
+
         qs = [{"qid": f"held_{i}", "question": q, "answers": []} for i, q in enumerate(held_out_questions())]
     else:
         qs = read_questions(Path(spec))
@@ -117,14 +120,20 @@ def main() -> None:
     parser.add_argument("--english", action="store_true", help="English questions only")
     parser.add_argument("--chinese", action="store_true", help="Chinese questions only")
     parser.add_argument("--no-gold", action="store_true", help="the answers are not in this archive")
+    parser.add_argument("--dump", action="store_true", help="print the questions as JSONL and stop")
     parser.add_argument("--grid", nargs=2, metavar=("HUB_WEIGHTS", "GLOSS_WEIGHTS"))
     args = parser.parse_args()
     questions = _questions(args.questions, args.english, args.chinese)
+    if args.dump:  # to ask a revision without _hubness (the baseline) the same held-out questions
+        print("\n".join(json.dumps(q, ensure_ascii=False) for q in questions))
+        return
     gold = not args.no_gold and args.questions != "held-out"
     with Assistant.open(args.index_dir) as assistant:
         if not args.grid:
             _show("", run(assistant, questions, args.k, gold))
             return
+        from assistant.core import _english
+
         hubs = [float(x) for x in args.grid[0].split(",")]
         glosses = [float(x) for x in args.grid[1].split(",")]
         for hub, weight in itertools.product(hubs, glosses):

@@ -215,12 +215,19 @@ def for_verdict(store: Store, found: Candidates, query: Query, sentences: tuple[
     """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked), with the cosines of the
     best one's measured sentences (``sentences``)."""
     rows = found.rows[:EVIDENCE_PASSAGES]
-    dense = found.dense | _cosines(store, query, [r for r in rows if r not in found.dense])
     query.known(store, rows)
+    if query.english is not None:
+        # The verdict compares the question's cosines with its sentences' (``sentences``): on one
+        # scale, the plain cosine's, not the ranking's discounted and glossed score.
+        cosines = tuple(map(float, store.similarity(query.vector, rows)))
+        spread = tuple(c for _, c in store.dense_top(query.vector, DENSE_SPREAD, query.where))
+    else:
+        dense = found.dense | _cosines(store, query, [r for r in rows if r not in found.dense])
+        cosines, spread = tuple(dense[r] for r in rows), tuple(found.spread)
     return Ranked(
         passages=tuple(f"{h.title}\n{h.section}\n{h.text}" for h in found.hits[:EVIDENCE_PASSAGES]),
-        cosines=tuple(dense[r] for r in rows),
+        cosines=cosines,
         coverage=tuple(query.share(r) for r in rows),
-        dense_top=tuple(found.spread),
+        dense_top=spread,
         sentences=sentences,
     )
