@@ -230,3 +230,25 @@ def test_english_questions_only_are_discounted(tmp_path: Path, monkeypatch: pyte
         assert [(h.source, h.start) for h in assistant.search(CHINESE, k=5).hits] == chinese
         moved = [(h.source, h.start) for h in assistant.search(ENGLISH, k=5).hits]
         assert moved[0] != (top.source, top.start)
+
+
+def test_an_english_question_and_its_gloss_are_embedded_in_one_call(tmp_path: Path) -> None:
+    class Batching(HashEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[list[str]] = []
+
+        def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+            self.batches.append(list(texts))
+            return np.stack([self.embed_query(t) for t in texts])
+
+    where = corpus(tmp_path)
+    build(settings(where), HashEmbedder())
+    embedder = Batching()
+    with Assistant.open(where / "ix", embedder=embedder) as assistant:
+        assistant.search(ENGLISH, k=3)
+        assert len(embedder.batches) == 1
+        question, said = embedder.batches[0]
+        assert question == ENGLISH and "嘉善" in said and "先锋" in said
+        assistant.search(CHINESE, k=3)
+        assert len(embedder.batches) == 1  # a Chinese question is embedded alone, as before
