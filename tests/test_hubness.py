@@ -156,9 +156,9 @@ def test_an_index_built_before_hub_scores_loads_and_answers_without_the_discount
     with Assistant.open(where / "ix", embedder=HashEmbedder()) as assistant:
         assert assistant.search(ENGLISH, k=3).hits
         assert assistant.search(CHINESE, k=3).hits
-    # The next build, with nothing changed on disk, keeps it; one that changes a source scores all.
-    (where / "corpus" / "extra.md").write_text("# 新页\n\n嘉善县总工会召开职工代表大会。\n", encoding="utf-8")
-    build(settings(where), HashEmbedder())
+    # The next build scores every passage, though nothing changed on disk, and embeds nothing.
+    report = build(settings(where), HashEmbedder())
+    assert report.written and report.embedded == 0 and report.chunks_added == 0
     with load(where / "ix") as loaded:
         assert loaded.manifest.hubness == hub_entry()
     np.testing.assert_allclose(list(scores(where / "ix").values()), expected(where / "ix"), atol=1e-5)

@@ -46,7 +46,7 @@ from ..store import (
     writer_lock,
 )
 from ..text import Lexicon, domain_words
-from ._hubness import score_build
+from ._hubness import hub_entry, score_build
 from ._sources import Source, built_as_now, chunker_settings, nothing_to_index, read_sources, tokens_of
 from ._vectors import Units, fill_missing, kept_keys, live_vectors, next_store, vectors_from_live
 
@@ -220,7 +220,8 @@ def _update(job: _Job) -> BuildReport:
     contents = job.live.contents() if job.live is not None else Contents()
     read = _read(job, contents, take_over=same_chunker and not job.full)
     phases["read, chunk, take over"] = time.monotonic() - job.started
-    if old is not None and not job.full and built_as_now(old, job.embedder):
+    # An index built before hub scores (or with other probes) gains them now, without embedding.
+    if old is not None and not job.full and built_as_now(old, job.embedder) and old.hubness == hub_entry():
         if not (read.added or read.updated or read.removed):
             return _report(job, read, phases, written=False)
     mark = time.monotonic()
