@@ -169,6 +169,18 @@ def test_export_copies_a_local_index_without_embedding(tmp_path: Path, seeded: P
     with store_for(local) as a, store_for(target) as b:
         assert a.manifest.files == b.manifest.files and a.manifest.counts == b.manifest.counts
         assert a.manifest.model == b.manifest.model
+        # The hub scores go with the vectors, passage for passage.
+        assert b.manifest.hubness == a.manifest.hubness != {}
+        ids_a = [i for i, _ in a.dense_top(EMBEDDER.embed_query("嘉善"), 8)]
+        ids_b = [i for i, _ in b.dense_top(EMBEDDER.embed_query("嘉善"), 8)]
+        hubs_a = dict(
+            zip([(c.source, c.start) for c, _ in a.passages(ids_a)], a.hub_scores(ids_a), strict=True)
+        )
+        hubs_b = dict(
+            zip([(c.source, c.start) for c, _ in b.passages(ids_b)], b.hub_scores(ids_b), strict=True)
+        )
+        assert hubs_a.keys() == hubs_b.keys() and all(hubs_a[k] > 0 for k in hubs_a)
+        assert all(hubs_a[k] == pytest.approx(hubs_b[k], abs=1e-6) for k in hubs_a)
     back = Settings(index_dir=tmp_path / "back", milvus=target.milvus)
     from index.build import export_from_milvus
 

@@ -188,6 +188,67 @@ def test_english_terms_score_each_word_by_its_best_stand_in(both: tuple[Store, S
     assert local.attainable(query) == pytest.approx(lite.attainable(query), rel=1e-5)
 
 
+def test_hub_scores_agree_passage_for_passage(both: tuple[Store, Store]) -> None:
+    local, lite = both
+    assert local.manifest.hubness == lite.manifest.hubness != {}
+    for question in QUESTIONS:
+        vector = EMBEDDER.embed_query(question)
+        hubs = []
+        for st in both:
+            ids = [i for i, _ in st.dense_top(vector, 10)]
+            hubs.append(dict(zip(where_of(st, ids), st.hub_scores(ids).tolist(), strict=True)))
+        assert hubs[0].keys() == hubs[1].keys()
+        assert all(0 < hubs[0][k] == pytest.approx(hubs[1][k], abs=1e-6) for k in hubs[0])
+    assert len(local.hub_scores([])) == len(lite.hub_scores([])) == 0
+
+
+@pytest.mark.parametrize("backend", ["local", "lite"])
+def test_hub_scores_of_added_passages_as_a_full_build_gives_them(tmp_path: Path, backend: str) -> None:
+    corpus(tmp_path)
+    (tmp_path / "corpus" / "briefs.jsonl").unlink()
+    s = settings(tmp_path, backend)
+    build(s, EMBEDDER)
+    corpus(tmp_path / "full")
+    full = settings(tmp_path / "full", backend)
+    build(full, EMBEDDER)
+    shutil.copy(tmp_path / "full" / "corpus" / "briefs.jsonl", tmp_path / "corpus" / "briefs.jsonl")
+    build(s, EMBEDDER)
+    with store_for(s) as grown, store_for(full) as whole:
+        vector = EMBEDDER.embed_query(QUESTIONS[3])
+        got = [dict(zip(where_of(st, ids), st.hub_scores(ids).tolist(), strict=True))
+               for st in (grown, whole) for ids in [[i for i, _ in st.dense_top(vector, 20)]]]  # fmt: skip
+        assert got[0].keys() == got[1].keys()
+        assert all(got[0][k] == pytest.approx(got[1][k], abs=1e-6) for k in got[0])
+
+
+def test_a_collection_made_before_hub_scores_answers_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import Assistant
+    from index.store import _milvus_schema
+
+    fields = _milvus_schema._fields
+
+    def without_hub(schema: object, spec: list[tuple[str, str, dict[str, object]]]) -> None:
+        fields(schema, [f for f in spec if f[0] != "hub"])
+
+    corpus(tmp_path)
+    s = settings(tmp_path, "lite")
+    with monkeypatch.context() as m:
+        m.setattr(_milvus_schema, "_fields", without_hub)
+        build(s, EMBEDDER)
+    # The build after the upgrade writes into the old schema, without the field.
+    (tmp_path / "corpus" / "new.txt").write_text(
+        "暖蜂驿站\n\n本报讯 鹿城区总工会建成暖蜂驿站。\n", encoding="utf-8"
+    )
+    assert build(s, EMBEDDER).added == ["new.txt"]
+    with store_for(s) as st:
+        assert st.manifest.hubness == {}
+        assert not st.hub_scores([i for i, _ in st.dense_top(EMBEDDER.embed_query(QUESTIONS[0]), 5)]).any()
+    with Assistant.open(settings=s, embedder=EMBEDDER) as assistant:
+        assert assistant.search("How many units in Jiashan were named Workers' Pioneer?", k=3).hits
+
+
 @pytest.mark.parametrize("backend", ["local", "lite"])
 def test_add_update_remove_by_source(tmp_path: Path, backend: str) -> None:
     corpus(tmp_path)

@@ -42,6 +42,7 @@ from ..verdict import (
     weigh,
 )
 from ._conversation import follow_up_query
+from ._english import question_vectors
 from ._order import newest_first, relevant_count
 from ._ranking import (
     DENSE_SPREAD,
@@ -248,7 +249,8 @@ class Assistant:
         _prefetch(vocabulary, lexicon, asked)
         reading = read_question(asked, lexicon, vocabulary)  # "" for markup alone: nothing asked
         # Passages are still listed for a question of markup alone (as weak matches).
-        query = self._query(reading, self._embedder.embed_query(asked or normalize(raw)), mode, options)
+        vector, english = question_vectors(self._embedder, asked or normalize(raw), reading, self.index, mode)
+        query = replace(self._query(reading, vector, mode, options), english=english)
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.
         found = distinct_hits(self.index, query, max(k, EVIDENCE_PASSAGES))

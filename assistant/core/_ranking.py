@@ -19,6 +19,7 @@ from index import Filter, LexicalQuery, Store
 from index.text import char_bigrams
 
 from ..verdict import Ranked, Reading
+from ._english import EnglishDense
 from ._results import Hit
 
 __all__ = [
@@ -66,6 +67,14 @@ class Query:
     where: Filter | None = None
     available: int = 0
     bm25: dict[int, float] = field(default_factory=dict)
+    # An English question's dense leg (hubs discounted, its gloss beside it); None: the cosine.
+    english: EnglishDense | None = None
+
+    def dense_top(self, store: Store, k: int) -> list[tuple[int, float]]:
+        """The dense leg's ``k`` best passages among those let through, as (id, dense score)."""
+        if self.english is not None:
+            return self.english.top(store, self.vector, k, self.where)
+        return store.dense_top(self.vector, k, self.where)
 
     def unfiltered(self, store: Store) -> Query:
         """The same question over the whole archive."""
@@ -129,9 +138,11 @@ def lexical_query(store: Store, reading: Reading) -> tuple[LexicalQuery | None, 
 
 
 def _cosines(store: Store, query: Query, rows: list[int]) -> dict[int, float]:
-    """The dense cosines of passages the dense leg did not rank (the lexical leg did)."""
+    """The dense scores of passages the dense leg did not rank (the lexical leg did)."""
     if not rows:
         return {}
+    if query.english is not None:
+        return dict(zip(rows, map(float, query.english.scores(store, query.vector, rows, {})), strict=True))
     return dict(zip(rows, map(float, store.similarity(query.vector, rows)), strict=True))
 
 
@@ -142,7 +153,7 @@ def fuse(store: Store, query: Query, want: int) -> Fused:
         scored = store.lexical_top(query.lexical, want, query.where) if query.lexical is not None else []
         query.bm25.update(scored)
         return Fused(scored=scored, dense={}, spread=[])
-    nearest = store.dense_top(query.vector, max(want, DENSE_SPREAD), query.where)
+    nearest = query.dense_top(store, max(want, DENSE_SPREAD))
     dense = dict(nearest[:want])
     scores = dict(dense)
     if query.mode == "hybrid" and query.lexical is not None and query.possible > 0:
@@ -204,12 +215,19 @@ def for_verdict(store: Store, found: Candidates, query: Query, sentences: tuple[
     """The best EVIDENCE_PASSAGES as the verdict reads them (see Ranked), with the cosines of the
     best one's measured sentences (``sentences``)."""
     rows = found.rows[:EVIDENCE_PASSAGES]
-    dense = found.dense | _cosines(store, query, [r for r in rows if r not in found.dense])
     query.known(store, rows)
+    if query.english is not None:
+        # The verdict compares the question's cosines with its sentences' (``sentences``): on one
+        # scale, the plain cosine's, not the ranking's discounted and glossed score.
+        cosines = tuple(map(float, store.similarity(query.vector, rows)))
+        spread = tuple(c for _, c in store.dense_top(query.vector, DENSE_SPREAD, query.where))
+    else:
+        dense = found.dense | _cosines(store, query, [r for r in rows if r not in found.dense])
+        cosines, spread = tuple(dense[r] for r in rows), tuple(found.spread)
     return Ranked(
         passages=tuple(f"{h.title}\n{h.section}\n{h.text}" for h in found.hits[:EVIDENCE_PASSAGES]),
-        cosines=tuple(dense[r] for r in rows),
+        cosines=cosines,
         coverage=tuple(query.share(r) for r in rows),
-        dense_top=tuple(found.spread),
+        dense_top=spread,
         sentences=sentences,
     )

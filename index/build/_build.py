@@ -46,6 +46,7 @@ from ..store import (
     writer_lock,
 )
 from ..text import Lexicon, domain_words
+from ._hubness import hub_entry, score_build
 from ._sources import Source, built_as_now, chunker_settings, nothing_to_index, read_sources, tokens_of
 from ._vectors import Units, fill_missing, kept_keys, live_vectors, next_store, vectors_from_live
 
@@ -219,7 +220,8 @@ def _update(job: _Job) -> BuildReport:
     contents = job.live.contents() if job.live is not None else Contents()
     read = _read(job, contents, take_over=same_chunker and not job.full)
     phases["read, chunk, take over"] = time.monotonic() - job.started
-    if old is not None and not job.full and built_as_now(old, job.embedder):
+    # An index built before hub scores (or with other probes) gains them now, without embedding.
+    if old is not None and not job.full and built_as_now(old, job.embedder) and old.hubness == hub_entry():
         if not (read.added or read.updated or read.removed):
             return _report(job, read, phases, written=False)
     mark = time.monotonic()
@@ -233,6 +235,9 @@ def _update(job: _Job) -> BuildReport:
     new = _Vectors(job, identity, dim, phases)
     store, chunk_keys = new.build(previous, kept, read.chunks, contents, with_windows=same_chunker)
     mark = time.monotonic()
+    live = job.live if same_model else None
+    hub, probes, hubness = score_build(job.embedder, store, chunk_keys, kept, live)
+    mark = _phase(phases, "hub scores", mark)
     manifest = Manifest(
         model=identity,
         dim=dim,
@@ -248,10 +253,12 @@ def _update(job: _Job) -> BuildReport:
         },
         lexical={"version": LEXICAL_VERSION, "words": len(lexicon.words)},
         vectors=store.params(),
+        hubness=hubness,
     )
     index_dir = job.settings.index_dir
     rows = _rows(read.sources, chunk_keys, tokens)
-    write_version(index_dir, manifest, rows, store, LexicalIndex.from_tokens(tokens, lexicon))
+    lexical = LexicalIndex.from_tokens(tokens, lexicon)
+    write_version(index_dir, manifest, rows, store, lexical, (hub, probes))
     remove_leftovers(index_dir)
     mark = _phase(phases, "write", mark)
     new.prune(read.chunks)

@@ -35,6 +35,7 @@ from ..store._milvus_state import FileRecord, State, read_state, writer_lock
 from ..store._milvus_writer import Passage, Written, commit, recover, rejections_of, write_generation
 from ..text import Lexicon, domain_words
 from ._build import BuildReport
+from ._hubness import hub_entry, score_files
 from ._sources import chunker_settings, nothing_to_index
 from ._vectors import Units, fill_missing
 
@@ -52,6 +53,7 @@ class FileInput:
     rejections: list[Rejection]
     tokens: list[list[str]] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
+    hubs: list[float] = field(default_factory=list)  # empty: none measured
 
 
 def origin_of(settings: Settings) -> str:
@@ -80,16 +82,23 @@ def _record(f: FileInput, origin: str) -> FileRecord:
 
 
 def _written(
-    files: Sequence[FileInput], kept: dict[str, FileRecord], retire: list[str] | None, origin: str
+    files: Sequence[FileInput],
+    kept: dict[str, FileRecord],
+    retire: list[str] | None,
+    origin: str,
+    *,
+    hub_field: bool = False,
 ) -> Written:
     passages: list[Passage] = []
     documents = {}
     for f in files:
         issue = {d.source: Issue.of(d.meta) for d in f.documents}
         documents[f.name] = f.documents
+        # A collection with the hub field needs a value on every row: 0 (no discount) unmeasured.
+        hubs: Sequence[float | None] = f.hubs or [0.0 if hub_field else None] * len(f.chunks)
         passages.extend(
-            Passage(f.name, c, issue.get(c.source, Issue()), t, v)
-            for c, t, v in zip(f.chunks, f.tokens, f.vectors, strict=True)
+            Passage(f.name, c, issue.get(c.source, Issue()), t, v, hub if hub_field else None)
+            for c, t, v, hub in zip(f.chunks, f.tokens, f.vectors, hubs, strict=True)
         )
     tokens = sum(int(r.counts.get("tokens", 0)) for r in kept.values()) + sum(len(p.tokens) for p in passages)
     count = sum(int(r.counts.get("chunks", 0)) for r in kept.values()) + len(passages)
@@ -110,8 +119,11 @@ def _removed_tokens(client: Client, names: Names, state: State, retire: list[str
     ]
 
 
-def _header(embedder: Embedder, sparse: bool, dim: int, index: str) -> dict[str, object]:
+def _header(
+    embedder: Embedder, sparse: bool, dim: int, index: str, hubness: dict[str, str | int]
+) -> dict[str, object]:
     return {
+        "hubness": hubness,
         "format_version": MILVUS_FORMAT,
         "model": dict(embedder.identity),
         "dim": dim,
@@ -193,6 +205,8 @@ class _Job:
     notes: list[str] = field(default_factory=list)
     embedded: int = 0
     embed_seconds: float = 0.0
+    # The hub scores' description when the collection has the field (hub_entry), else empty.
+    hubness: dict[str, str | int] = field(default_factory=dict)
 
 
 def build_milvus(
@@ -209,6 +223,7 @@ def build_milvus(
     client, names, sparse = open_for_build(settings, embedder)
     job = _Job(settings, embedder, client, names, sparse, progress)
     try:
+        job.hubness = hub_entry() if client.has_field(names.passages, "hub") else {}
         with writer_lock(client, names, wait=wait, on_wait=on_wait) as interrupted:
             job.notes = recover(client, names)
             if interrupted and not job.notes:
@@ -231,7 +246,7 @@ def _update(job: _Job, state: State, plan: _Plan) -> BuildReport:
             job.settings.corpus, plan.rejections + [r for f in files for r in f.rejections]
         )
     # A full build of every source the store holds sets each token's best weight anew.
-    written = _written(files, kept, sorted(gone), origin_of(job.settings))
+    written = _written(files, kept, sorted(gone), origin_of(job.settings), hub_field=bool(job.hubness))
     write_files(job, state, written, full=plan.everything and not kept)
     return build_report(job, read_state(job.client, job.names), plan, files, written=True, before=state)
 
@@ -243,7 +258,9 @@ def write_files(job: _Job, state: State, written: Written, *, full: bool) -> Non
     new_header = state.header is None or full or state.header.get("chunker") != chunker_settings()
     dim = int((state.header or {}).get("dim") or job.embedder.dim)
     header = (
-        _header(job.embedder, job.sparse, dim, client.vector_index(names.passages)) if new_header else None
+        _header(job.embedder, job.sparse, dim, client.vector_index(names.passages), job.hubness)
+        if new_header
+        else None
     )
     commit(client, names, record, header=header)
 
@@ -293,6 +310,9 @@ def _embed(job: _Job, state: State, files: list[FileInput]) -> None:
             n = len(next(part))
             f.vectors.append(units.vectors[at : at + n])
             at += n
+    if job.hubness:
+        for f, hubs in zip(files, score_files(job.embedder, [f.vectors for f in files]), strict=True):
+            f.hubs = hubs
 
 
 def _old_vectors(client: Client, names: Names, state: State, files: list[str]) -> dict[str, np.ndarray]:

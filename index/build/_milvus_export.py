@@ -48,6 +48,10 @@ def export_to_milvus(settings: Settings) -> BuildReport:
         stored = store.vectors(keys) if keys else np.zeros((0, loaded.manifest.dim), np.float32)
         counts = store.counts[store.positions(np.asarray(keys, dtype=np.int64))] if keys else []
         lexicon = loaded.lexical.lexicon if loaded.lexical is not None else Lexicon()
+        # The hub scores go as measured, against the folder's probes (none from an index built
+        # before them: the collection then answers without the discount, as the folder did).
+        hubness = dict(loaded.manifest.hubness)
+        hubs = loaded.hub_scores(range(len(loaded))).tolist() if hubness else []
         files, at, i = [], 0, 0
         for name, chunks in contents.chunks.items():
             f = FileInput(name, loaded.manifest.files.get(name, ""), contents.documents.get(name, []),
@@ -55,25 +59,31 @@ def export_to_milvus(settings: Settings) -> BuildReport:
             for s in chunks:
                 f.tokens.append(s.tokens if s.tokens is not None else lexicon.tokens(s.chunk.embed_text))
                 f.vectors.append(stored[at : at + int(counts[i])])
+                if hubs:
+                    f.hubs.append(hubs[i])
                 at, i = at + int(counts[i]), i + 1
             files.append(f)
         like = _Identity(loaded.manifest.model, loaded.manifest.dim)
     finally:
         previous.close()
         loaded.close()
-    return _into_milvus(settings, like, files)
+    return _into_milvus(settings, like, files, hubness)
 
 
-def _into_milvus(settings: Settings, like: _Identity, files: list[FileInput]) -> BuildReport:
+def _into_milvus(
+    settings: Settings, like: _Identity, files: list[FileInput], hubness: dict[str, str | int]
+) -> BuildReport:
     """Write ``files`` as the whole of the store (every older row replaced)."""
     client, names, sparse = open_for_build(settings, like)  # type: ignore[arg-type]
     job = _Job(settings, like, client, names, sparse, progress=False)  # type: ignore[arg-type]
     try:
+        job.hubness = hubness if client.has_field(names.passages, "hub") else {}
         with writer_lock(client, names):
             job.notes = recover(client, names)
             state = read_state(client, names)
             plan = _Plan([], sorted(set(state.files) - {f.name for f in files}), [], True)
-            written = _written(files, {}, None, f"export of {settings.index_dir.resolve()}")
+            origin = f"export of {settings.index_dir.resolve()}"
+            written = _written(files, {}, None, origin, hub_field=client.has_field(names.passages, "hub"))
             write_files(job, state, written, full=True)
             return build_report(job, read_state(client, names), plan, files, written=True, before=state)
     finally:

@@ -199,6 +199,14 @@ class OnnxEmbedder(ModelSource):
     def embed_query(self, text: str) -> np.ndarray:
         return self._queries(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Several questions in one pass (an English question and its gloss; a build's probes).
+        int8 activations share one scale a pass, so a question's vector here may differ from its
+        ``embed_query`` one in the third decimal: a caller batches the same texts every time."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(list(texts), "query")
+
     def embed_passage(self, text: str) -> np.ndarray:
         """One passage's vector, as ``embed_documents([text])[0]``, computed on the questions'
         session (see ``_passages``)."""

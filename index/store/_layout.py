@@ -30,6 +30,14 @@ LEXICAL = "lexical"
 LOCK = ".lock"
 
 
+# The passages' hub scores in row order, and the probe vectors they were measured against (so
+# that the next build scores the passages it adds against the same probes).
+HUBNESS = "hubness.npy"
+
+
+HUB_PROBES = "hubness_probes.npy"
+
+
 _T = TypeVar("_T")
 
 

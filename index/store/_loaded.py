@@ -42,13 +42,20 @@ class LoadedIndex(OpenVersion):
     """
 
     def __init__(
-        self, opened: OpenVersion, vectors: VectorStore, keys: np.ndarray, lexical: LexicalIndex | None
+        self,
+        opened: OpenVersion,
+        vectors: VectorStore,
+        keys: np.ndarray,
+        lexical: LexicalIndex | None,
+        hub: np.ndarray | None = None,
     ) -> None:
         """The version ``opened`` (whose database this takes over), its vectors and BM25;
-        ``keys[row]``: the key of the row's chunk in ``vectors``."""
+        ``keys[row]``: the key of the row's chunk in ``vectors``; ``hub[row]`` its hub score
+        (None: built without them)."""
         super().__init__(opened.index_dir, opened.version, opened.manifest, opened.connection)
         self._vectors = vectors
         self.lexical = lexical
+        self._hub = hub
         # Row -> its place in the store's key order, and back.
         self._place = vectors.positions(keys).astype(np.int32)
         self._row_at = np.empty(len(keys), dtype=np.int32)
@@ -127,6 +134,11 @@ class LoadedIndex(OpenVersion):
     def _group_scores(self, group: Sequence[str]) -> np.ndarray:
         assert self.lexical is not None
         return self.lexical.per_token(list(group)).max(axis=0)
+
+    def hub_scores(self, ids: Sequence[int]) -> np.ndarray:
+        if self._hub is None:
+            return np.zeros(len(ids), dtype=np.float32)
+        return self._hub[np.asarray(ids, dtype=np.int64)]
 
     def passages(self, ids: Sequence[int]) -> list[tuple[Chunk, Issue]]:
         return [self.passage(int(i)) for i in ids]

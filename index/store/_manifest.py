@@ -38,6 +38,9 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     lexical: dict[str, str | int] = field(default_factory=dict)  # version, words; empty: dense only
     vectors: dict[str, str | int] = field(default_factory=dict)  # the store's kind and parameters
+    # The passages' hub scores (index.build._hubness): version, probes, k, digest of the probe set.
+    # Empty for an index built before them, which answers without the discount.
+    hubness: dict[str, str | int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -83,6 +86,7 @@ class Manifest:
                 format_version=version,
                 lexical=dict(raw.get("lexical", {})),
                 vectors=dict(raw["vectors"]),
+                hubness=dict(raw.get("hubness", {})),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise corrupt(index_dir, f"{MANIFEST} lacks or mangles a field ({e})") from e

@@ -104,6 +104,7 @@ def manifest_of(state: State, names: Names) -> Manifest:
         built_at=state.built_at or str(header.get("created", "")),
         lexical=dict(header.get("lexical", {})) | {"words": len(words)} if header.get("lexical") else {},
         vectors={"kind": "milvus", "collection": names.passages, "index": str(header.get("index", "FLAT"))},
+        hubness=dict(header.get("hubness") or {}),
     )
 
 
@@ -130,6 +131,7 @@ class MilvusStore:
         self._fanout = max((int(r.counts.get("fanout", 1)) for r in state.files.values()), default=1)
         self.sparse = bool((state.header or {}).get("sparse"))
         self.index_type = str((state.header or {}).get("index", "FLAT"))
+        self.hub_field = bool((state.header or {}).get("hubness"))
         self.vocabulary: MilvusVocabulary | None = None
         if self.sparse and (state.header or {}).get("lexical"):
             lexicon = Lexicon({w for r in state.files.values() for w in r.words})
@@ -284,6 +286,15 @@ class MilvusStore:
             key = int(r["key"])
             best[key] = max(best[key], float(np.dot(np.asarray(r["vector"], dtype=np.float32), q)))
         return np.array([best.get(int(i), 0.0) for i in ids], dtype=np.float32)
+
+    def hub_scores(self, ids: Sequence[int]) -> np.ndarray:
+        # A collection made before hub scores has no such field: it answers without the discount.
+        if not self.hub_field or not len(ids):
+            return np.zeros(len(ids), dtype=np.float32)
+        rows = {int(r["id"]): r for r in self.client.get(self.names.passages, list(ids), ["id", "hub"])}
+        return np.array(
+            [float(rows[int(i)]["hub"] or 0.0) if int(i) in rows else 0.0 for i in ids], np.float32
+        )
 
     # --- texts -------------------------------------------------------------------------------------
 

@@ -217,6 +217,13 @@ class Client:
         return [list(hits) for hits in found]
 
     @guarded
+    def has_field(self, name: str, field: str) -> bool:
+        """Whether the collection's schema has ``field`` (a collection made by an older version
+        lacks the fields added since)."""
+        described = self.raw.describe_collection(name) or {}
+        return any(f.get("name") == field for f in described.get("fields", []))
+
+    @guarded
     def vector_index(self, name: str) -> str:
         """The index type of the collection's ``vector`` field (FLAT, HNSW, ...)."""
         described = self.raw.describe_index(name, "vector")

@@ -4,7 +4,8 @@ For a collection name ``news``::
 
     news          one row per vector: a passage's own vector (``own``, id == the passage's key)
                   then its sentence windows' (ids key+1, ...); every row carries what a filter or
-                  the build needs (file, source, issue date as INT64 YYYYMMDD, generation); the own
+                  the build needs (file, source, issue date as INT64 YYYYMMDD, generation, the
+                  passage's hub score); the own
                   row also the passage (text, citation fields, edition, page, BM25 tokens) and its
                   document-side BM25 weights as a sparse vector
     news_docs     the documents the viewer shows, their text in parts
@@ -115,6 +116,9 @@ def _passages_schema(client: Client, dim: int, sparse: bool) -> tuple[Any, Any]:
             ("edition", "VARCHAR", {"max_length": 256}),
             ("page", "INT64", {}),
             ("tokens", "VARCHAR", text),
+            # The passage's hub score (index.build._hubness), on its windows' rows too. A
+            # collection made before it lacks the field and answers without the discount.
+            ("hub", "FLOAT", {}),
         ],
     )
     index = raw.prepare_index_params()

@@ -47,6 +47,7 @@ class Passage:
     issue: Issue
     tokens: list[str]
     vectors: np.ndarray
+    hub: float | None = None  # None: the collection has no hub field (made before them)
 
 
 @dataclass
@@ -84,6 +85,8 @@ def _rows(p: Passage, key: int, gen: int, sparse: dict[int, float] | None) -> li
         "source": c.source,
         "date": _day(p.issue),
     }
+    if p.hub is not None:
+        common["hub"] = float(p.hub)
     own = {
         **common,
         "id": key,

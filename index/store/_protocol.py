@@ -123,6 +123,11 @@ class Store(Protocol):
         """Inner product of ``vector`` with these passages, each the best of its vectors."""
         ...
 
+    def hub_scores(self, ids: Sequence[int]) -> np.ndarray:
+        """How close each passage sits to English questions in general (index.build._hubness), in
+        order: zeros for an index built without hub scores."""
+        ...
+
     def passages(self, ids: Sequence[int]) -> list[tuple[Chunk, Issue]]:
         """Each passage and where it was printed, in order."""
         ...

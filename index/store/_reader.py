@@ -16,7 +16,7 @@ from ..errors import (
 )
 from ..records import Chunk, Document, Rejection
 from ._database import Contents, OpenVersion, StoredChunk, row_keys
-from ._layout import DATABASE, LEXICAL, POINTER, VECTORS, follow
+from ._layout import DATABASE, HUB_PROBES, HUBNESS, LEXICAL, POINTER, VECTORS, follow
 from ._lexical import LEXICAL_VERSION, LexicalIndex
 from ._loaded import LoadedIndex
 from ._manifest import MANIFEST, Manifest, corrupt
@@ -45,7 +45,13 @@ def load(index_dir: Path, *, lexical: bool = True) -> LoadedIndex:
         except BaseException:
             con.close()
             raise
-        return LoadedIndex(OpenVersion(index_dir, version, manifest, con), store, keys, bm25)
+        try:
+            hub = open_hubness(index_dir, version, manifest, len(keys))
+        except BaseException:
+            con.close()
+            raise
+        opened = OpenVersion(index_dir, version, manifest, con)
+        return LoadedIndex(opened, store, keys, bm25, None if hub is None else hub[0])
 
     return follow(index_dir, open_)
 
@@ -131,6 +137,23 @@ def open_vectors(index_dir: Path, version: Path, manifest: Manifest, keys: np.nd
     return store
 
 
+def open_hubness(
+    index_dir: Path, version: Path, manifest: Manifest, rows: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(hub score of each row, the probe vectors they were measured against), or None for a
+    version built without them (which answers without the discount)."""
+    if not manifest.hubness:
+        return None
+    try:
+        scores = np.load(version / HUBNESS, allow_pickle=False)
+        probes = np.load(version / HUB_PROBES, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise corrupt(index_dir, f"{HUBNESS} cannot be read ({e})") from e
+    if scores.shape != (rows,) or probes.ndim != 2 or probes.shape[1] != manifest.dim:
+        raise corrupt(index_dir, f"{HUBNESS} has {scores.shape[0]} scores but {DATABASE} has {rows} rows")
+    return scores.astype(np.float32), probes.astype(np.float32)
+
+
 def open_lexical(index_dir: Path, version: Path, manifest: Manifest, rows: int) -> LexicalIndex | None:
     built = manifest.lexical.get("version", LEXICAL_VERSION)
     if built != LEXICAL_VERSION:
@@ -166,6 +189,22 @@ class Previous(OpenVersion):
                 keys = row_keys(self._con, self.index_dir, self.manifest)
             self._store = open_vectors(self.index_dir, self.version, self.manifest, keys)
         return self._store
+
+    def hubness(self) -> dict[int, float]:
+        """The hub score of each passage, by key (empty for a version built without them)."""
+        found = open_hubness(self.index_dir, self.version, self.manifest, len(self._keys()))
+        if found is None:
+            return {}
+        return dict(zip(self._keys().tolist(), found[0].tolist(), strict=True))
+
+    def hub_probes(self) -> np.ndarray | None:
+        """The probe vectors the hub scores were measured against, or None."""
+        found = open_hubness(self.index_dir, self.version, self.manifest, len(self._keys()))
+        return None if found is None else found[1]
+
+    def _keys(self) -> np.ndarray:
+        with self._lock:
+            return row_keys(self._con, self.index_dir, self.manifest)
 
     def contents(self) -> Contents:
         """Every document, chunk (with its key and tokens) and stored rejection, by source file."""

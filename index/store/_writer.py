@@ -23,7 +23,17 @@ from ..errors import (
 )
 from ..files import fsync_dir, fsync_file, write_synced
 from ._database import Contents, write_database
-from ._layout import DATABASE, LEXICAL, LOCK, POINTER, VECTORS, VERSION_PREFIX, live_version
+from ._layout import (
+    DATABASE,
+    HUB_PROBES,
+    HUBNESS,
+    LEXICAL,
+    LOCK,
+    POINTER,
+    VECTORS,
+    VERSION_PREFIX,
+    live_version,
+)
 from ._lexical import LexicalIndex
 from ._manifest import MANIFEST, Manifest
 from ._vectors import VectorStore
@@ -114,13 +124,15 @@ def write_version(
     contents: Contents,
     vectors: VectorStore,
     lexical: LexicalIndex | None = None,
+    hubness: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Path:
     """Write a complete version beside the live one, then switch ``CURRENT`` to it; return its folder.
 
     The caller holds writer_lock. ``contents`` gives the rows (chunks in order) and the key of
     each in ``vectors``, which holds exactly those keys; ``lexical`` scores the same rows, built
     from their tokens. ``manifest`` counts the chunks and windows (vectors beyond one a chunk) and
-    records ``vectors.params()``.
+    records ``vectors.params()``. ``hubness``: each row's hub score and the probe vectors they
+    were measured against, which the manifest describes (``Manifest.hubness``).
     """
     rows = contents.rows()
     if lexical is not None and len(lexical) != len(rows):
@@ -137,6 +149,9 @@ def write_version(
     if (manifest.dim, manifest.vectors) != (vectors.dim, vectors.params()):
         raise ValueError(f"the manifest describes {manifest.dim}-dimensional {manifest.vectors}, not "
                          f"{vectors.dim}-dimensional {vectors.params()}")  # fmt: skip
+    described = bool(manifest.hubness)
+    if (hubness is not None) != described or (hubness is not None and len(hubness[0]) != len(rows)):
+        raise ValueError(f"hub scores for {len(rows)} rows must come with the manifest's description of them")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     version = index_dir / f"{VERSION_PREFIX}{stamp}Z-{secrets.token_hex(4)}"
     version.mkdir()
@@ -151,6 +166,10 @@ def write_version(
             for f in (version / LEXICAL).iterdir():
                 fsync_file(f)
             fsync_dir(version / LEXICAL)
+        if hubness is not None:
+            for name, array in ((HUBNESS, hubness[0]), (HUB_PROBES, hubness[1])):
+                np.save(version / name, np.asarray(array, dtype=np.float32), allow_pickle=False)
+                fsync_file(version / name)
         write_synced(version / MANIFEST, manifest.to_json().encode("utf-8"))
         fsync_dir(version)
         crash_point("before-switch")

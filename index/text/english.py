@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from .normalize import HAN
 
@@ -13,6 +13,7 @@ __all__ = [
     "ENGLISH_STOPWORDS",
     "english_places",
     "english_words",
+    "gloss",
     "is_common_word",
     "pinyin_key",
     "translations",
@@ -28,7 +29,100 @@ ENGLISH_STOPWORDS = frozenset(
 )
 
 
-_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+_EN_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+
+# Programmes and events are counted by ordinals, which CC-CEDICT does not give as such (its
+# "second" is 秒 and 其二, not 第二): an ordinal, or a counted noun with its ordinal or number
+# (the second phase, phase two, the 3rd session), is carried over as the archive writes it
+# (第二, 第二期 and 二期, 第三届).
+_ORDINALS = {
+    w: n
+    for n, words in enumerate(
+        (
+            ("first", "1st"), ("second", "2nd"), ("third", "3rd"), ("fourth", "4th"), ("fifth", "5th"),
+            ("sixth", "6th"), ("seventh", "7th"), ("eighth", "8th"), ("ninth", "9th"), ("tenth", "10th"),
+        ),
+        start=1,
+    )
+    for w in words
+}  # fmt: skip
+_CARDINALS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+# A counted noun → the measure words the archive counts it with (第二期, 第三届, 第二批).
+_COUNTED = {
+    "phase": ("期", "阶段"), "stage": ("阶段", "期"), "round": ("轮",), "session": ("届", "次"),
+    "edition": ("届",), "congress": ("届", "次"), "batch": ("批",), "term": ("届", "期"),
+    "period": ("期",), "season": ("季",), "issue": ("期",), "plenary": ("次",), "meeting": ("次", "届"),
+    "conference": ("届", "次"), "competition": ("届",), "contest": ("届",), "games": ("届",),
+    "group": ("批",), "class": ("期", "届"), "step": ("步",), "year": ("年",), "tier": ("级",),
+}  # fmt: skip
+_CN_NUMBERS = "一二三四五六七八九十"
+
+
+def _ordinal_phrase(words: list[str]) -> tuple[int, str] | None:
+    """(n, counted noun) of ``second phase``, ``phase two``, ``3rd session``; else None."""
+    if len(words) != 2:
+        return None
+    first, second = words
+    if first in _ORDINALS and _plural(second) in _COUNTED:
+        return _ORDINALS[first], _plural(second)
+    if _plural(first) in _COUNTED and (second in _CARDINALS or second in _ORDINALS):
+        return _CARDINALS.get(second) or _ORDINALS[second], _plural(first)
+    return None
+
+
+def _plural(word: str) -> str:
+    return word[:-1] if word.endswith("s") and word[:-1] in _COUNTED else word
+
+
+def _ordinal_words(words: list[str]) -> set[str]:
+    """What the archive writes for an ordinal (第二) or an ordinal phrase (第二期, 二期)."""
+    if len(words) == 1 and words[0] in _ORDINALS:
+        n = _ORDINALS[words[0]]
+        return {f"第{_CN_NUMBERS[n - 1]}"} | ({"首届", "首次"} if n == 1 else set())
+    found = _ordinal_phrase(words)
+    if found is None:
+        return set()
+    n, noun = found
+    digit = _CN_NUMBERS[n - 1]
+    out = {f"第{digit}{m}" for m in _COUNTED[noun]} | {f"{digit}{m}" for m in _COUNTED[noun]}
+    if n == 1:
+        out |= {f"首{m}" for m in _COUNTED[noun]}
+    return out
+
+
+# British spellings, to the American ones CC-CEDICT's senses use (labour → labor, organisation →
+# organization, programme → program, centre → center, defence → defense, travelled → traveled).
+_BRITISH = dict(
+    pair.split(":")
+    for pair in (
+        "programme:program programmes:programs grey:gray tyre:tire tyres:tires aluminium:aluminum "
+        "plough:plow mould:mold sceptic:skeptic manoeuvre:maneuver jewellery:jewelry cheque:check "
+        "draught:draft enrol:enroll enrolment:enrollment fulfil:fulfill practise:practice "
+        "licence:license defence:defense offence:offense pretence:pretense ageing:aging "
+        "catalogue:catalog dialogue:dialog analyse:analyze paralyse:paralyze storey:story "
+        "kilometre:kilometer kilometres:kilometers"
+    ).split()
+)
+_BRITISH_RULES = (
+    (re.compile(r"(?<=\w{3})our(?=s?$|ed$|ing$|ite|able|hood|er|ers$)"), "or"),  # labour, honourable
+    (re.compile(r"(?<=\w{2})is(?=e$|es$|ed$|ing$|ation|er$|ers$)"), "iz"),  # organise, organisation
+    (re.compile(r"(?<=[tb])re(?=s?$)"), "er"),  # centre, fibre
+    (re.compile(r"(?<=e)ll(?=ed$|ing$|er$|ers$)"), "l"),  # travelled, modelling
+)
+
+
+def american(word: str) -> str:
+    """A word in American spelling, which CC-CEDICT's English uses (itself when it is not British,
+    or cannot be told: the rules may make a word no dictionary lists, which then finds nothing).
+
+    >>> [american(w) for w in ("labour", "organisation", "programme", "centres", "travelled", "union")]
+    ['labor', 'organization', 'program', 'centers', 'traveled', 'union']
+    """
+    if word in _BRITISH:
+        return _BRITISH[word]
+    for pattern, repl in _BRITISH_RULES:
+        word = pattern.sub(repl, word)
+    return word
 
 
 def english_words(question: str) -> list[tuple[str, bool]]:
@@ -42,10 +136,16 @@ def english_words(question: str) -> list[tuple[str, bool]]:
     for n, m in enumerate(_EN_WORD.finditer(question)):
         word = m.group(0).strip("'’-")
         w = word.lower().removesuffix("'s").removesuffix("’s")
-        if not w or w in ENGLISH_STOPWORDS or (len(w) < 2 and not w.isdigit()):
+        if not w or (w in ENGLISH_STOPWORDS and w not in _CARDINALS) or (len(w) < 2 and not w.isdigit()):
             continue
-        out.append((w, n > 0 and word[0].isupper()))
-    return out
+        capital = n > 0 and word[0].isupper()
+        if out and _ordinal_phrase([out[-1][0], w]) is not None:
+            # The phase's ordinal is what tells it from the programme's other phases.
+            out[-1] = (f"{out[-1][0]} {w}", out[-1][1] or capital)
+            continue
+        out.append((w, capital))
+    # A number word left alone (one of them) is a stop word, as before.
+    return [(w, c) for w, c in out if w not in _CARDINALS]
 
 
 # English's irregular forms, to the form a dictionary lists (found is also a verb of its own).
@@ -196,10 +296,30 @@ def translations(phrase: str) -> frozenset[str]:
     """
     table = _senses()
     words = phrase.lower().split()
-    out: set[str] = set()
-    for last in _stems(words[-1]):
-        out |= table.get(" ".join([*words[:-1], last]), frozenset())
+    out: set[str] = _ordinal_words(words)
+    for spelled in dict.fromkeys((tuple(words), tuple(american(w) for w in words))):
+        for last in _stems(spelled[-1]):
+            out |= table.get(" ".join([*spelled[:-1], last]), frozenset())
     return frozenset(out)
+
+
+def gloss(terms: Sequence[tuple[str, Sequence[str]]], idf: Callable[[str], float]) -> str:
+    """A Chinese gloss of an English question, for the dense leg to search in Chinese too: each
+    of its terms (the English, and the archive's words it may stand for) as its commonest stand-in
+    in the archive (lowest ``idf``: CC-CEDICT lists rare senses beside the usual one), a number as
+    it is; a word the archive has no stand-in for is left out.
+
+    >>> idf = {"嘉善": 5.0, "嘉善县": 6.0, "单位": 2.0, "部队": 7.0}.get
+    >>> gloss([("units", ["单位", "部队"]), ("jiashan", ["嘉善", "嘉善县"]), ("2018", []), ("zzz", [])], idf)
+    '单位 嘉善 2018'
+    """
+    out = []
+    for shown, words in terms:
+        if words:
+            out.append(min(words, key=lambda w: (idf(w), w)))
+        elif shown.isdigit():
+            out.append(shown)
+    return " ".join(out)
 
 
 def pinyin_key(word: str) -> str:

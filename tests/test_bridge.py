@@ -1,0 +1,89 @@
+"""The English bridge (index.text.english): programme ordinals and British spellings carried to the
+archive's Chinese, and the Chinese gloss an English question is also searched by."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.text import Lexicon, english_words, gloss, translations
+from index.text.english import american
+
+
+@pytest.mark.parametrize(
+    ("phrase", "archive"),
+    [
+        ("first", {"第一", "首届"}),
+        ("second", {"第二"}),
+        ("third", {"第三"}),
+        ("2nd", {"第二"}),
+        ("1st", {"第一"}),
+        ("second phase", {"第二期", "二期", "第二阶段"}),
+        ("phase two", {"第二期", "二期"}),
+        ("phases two", {"第二期"}),
+        ("3rd session", {"第三届"}),
+        ("fifth batch", {"第五批"}),
+        ("first round", {"第一轮", "首轮"}),
+    ],
+)
+def test_ordinals_reach_the_archives_words(phrase: str, archive: set[str]) -> None:
+    assert archive <= translations(phrase)
+
+
+def test_ordinal_phrases_are_one_term_and_a_lone_number_word_stays_a_stop_word() -> None:
+    assert english_words("What did the second phase of the programme build?") == [
+        ("second phase", False),
+        ("programme", False),
+        ("build", False),
+    ]
+    assert english_words("How much went into phase two and the 3rd session?") == [
+        ("went", False),
+        ("phase two", False),
+        ("3rd session", False),
+    ]
+    assert english_words("Which one of the two unions?") == [("unions", False)]
+    # An ordinal phrase's words stand together: not 二 and 期 apart.
+    assert "phase" not in [w for w, _ in english_words("the second phase")]
+
+
+@pytest.mark.parametrize(
+    ("british", "american_form", "archive"),
+    [
+        ("labour", "labor", "劳动"),
+        ("organisation", "organization", "组织"),
+        ("organise", "organize", "组织"),
+        ("programme", "program", "方案"),
+        ("centre", "center", "中心"),
+        ("honour", "honor", "荣誉"),
+        ("defence", "defense", "国防"),
+        ("recognised", "recognized", "承认"),
+    ],
+)
+def test_british_spellings_find_what_the_american_ones_do(
+    british: str, american_form: str, archive: str
+) -> None:
+    assert american(british) == american_form
+    assert archive in translations(american_form)
+    assert translations(british) >= translations(american_form)
+
+
+def test_american_and_plain_words_are_left_as_they_are() -> None:
+    for word in ("union", "labor", "four", "hours", "tour", "rise", "worker", "county"):
+        assert american(word) == word
+    assert translations("labor") == translations("labor")  # and no worse for being looked up twice
+
+
+def test_the_gloss_takes_each_terms_commonest_stand_in_in_the_archive() -> None:
+    lexicon = Lexicon()
+    idf = {"单位": 1.0, "单元": 3.0, "嘉善": 4.0, "嘉善县": 5.0, "第二期": 2.0}
+    said = gloss(
+        [
+            ("units", ["单元", "单位"]),
+            ("jiashan", ["嘉善县", "嘉善"]),
+            ("second phase", ["第二期"]),
+            ("2018", []),
+        ],
+        lambda w: idf.get(w, 9.0),
+    )
+    assert said == "单位 嘉善 第二期 2018"
+    assert lexicon.tokens(said)  # something the archive's tokens can be cut from
+    assert gloss([("zzzz", []), ("the", [])], lambda w: 1.0) == ""
