@@ -2,7 +2,7 @@
 their own?
 
     .venv/bin/python scripts/bench_hubness.py QUESTIONS.jsonl --index-dir DIR [--english] [--chinese]
-        [--no-gold] [--grid HUB_WEIGHTS GLOSS_WEIGHTS] [-k 5]
+        [--no-gold] [--grid HUB_WEIGHTS] [-k 5]
     .venv/bin/python scripts/bench_hubness.py held-out --index-dir DIR   # the held-out template questions
 
 For the questions (``{"qid", "question", "answers"?}`` lines; ``held-out`` for
@@ -18,9 +18,9 @@ DIR, prints:
   top k);
 - p50 milliseconds a search.
 
-``--grid 0,0.5,1 0,0.3`` runs the questions once for each HUB_WEIGHT and GLOSS_WEIGHT of
-``assistant.core._english`` (the constants are fit this way, on held-out and seed_dev English only;
-docs/benchmarks.md). ``--english`` / ``--chinese`` keep the questions in that language only.
+``--grid 0,0.5,1`` runs the questions once for each HUB_WEIGHT of ``assistant.core._english``
+(docs/benchmarks.md says on which questions the weight was chosen).
+``--english`` / ``--chinese`` keep the questions in that language only.
 ``--dump`` prints the questions as JSONL (``held-out --dump > held_out.jsonl``, to ask a revision
 that predates them: copy this script into its checkout and run it on that file).
 """
@@ -28,7 +28,6 @@ that predates them: copy this script into its checkout and run it on that file).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -121,7 +120,7 @@ def main() -> None:
     parser.add_argument("--chinese", action="store_true", help="Chinese questions only")
     parser.add_argument("--no-gold", action="store_true", help="the answers are not in this archive")
     parser.add_argument("--dump", action="store_true", help="print the questions as JSONL and stop")
-    parser.add_argument("--grid", nargs=2, metavar=("HUB_WEIGHTS", "GLOSS_WEIGHTS"))
+    parser.add_argument("--grid", metavar="HUB_WEIGHTS", help="comma-separated weights to try")
     args = parser.parse_args()
     questions = _questions(args.questions, args.english, args.chinese)
     if args.dump:  # to ask a revision without _hubness (the baseline) the same held-out questions
@@ -134,13 +133,11 @@ def main() -> None:
             return
         from assistant.core import _english
 
-        hubs = [float(x) for x in args.grid[0].split(",")]
-        glosses = [float(x) for x in args.grid[1].split(",")]
-        for hub, weight in itertools.product(hubs, glosses):
-            _english.HUB_WEIGHT, _english.GLOSS_WEIGHT = hub, weight
+        for hub in (float(x) for x in args.grid.split(",")):
+            _english.HUB_WEIGHT = hub
             result = run(assistant, questions, args.k, gold)
             result["misses"] = []
-            _show(f"hub {hub} gloss {weight}: ", result)
+            _show(f"hub {hub}: ", result)
 
 
 if __name__ == "__main__":

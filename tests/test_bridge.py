@@ -1,11 +1,11 @@
 """The English bridge (index.text.english): programme ordinals and British spellings carried to the
-archive's Chinese, and the Chinese gloss an English question is also searched by."""
+archive's Chinese."""
 
 from __future__ import annotations
 
 import pytest
 
-from index.text import Lexicon, english_words, gloss, translations
+from index.text import english_words, translations
 from index.text.english import american
 
 
@@ -70,20 +70,3 @@ def test_american_and_plain_words_are_left_as_they_are() -> None:
     for word in ("union", "labor", "four", "hours", "tour", "rise", "worker", "county"):
         assert american(word) == word
     assert translations("labor") == translations("labor")  # and no worse for being looked up twice
-
-
-def test_the_gloss_takes_each_terms_commonest_stand_in_in_the_archive() -> None:
-    lexicon = Lexicon()
-    idf = {"单位": 1.0, "单元": 3.0, "嘉善": 4.0, "嘉善县": 5.0, "第二期": 2.0}
-    said = gloss(
-        [
-            ("units", ["单元", "单位"]),
-            ("jiashan", ["嘉善县", "嘉善"]),
-            ("second phase", ["第二期"]),
-            ("2018", []),
-        ],
-        lambda w: idf.get(w, 9.0),
-    )
-    assert said == "单位 嘉善 第二期 2018"
-    assert lexicon.tokens(said)  # something the archive's tokens can be cut from
-    assert gloss([("zzzz", []), ("the", [])], lambda w: 1.0) == ""

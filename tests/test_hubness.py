@@ -84,12 +84,14 @@ def test_hub_score_is_the_mean_of_the_k_nearest_probes_over_a_passages_best_vect
     vectors = rng.normal(size=(7, 8)).astype(np.float32)
     probes = rng.normal(size=(20, 8)).astype(np.float32)
     counts = [1, 4, 2]
-    got = hub_scores(vectors, counts, probes, k=3)
-    at = 0
-    for i, n in enumerate(counts):
-        best = (vectors[at : at + n] @ probes.T).max(axis=0)
-        assert got[i] == pytest.approx(np.sort(best)[-3:].mean(), abs=1e-6)
-        at += n
+    for k in (3, 20):  # 20: every probe, the plain mean (PROBE_K is every probe)
+        got = hub_scores(vectors, counts, probes, k=k)
+        at = 0
+        for i, n in enumerate(counts):
+            best = (vectors[at : at + n] @ probes.T).max(axis=0)
+            assert got[i] == pytest.approx(np.sort(best)[-k:].mean(), abs=1e-6)
+            at += n
+    assert PROBE_K == len(probe_questions())
 
 
 def test_a_build_saves_hub_scores_that_load_and_match_the_vectors(tmp_path: Path) -> None:
@@ -166,48 +168,42 @@ def test_an_index_built_before_hub_scores_loads_and_answers_without_the_discount
 
 class FakeStore:
     """Three passages: a hub (nearest the question by cosine, but near every English question), the
-    right one, and one the gloss is nearest."""
+    right one, and a far one."""
 
     cosine = {0: 0.80, 1: 0.75, 2: 0.40}
-    gloss_cosine = {0: 0.50, 1: 0.70, 2: 0.90}
     hubs = {0: 0.60, 1: 0.10, 2: 0.10}
 
     def dense_top(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[tuple[int, float]]:
-        table = self.gloss_cosine if vector[0] == 1 else self.cosine
-        return sorted(table.items(), key=lambda rs: -rs[1])[:k]
+        return sorted(self.cosine.items(), key=lambda rs: -rs[1])[:k]
 
     def similarity(self, vector: np.ndarray, ids: Sequence[int]) -> np.ndarray:
-        table = self.gloss_cosine if vector[0] == 1 else self.cosine
-        return np.array([table[i] for i in ids], dtype=np.float32)
+        return np.array([self.cosine[i] for i in ids], dtype=np.float32)
 
     def hub_scores(self, ids: Sequence[int]) -> np.ndarray:
         return np.array([self.hubs[i] for i in ids], dtype=np.float32)
 
 
-QUESTION, GLOSS = np.array([0.0, 1.0]), np.array([1.0, 0.0])
+QUESTION = np.array([0.0, 1.0])
 
 
 def test_the_discount_demotes_the_hub() -> None:
     store = FakeStore()
-    plain = EnglishDense(None, hub_weight=0.0, gloss_weight=0.0).top(store, QUESTION, 3, None)  # type: ignore[arg-type]
+    plain = EnglishDense(hub_weight=0.0).top(store, QUESTION, 3, None)  # type: ignore[arg-type]
     assert [r for r, _ in plain] == [0, 1, 2]
-    discounted = EnglishDense(None, hub_weight=1.0, gloss_weight=0.0).top(store, QUESTION, 3, None)  # type: ignore[arg-type]
+    discounted = EnglishDense(hub_weight=1.0).top(store, QUESTION, 3, None)  # type: ignore[arg-type]
     assert [r for r, _ in discounted] == [1, 2, 0]
     assert dict(discounted)[1] == pytest.approx(0.65)
 
 
-def test_the_gloss_is_fused_and_brings_its_own_candidates() -> None:
+def test_the_discount_reorders_the_vectors_nearest_pool_only() -> None:
+    """A passage outside the pool is not a candidate, however the discount would rank it."""
     store = FakeStore()
-    fused = EnglishDense(GLOSS, hub_weight=0.0, gloss_weight=0.5).top(store, QUESTION, 1, None)  # type: ignore[arg-type]
-    assert fused == [(1, pytest.approx(0.725))]
-    # A pool of one: the gloss's nearest passage, which the question's cosine ranks last, joins the
-    # question's nearest as a candidate, and wins.
-    _english.DENSE_POOL, pool = 1, _english.DENSE_POOL
+    _english.DENSE_POOL, pool = 2, _english.DENSE_POOL
     try:
-        rows = EnglishDense(GLOSS, hub_weight=0.0, gloss_weight=0.9).top(store, QUESTION, 1, None)  # type: ignore[arg-type]
+        rows = EnglishDense(hub_weight=1.0).top(store, QUESTION, 1, None)  # type: ignore[arg-type]
     finally:
         _english.DENSE_POOL = pool
-    assert [r for r, _ in rows] == [2]
+    assert [r for r, _ in rows] == [1]
 
 
 def test_english_questions_only_are_discounted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,25 +226,3 @@ def test_english_questions_only_are_discounted(tmp_path: Path, monkeypatch: pyte
         assert [(h.source, h.start) for h in assistant.search(CHINESE, k=5).hits] == chinese
         moved = [(h.source, h.start) for h in assistant.search(ENGLISH, k=5).hits]
         assert moved[0] != (top.source, top.start)
-
-
-def test_an_english_question_and_its_gloss_are_embedded_in_one_call(tmp_path: Path) -> None:
-    class Batching(HashEmbedder):
-        def __init__(self) -> None:
-            super().__init__()
-            self.batches: list[list[str]] = []
-
-        def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-            self.batches.append(list(texts))
-            return np.stack([self.embed_query(t) for t in texts])
-
-    where = corpus(tmp_path)
-    build(settings(where), HashEmbedder())
-    embedder = Batching()
-    with Assistant.open(where / "ix", embedder=embedder) as assistant:
-        assistant.search(ENGLISH, k=3)
-        assert len(embedder.batches) == 1
-        question, said = embedder.batches[0]
-        assert question == ENGLISH and "嘉善" in said and "先锋" in said
-        assistant.search(CHINESE, k=3)
-        assert len(embedder.batches) == 1  # a Chinese question is embedded alone, as before

@@ -198,7 +198,8 @@ def test_hub_scores_agree_passage_for_passage(both: tuple[Store, Store]) -> None
             ids = [i for i, _ in st.dense_top(vector, 10)]
             hubs.append(dict(zip(where_of(st, ids), st.hub_scores(ids).tolist(), strict=True)))
         assert hubs[0].keys() == hubs[1].keys()
-        assert all(0 < hubs[0][k] == pytest.approx(hubs[1][k], abs=1e-6) for k in hubs[0])
+        # scored (a mean over every probe: of either sign under the hash fake), and alike
+        assert all(hubs[0][k] != 0 and hubs[0][k] == pytest.approx(hubs[1][k], abs=1e-6) for k in hubs[0])
     assert len(local.hub_scores([])) == len(lite.hub_scores([])) == 0
 
 

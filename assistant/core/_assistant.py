@@ -249,7 +249,7 @@ class Assistant:
         _prefetch(vocabulary, lexicon, asked)
         reading = read_question(asked, lexicon, vocabulary)  # "" for markup alone: nothing asked
         # Passages are still listed for a question of markup alone (as weak matches).
-        vector, english = question_vectors(self._embedder, asked or normalize(raw), reading, self.index, mode)
+        vector, english = question_vectors(self._embedder, asked or normalize(raw), reading, mode)
         query = replace(self._query(reading, vector, mode, options), english=english)
         # The verdict reads the best EVIDENCE_PASSAGES whatever k is: the same question gets the
         # same verdict at any k.

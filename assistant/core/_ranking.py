@@ -67,7 +67,7 @@ class Query:
     where: Filter | None = None
     available: int = 0
     bm25: dict[int, float] = field(default_factory=dict)
-    # An English question's dense leg (hubs discounted, its gloss beside it); None: the cosine.
+    # An English question's dense leg (hubs discounted); None: the cosine.
     english: EnglishDense | None = None
 
     def dense_top(self, store: Store, k: int) -> list[tuple[int, float]]:
@@ -218,7 +218,7 @@ def for_verdict(store: Store, found: Candidates, query: Query, sentences: tuple[
     query.known(store, rows)
     if query.english is not None:
         # The verdict compares the question's cosines with its sentences' (``sentences``): on one
-        # scale, the plain cosine's, not the ranking's discounted and glossed score.
+        # scale, the plain cosine's, not the ranking's discounted score.
         cosines = tuple(map(float, store.similarity(query.vector, rows)))
         spread = tuple(c for _, c in store.dense_top(query.vector, DENSE_SPREAD, query.where))
     else:

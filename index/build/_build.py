@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..embed import CACHE_FILE, Embedder, EmbeddingCache, text_key
 from ..errors import IndexCorrupt, IndexIncompatible, IndexNotFound
@@ -199,9 +200,9 @@ class _Read:
     chunks_removed: int
 
 
-def _update(job: _Job) -> BuildReport:
-    phases: dict[str, float] = {}
-    identity = dict(job.embedder.identity)
+def _same_as_before(job: _Job, identity: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether the live index was built with this model and with this chunker; a note for each
+    that changed."""
     old = job.old
     # The identity names the weights and how they run, so the same identity means the same vectors
     # (and dimension): a build that embeds nothing never has to load the model.
@@ -217,6 +218,14 @@ def _update(job: _Job) -> BuildReport:
         job.notes.append(
             f"the chunker changed ({old.chunker} to {chunker}), so every source is chunked again"
         )
+    return same_model, same_chunker
+
+
+def _update(job: _Job) -> BuildReport:
+    phases: dict[str, float] = {}
+    identity = dict(job.embedder.identity)
+    old = job.old
+    same_model, same_chunker = _same_as_before(job, identity)
     contents = job.live.contents() if job.live is not None else Contents()
     read = _read(job, contents, take_over=same_chunker and not job.full)
     phases["read, chunk, take over"] = time.monotonic() - job.started

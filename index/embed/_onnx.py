@@ -200,7 +200,7 @@ class OnnxEmbedder(ModelSource):
         return self._queries(text)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Several questions in one pass (an English question and its gloss; a build's probes).
+        """Several questions in one pass (a build's hub probes).
         int8 activations share one scale a pass, so a question's vector here may differ from its
         ``embed_query`` one in the third decimal: a caller batches the same texts every time."""
         if not texts:

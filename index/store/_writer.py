@@ -22,7 +22,7 @@ from ..errors import (
     IndexNotFound,
 )
 from ..files import fsync_dir, fsync_file, write_synced
-from ._database import Contents, write_database
+from ._database import Contents, StoredChunk, write_database
 from ._layout import (
     DATABASE,
     HUB_PROBES,
@@ -118,23 +118,14 @@ def _holder(record: str) -> str:
         return ""
 
 
-def write_version(
-    index_dir: Path,
+def _check_parts(
     manifest: Manifest,
-    contents: Contents,
+    rows: list[tuple[str, StoredChunk]],
     vectors: VectorStore,
-    lexical: LexicalIndex | None = None,
-    hubness: tuple[np.ndarray, np.ndarray] | None = None,
-) -> Path:
-    """Write a complete version beside the live one, then switch ``CURRENT`` to it; return its folder.
-
-    The caller holds writer_lock. ``contents`` gives the rows (chunks in order) and the key of
-    each in ``vectors``, which holds exactly those keys; ``lexical`` scores the same rows, built
-    from their tokens. ``manifest`` counts the chunks and windows (vectors beyond one a chunk) and
-    records ``vectors.params()``. ``hubness``: each row's hub score and the probe vectors they
-    were measured against, which the manifest describes (``Manifest.hubness``).
-    """
-    rows = contents.rows()
+    lexical: LexicalIndex | None,
+    hubness: tuple[np.ndarray, np.ndarray] | None,
+) -> None:
+    """ValueError unless the parts of a version describe the same rows (a bug, never a user's error)."""
     if lexical is not None and len(lexical) != len(rows):
         raise ValueError(f"lexical index has {len(lexical)} rows, expected {len(rows)}")
     keys = np.array([s.key for _, s in rows], dtype=np.int64)
@@ -152,6 +143,26 @@ def write_version(
     described = bool(manifest.hubness)
     if (hubness is not None) != described or (hubness is not None and len(hubness[0]) != len(rows)):
         raise ValueError(f"hub scores for {len(rows)} rows must come with the manifest's description of them")
+
+
+def write_version(
+    index_dir: Path,
+    manifest: Manifest,
+    contents: Contents,
+    vectors: VectorStore,
+    lexical: LexicalIndex | None = None,
+    hubness: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Path:
+    """Write a complete version beside the live one, then switch ``CURRENT`` to it; return its folder.
+
+    The caller holds writer_lock. ``contents`` gives the rows (chunks in order) and the key of
+    each in ``vectors``, which holds exactly those keys; ``lexical`` scores the same rows, built
+    from their tokens. ``manifest`` counts the chunks and windows (vectors beyond one a chunk) and
+    records ``vectors.params()``. ``hubness``: each row's hub score and the probe vectors they
+    were measured against, which the manifest describes (``Manifest.hubness``).
+    """
+    rows = contents.rows()
+    _check_parts(manifest, rows, vectors, lexical, hubness)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     version = index_dir / f"{VERSION_PREFIX}{stamp}Z-{secrets.token_hex(4)}"
     version.mkdir()

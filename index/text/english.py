@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 
 from .normalize import HAN
 
@@ -13,7 +13,6 @@ __all__ = [
     "ENGLISH_STOPWORDS",
     "english_places",
     "english_words",
-    "gloss",
     "is_common_word",
     "pinyin_key",
     "translations",
@@ -301,25 +300,6 @@ def translations(phrase: str) -> frozenset[str]:
         for last in _stems(spelled[-1]):
             out |= table.get(" ".join([*spelled[:-1], last]), frozenset())
     return frozenset(out)
-
-
-def gloss(terms: Sequence[tuple[str, Sequence[str]]], idf: Callable[[str], float]) -> str:
-    """A Chinese gloss of an English question, for the dense leg to search in Chinese too: each
-    of its terms (the English, and the archive's words it may stand for) as its commonest stand-in
-    in the archive (lowest ``idf``: CC-CEDICT lists rare senses beside the usual one), a number as
-    it is; a word the archive has no stand-in for is left out.
-
-    >>> idf = {"嘉善": 5.0, "嘉善县": 6.0, "单位": 2.0, "部队": 7.0}.get
-    >>> gloss([("units", ["单位", "部队"]), ("jiashan", ["嘉善", "嘉善县"]), ("2018", []), ("zzz", [])], idf)
-    '单位 嘉善 2018'
-    """
-    out = []
-    for shown, words in terms:
-        if words:
-            out.append(min(words, key=lambda w: (idf(w), w)))
-        elif shown.isdigit():
-            out.append(shown)
-    return " ".join(out)
 
 
 def pinyin_key(word: str) -> str:
