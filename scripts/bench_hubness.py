@@ -20,7 +20,8 @@ DIR, prints:
 
 ``--grid 0,0.5,1`` runs the questions once for each HUB_WEIGHT of ``assistant.core._english``
 (docs/benchmarks.md says on which questions the weight was chosen).
-``--english`` / ``--chinese`` keep the questions in that language only.
+``--half even`` / ``--half odd`` keeps the questions of even- or odd-numbered XQuAD articles (the
+weight was chosen on the even ones). ``--english`` / ``--chinese`` keep the questions in that language only.
 ``--dump`` prints the questions as JSONL (``held-out --dump > held_out.jsonl``, to ask a revision
 that predates them: copy this script into its checkout and run it on that file).
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -44,6 +46,13 @@ from assistant.eval import first_hit_rank, read_questions  # noqa: E402
 from index.text import is_chinese  # noqa: E402
 
 
+def _half(q: dict[str, Any]) -> str | None:
+    """Which half a question is in: the parity of the XQuAD article it was written from (its
+    ``doc_id``, ``xquad_a12p63``: article 12, even). The weight is chosen on the even half."""
+    found = re.match(r"xquad_a(\d+)p", str(q.get("doc_id", "")))
+    return None if found is None else ("even", "odd")[int(found.group(1)) % 2]
+
+
 def _questions(spec: str, english: bool, chinese: bool) -> list[dict[str, Any]]:
     if spec == "held-out":
         from index.build._hubness import held_out_questions
@@ -52,9 +61,9 @@ def _questions(spec: str, english: bool, chinese: bool) -> list[dict[str, Any]]:
     else:
         qs = read_questions(Path(spec))
     if english:
-        qs = [q for q in qs if not is_chinese(q["question"])]
+        qs = [q for q in qs if not is_chinese(str(q["question"]))]
     if chinese:
-        qs = [q for q in qs if is_chinese(q["question"])]
+        qs = [q for q in qs if is_chinese(str(q["question"]))]
     return qs
 
 
@@ -120,9 +129,14 @@ def main() -> None:
     parser.add_argument("--chinese", action="store_true", help="Chinese questions only")
     parser.add_argument("--no-gold", action="store_true", help="the answers are not in this archive")
     parser.add_argument("--dump", action="store_true", help="print the questions as JSONL and stop")
+    parser.add_argument(
+        "--half", choices=["even", "odd"], help="XQuAD questions of even or odd articles only"
+    )
     parser.add_argument("--grid", metavar="HUB_WEIGHTS", help="comma-separated weights to try")
     args = parser.parse_args()
     questions = _questions(args.questions, args.english, args.chinese)
+    if args.half:
+        questions = [q for q in questions if _half(q) == args.half]
     if args.dump:  # to ask a revision without _hubness (the baseline) the same held-out questions
         print("\n".join(json.dumps(q, ensure_ascii=False) for q in questions))
         return
