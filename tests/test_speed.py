@@ -145,7 +145,15 @@ def test_new_text_does_ask_for_the_model(work: Path) -> None:
 def test_the_build_reports_where_its_time_goes(work: Path) -> None:
     (work / "corpus" / "new.txt").write_text(NEW_PAGE, encoding="utf-8")
     report = build(settings(work), HashEmbedder())
-    steps = ["read, chunk, take over", "tokenise", "reuse vectors", "embedding cache", "encode", "write"]
+    steps = [
+        "read, chunk, take over",
+        "tokenise",
+        "reuse vectors",
+        "embedding cache",
+        "encode",
+        "hub scores",
+        "write",
+    ]
     assert list(report.phases)[: len(steps)] == steps and "prune cache" in report.phases
     assert all(s >= 0 for s in report.phases.values())
     assert sum(report.phases.values()) <= report.seconds + 0.01
