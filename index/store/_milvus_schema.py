@@ -215,9 +215,10 @@ def _create(client: Client, collection: str, schema: Any, index: Any) -> None:
 
     try:
         # Strong: a reader sees a build's commit record and the rows it makes visible together.
-        client.raw.create_collection(
-            collection, schema=schema, index_params=index, consistency_level="Strong", num_shards=1
-        )
+        client.raw.create_collection(collection, schema=schema, consistency_level="Strong", num_shards=1)
+        # Not waited for: the collection is empty, so there is nothing to index, and pymilvus's wait
+        # polls every half second (a build makes eight collections, five indexes). load_all loads.
+        client.raw.create_index(collection, index, sync=False)
     except MilvusException as e:
         if not client.has(collection):  # else another builder made it a moment ago: the same schema
             raise store_error(e, client.uri, client.collection) from e
