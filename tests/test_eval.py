@@ -173,3 +173,28 @@ def test_the_answer_sentence_is_scored_where_the_best_passage_holds_the_answer()
     # "none" was judged not found: no sentence is marked, and it is not counted.
     assert (report.answer_sentence_holds, report.answer_sentences) == (1, 2)
     assert "answer sentence: 1/2" in report.table()
+
+
+def test_eval_of_a_named_index_without_a_corpus_leaves_it_as_it_stands(tmp_path: Path) -> None:
+    """An index of another corpus (an archive with distractors) is evaluated, not rebuilt from corpus/."""
+    corpus = tmp_path / "other"
+    corpus.mkdir()
+    (corpus / "p.txt").write_text(
+        "嘉善县总工会\n\n本报讯 嘉善已有3家单位获评全国“工人先锋号”。\n", encoding="utf-8"
+    )
+    index_dir = tmp_path / "idx"
+    build(Settings(corpus=(corpus,), index_dir=index_dir, model="hash", cache_dir=tmp_path), HashEmbedder())
+    before = sorted(p.name for p in index_dir.iterdir())
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"qid": "a", "question": "嘉善有几家全国工人先锋号", "answers": ["3家"]}), "utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "eval", str(questions), "--index-dir", str(index_dir),
+         "--model", "hash"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "as it stands" in done.stderr and "Indexed" not in done.stderr
+    assert sorted(p.name for p in index_dir.iterdir()) == before  # no new version
+    assert "hit@1=1.000" in done.stdout

@@ -67,13 +67,21 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     index_dir = args.index_dir or _eval_index_dir(corpus, settings)
     settings = settings.with_(corpus=corpus, index_dir=index_dir)
     embedder = make_embedder(settings.model, settings.cache_dir, settings.backend)
+    # An index named without a corpus is evaluated as it stands: building it from the default
+    # corpus would drop whatever else it holds (an archive of distractors, say).
+    as_it_is = bool(args.index_dir or settings.milvus) and not args.corpus
     try:
         with closing(_manifest_only(settings)) as built:  # the manifest is all it needs
-            current = is_current(built.manifest, corpus, embedder)
+            current = as_it_is or is_current(built.manifest, corpus, embedder)
     except IndexProblem:  # none yet, or one this version cannot read: build it afresh
         current = False
-    if current:
-        where = settings.milvus or index_dir
+    where = settings.milvus or index_dir
+    if current and as_it_is:
+        print(
+            f"evaluating the index at {where} as it stands (--corpus PATH builds it from PATH)",
+            file=sys.stderr,
+        )
+    elif current:
         print(f"reusing the index at {where} (it holds exactly this corpus)", file=sys.stderr)
     else:
         report = build(settings, embedder, progress=sys.stderr.isatty())
@@ -251,7 +259,12 @@ def _add_eval(commands: Any) -> argparse.ArgumentParser:
         "questions", type=Path, metavar="QUESTIONS.jsonl", help='lines {"qid", "question", "answers"}'
     )
     ev.add_argument(
-        "--corpus", type=Path, nargs="+", metavar="PATH", help="files or folders (default: corpus/)"
+        "--corpus",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="files or folders to index (default: corpus/; without it, an index named by --index-dir "
+        "or --milvus is evaluated as it stands)",
     )
     ev.add_argument("--compare", action="store_true", help="also run the dense-only and lexical-only legs")
     ev.add_argument("--results", type=Path, metavar="FILE", help="write the ranked hits as JSON lines")
