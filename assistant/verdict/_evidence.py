@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from index.text import Lexicon, fold, is_common_word, sentence_spans
 
 from ._attest import Attestation, attest
-from ._reading import DIGIT, Reading, Term, Vocabulary, plain, unseen_weight
+from ._reading import DIGIT, Reading, Term, Vocabulary, idf_of, plain, unseen_weight
 from ._sentences import sentence_scores
+from ._topic import mentions
 
 __all__ = ["FEATURES", "Closeness", "Evidence", "Ranked", "evidence", "weigh"]
 
@@ -37,6 +38,8 @@ class Evidence:
     # (第2届 for 第3届), another count; not the answer, however well the rest matches.
     numbers_absent: tuple[str, ...] = ()
     names_elsewhere: tuple[str, ...] = ()  # places it does not mention that the archive has elsewhere
+    # What the question is about, when the passage does not mention it: another subject's passage.
+    topic_absent: tuple[str, ...] = ()
     # The closest of its measured sentences, in standard deviations above the dense leg's top
     # passages: a near miss's passage is on the topic as a whole, but no sentence says what is asked.
     sentence_z: float = 0.0
@@ -126,6 +129,14 @@ def _places_elsewhere(
     return tuple(swapped) if swapped and _names_another_place(passage, reading, lexicon) else ()
 
 
+def _topic_absent(reading: Reading, folded: str, lexical: Vocabulary | None) -> tuple[str, ...]:
+    """The question's topic, when the passage does not mention it (``_topic``)."""
+    topic = reading.topic
+    if topic is None or mentions(topic, folded, lambda w: idf_of(w, lexical)):
+        return ()
+    return (topic.phrase,)
+
+
 def _answer_type(reading: Reading, passage: str, lexicon: Lexicon) -> int:
     """+1 when the sentence naming most of the question's terms (or one naming nearly as many)
     holds what it asks for, -1 when none does, 0 when it asks for nothing in particular."""
@@ -181,6 +192,7 @@ def evidence(
         # best passage does not mention: it reports another year, edition or count.
         numbers_absent=tuple(t.text for t in missing if t.key and DIGIT.search(t.text) and len(t.text) >= 2),
         names_elsewhere=_places_elsewhere(reading, missing, passage, lexicon),
+        topic_absent=_topic_absent(reading, folded, lexical),
         sentence_z=float(closeness.sentence_z),
         focus=focus,
     )

@@ -83,8 +83,10 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
     if not any(t.known for t in reading.terms) or ev is None:
         unknown = tuple(t.text for t in reading.terms if not t.known)
         return Verdict(found=False, confidence=0.0, reason="unknown_words", unmatched=unknown)
-    if ev.numbers_absent or ev.names_elsewhere:
-        said = tuple(dict.fromkeys((*ev.numbers_absent, *ev.names_elsewhere, *ev.unmatched)))
+    if ev.numbers_absent or ev.names_elsewhere or ev.topic_absent:
+        said = tuple(
+            dict.fromkeys((*ev.topic_absent, *ev.numbers_absent, *ev.names_elsewhere, *ev.unmatched))
+        )
         return Verdict(found=False, confidence=RULE_CONFIDENCE[lang], reason="terms", unmatched=said)
     focus = ev.focus
     # The cited passage does not say what is asked; a type (哪个评委会) is named by its instance,

@@ -36,8 +36,19 @@ from index.text import (
 
 from ._focus import Focus, chinese_focus
 from ._focus_english import english_focus
+from ._topic import Topic, chinese_topic
 
-__all__ = ["DIGIT", "NUMBER", "Reading", "Term", "Vocabulary", "plain", "read_question", "unseen_weight"]
+__all__ = [
+    "DIGIT",
+    "NUMBER",
+    "Reading",
+    "Term",
+    "Vocabulary",
+    "idf_of",
+    "plain",
+    "read_question",
+    "unseen_weight",
+]
 
 # (Not nz, "other proper noun": jieba gives it to phrases such as 英语翻译.)
 _NAME_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "eng"})
@@ -84,6 +95,7 @@ class Reading:
     asked: str | None
     words: bool  # it has letters or digits at all
     focus: Focus | None = None  # the attribute it asks for, when it names one
+    topic: Topic | None = None  # what it is about, when it names it (``_topic``)
 
     @functools.cached_property
     def forms(self) -> frozenset[str]:
@@ -114,7 +126,7 @@ def _nowhere(word: str, lexical: Vocabulary | None) -> bool:
     return lexical is not None and bool(grams) and not any(g in lexical for g in grams)
 
 
-def _idf_of(word: str, lexical: Vocabulary | None) -> tuple[float, bool]:
+def idf_of(word: str, lexical: Vocabulary | None) -> tuple[float, bool]:
     """A word's IDF in the archive and whether it occurs there. A word that is no token of the
     archive (jieba cut it otherwise there) is as rare as its rarest character bigram."""
     if lexical is None:
@@ -161,7 +173,13 @@ def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = 
     terms = _chinese_terms(question, lexicon, lexical) if chinese else _english_terms(question, lexical)
     focus = chinese_focus(question, lexicon) if chinese else english_focus(question)
     return Reading(
-        text=question, chinese=chinese, terms=tuple(terms), asked=asked_for(question), words=True, focus=focus
+        text=question,
+        chinese=chinese,
+        terms=tuple(terms),
+        asked=asked_for(question),
+        words=True,
+        focus=focus,
+        topic=chinese_topic(question, lexicon) if chinese else None,
     )
 
 
@@ -170,7 +188,7 @@ def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) 
     quoted = {fold(m.group(1)) for m in _QUOTED.finditer(question)}
     terms = []
     for w in content_words(question, lexicon):
-        weight, known = _idf_of(w, lexical)
+        weight, known = idf_of(w, lexical)
         name = tags.get(w) in _NAME_TAGS and not is_common_word(w)
         key = name or bool(DIGIT.search(w)) or w in quoted or w.isascii()
         place = name and tags.get(w) == "ns"
@@ -188,7 +206,7 @@ def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) 
         )
     seen = {t.text for t in terms}
     for q in sorted(quoted - seen):  # a quoted name jieba cut into pieces
-        weight, known = _idf_of(q, lexical)
+        weight, known = idf_of(q, lexical)
         terms.append(
             Term(text=q, forms=(q,), tokens=tuple(lexicon.tokens(q)), weight=weight, key=True, known=known)
         )

@@ -1,0 +1,156 @@
+"""The topic of a Chinese question: what it is about (邹游, 固始站, 新西兰鸲鹟), as against its focus,
+the attribute asked for (``_focus``).
+
+An archive of news asked about something it never covers still hands back its closest passage, and
+that passage can match the rest of the question well (分布在什么海域, 位于哪里). A passage that
+answers names what the question is about, so the verdict checks the topic in the passage it cites.
+
+The topic is the question's leading noun phrase, read by jieba's part-of-speech tags: the words
+before the first verb, pronoun, preposition, adverb or question word (新西兰鸲鹟 in
+新西兰鸲鹟属于什么科目？), or a title quoted at the start (《战国无双3》). Only its *specific* words
+count: names and words no dictionary lists as common (CC-CEDICT), and runs of single characters,
+which is how jieba cuts a name it does not know (鸲 鹟). A question that starts with anything else
+(人们…, 除了…, 说出…) or whose phrase is all common words (文章, 广场面积) has no topic here.
+
+A passage mentions the topic when it has the phrase, or the phrase's rarest specific word that the
+archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are looked for (``plain``), or for
+a word of three characters or more, half of its character bigrams (元朗千色汇 written 千色汇).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.text import Lexicon, fold, is_common_word, numerals
+
+__all__ = ["Topic", "chinese_topic", "mentions"]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a question is about: its leading noun phrase and the phrase's specific words (folded)."""
+
+    phrase: str
+    words: tuple[str, ...]
+
+
+# Tags that end the phrase: verbs (but not verbal nouns), pronouns and question words, prepositions,
+# conjunctions, adverbs, particles and localisers (上, 中, 里).
+_ENDS = frozenset({"v", "vd", "vg", "vi", "vq", "r", "rr", "rz", "ry", "p", "c", "d", "u", "uj", "ul", "uz",
+                   "ug", "uv", "ud", "y", "e", "o", "f"})  # fmt: skip
+# Nor does a phrase start with a number, a measure word or a time word (jieba tags 青年 one too,
+# inside 云创青年小镇, where it may stand).
+_NOT_FIRST = frozenset({"m", "mq", "q", "t", "tg"})
+# Words that end it whatever jieba tags them (又称 and 隶属于 are nouns to jieba), and any word
+# holding a question word (哪些方面) or ending in 于 (隶属于, 始建于).
+_END_WORDS = frozenset({"是", "的", "有", "在", "被", "由", "和", "与", "及", "所", "又称", "称为", "叫做",
+                        "简称", "为", "共"})  # fmt: skip
+_ENDING = re.compile(r"哪|什么|多少|几|谁|何|于$")
+# The tags a specific word may have: nouns, names, the archive's own words, Latin words,
+# abbreviations; and for a single character, a morpheme (how jieba tags a rare one: 鸲 g).
+_NOUNS = frozenset({"n", "ng", "nr", "nrt", "nrfg", "nrf", "ns", "nt", "nz", "x", "eng", "j"})
+_PIECES = _NOUNS | {"g"}
+# A name's parts joined by a middle dot (韦斯·昂塞尔德) are one name.
+_DOTS = frozenset("·•・")
+# Suffixes a passage may leave out (香港 for 香港地区, 英国 for 英国人), as the terms' forms do.
+_SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人)$")
+# Numbers and measure words may stand inside a phrase (18号线), never start it or make it specific.
+_COUNTS = frozenset({"m", "mq", "q"})
+_FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
+_QUOTED_START = re.compile(r"^[《“\"「『]([^》”\"」』]{2,20})[》”\"」』]")
+_MAX_PHRASE = 12  # longer, and it is a clause, not a name
+
+
+def _fold(text: str) -> str:
+    return "".join(fold(numerals(text)).split())
+
+
+def _phrase(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    kept: list[tuple[str, str]] = []
+    dotted = False
+    for word, tag in tagged:
+        if not word.strip():
+            if kept:
+                break
+            continue
+        if word in _DOTS and kept and kept[-1][1] in _NOUNS:
+            kept[-1] = (kept[-1][0] + word, "nr")
+            dotted = True
+            continue
+        ends = tag in _ENDS or word in _END_WORDS or bool(_ENDING.search(word)) or not re.search(r"\w", word)
+        if ends or (not kept and tag in _NOT_FIRST):
+            break
+        if dotted and tag in _PIECES:
+            kept[-1] = (kept[-1][0] + word, "nr")
+            continue
+        dotted = False
+        kept.append((word, tag))
+    return kept
+
+
+def _specific(kept: list[tuple[str, str]]) -> list[str]:
+    words: list[str] = []
+    run = ""
+    pieces: list[str] = []  # the tags of the run's characters
+    for word, tag in [*kept, ("", "")]:
+        if len(word) == 1 and word not in _FUNCTION_CHARS and tag not in _COUNTS:
+            run += word  # a name jieba does not know, cut into characters
+            pieces.append(tag)
+            continue
+        if len(run) >= 2 and any(t in _PIECES for t in pieces):
+            words.append(run)
+        run, pieces = "", []
+        if len(word) >= 2 and tag in _NOUNS and not re.search(r"\d", word) and not is_common_word(word):
+            words.append(word)
+    return [_fold(w) for w in words]
+
+
+def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
+    """The topic of a Chinese question, or None when it names none (see the module's docstring).
+
+    >>> lexicon = Lexicon()
+    >>> chinese_topic("邹游为什么被河南建业挂牌？", lexicon)
+    Topic(phrase='邹游', words=('邹游',))
+    >>> chinese_topic("《战国无双3》是由哪两个公司合作开发的？", lexicon).phrase
+    '战国无双3'
+    >>> chinese_topic("人们什么时候又开始对特斯拉感兴趣了？", lexicon) is None
+    True
+    """
+    text = question.strip()
+    quoted = _QUOTED_START.match(text)
+    if quoted:
+        name = _fold(quoted.group(1))
+        return Topic(phrase=name, words=(name,))
+    kept = _phrase(lexicon.tagged(numerals(text)))
+    phrase = _fold("".join(w for w, _ in kept))
+    words = _specific(kept)
+    if not 2 <= len(phrase) <= _MAX_PHRASE or not words:
+        return None
+    return Topic(phrase=phrase, words=tuple(dict.fromkeys(words)))
+
+
+def _in(word: str, folded: str) -> bool:
+    stem = _SUFFIX.match(word)
+    if word in folded or (stem is not None and stem.group(1) in folded):
+        return True
+    grams = {word[i : i + 2] for i in range(len(word) - 1)}
+    return len(word) >= 3 and 2 * sum(g in folded for g in grams) >= len(grams)
+
+
+def mentions(topic: Topic, folded: str, rarity: Callable[[str], tuple[float, bool]]) -> bool:
+    """Whether a passage (``plain``) mentions the topic; ``rarity`` gives a word's IDF in the
+    archive and whether the archive has it.
+
+    >>> t = Topic(phrase="五羊新城", words=("五羊", "新城"))
+    >>> idf = {"五羊": (9.0, True), "新城": (3.0, True)}.__getitem__
+    >>> mentions(t, "松江新城综合交通", idf), mentions(t, "五羊邨的新城", idf)
+    (False, True)
+    """
+    if _in(topic.phrase, folded):
+        return True
+    known = [(rarity(w)[0], len(w), w) for w in topic.words if rarity(w)[1]]
+    if not known:  # the archive has none of them: any one will do
+        return any(_in(w, folded) for w in topic.words)
+    return _in(max(known)[2], folded)

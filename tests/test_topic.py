@@ -1,0 +1,118 @@
+"""The topic: what a Chinese question is about must be in the passage the verdict cites. Read from
+the question's leading noun phrase, checked in the passage by its rarest specific word."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from webserver import CORPUS, hash_index
+
+from assistant import Assistant
+from assistant.verdict._topic import Topic, chinese_topic, mentions
+from index import HashEmbedder
+from index.text import Lexicon, domain_words, is_chinese, normalize
+
+DATA = Path(__file__).parent / "data"
+LEXICON = Lexicon(domain_words(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")))
+
+
+def topic_of(question: str) -> Topic | None:
+    return chinese_topic(normalize(question), LEXICON)
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "words"),
+    [
+        ("邹游为什么被河南建业挂牌？", "邹游", ("邹游",)),
+        ("新西兰鸲鹟属于什么科目？", "新西兰鸲鹟", ("新西兰", "鸲鹟")),  # 鸲 鹟: a name jieba cuts apart
+        ("五羊新城又称什么？", "五羊新城", ("五羊", "新城")),
+        ("《战国无双3》是由哪两个公司合作开发的？", "战国无双3", ("战国无双3",)),
+        ("宁波云创青年小镇的建筑面积是多少？", "宁波云创青年小镇", ("宁波", "云创")),
+        ("韦斯·昂塞尔德在场上的位置是什么？", "韦斯·昂塞尔德", ("韦斯·昂塞尔德",)),  # one name
+        ("涞滩镇隶属于哪个城市？", "涞滩镇", ("涞滩镇",)),  # 隶属于: a noun to jieba, a verb here
+    ],
+)
+def test_the_topic_is_the_leading_noun_phrase(question: str, phrase: str, words: tuple[str, ...]) -> None:
+    topic = topic_of(question)
+    assert topic is not None and topic.phrase == phrase and set(words) <= set(topic.words)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "人们什么时候又开始对特斯拉感兴趣了？",  # a pronoun
+        "除了科学成就，特斯拉还有什么出名的？",  # a preposition
+        "说出丰田的一个豪华汽车部门。",  # a verb
+        "文章说女神卡卡得过几次格莱美奖？",  # common words only
+        "哪几路公交车在余杭站北侧始发？",  # a question word
+        "文中的“严重影响”指什么？",  # a place word, no name
+        "药物法令规定哪些方面？",  # common words, then a question word
+        "很久之前蓝藻菌进入了哪种细胞内？",  # single characters that are no name
+    ],
+)
+def test_no_topic_where_the_question_does_not_start_with_one(question: str) -> None:
+    assert topic_of(question) is None
+
+
+def test_the_rarest_word_the_archive_has_decides() -> None:
+    topic = Topic(phrase="五羊新城", words=("五羊", "新城"))
+    rarity = {"五羊": (9.0, True), "新城": (3.0, True)}.__getitem__
+    assert not mentions(topic, "松江新城综合交通体系规划", rarity)  # 新城 is everywhere
+    assert mentions(topic, "五羊邨一带的新城", rarity)
+    # A word the archive has nowhere cannot be the rarest it has: any of the words will do.
+    assert mentions(topic, "新城", {"五羊": (12.0, False), "新城": (3.0, True)}.__getitem__)
+    # Without its suffix (香港 for 香港地区, 英国 for 英国人).
+    assert mentions(Topic(phrase="香港地区", words=("香港地区",)), "香港的码头", lambda w: (5.0, True))
+    # Written another way: half the character bigrams of a longer word (千色汇 for 元朗千色汇).
+    assert mentions(Topic(phrase="元朗千色汇", words=("元朗千色汇",)), "千色汇商场", lambda w: (5.0, True))
+
+
+def _questions(name: str) -> list[dict[str, object]]:
+    return [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
+@pytest.mark.parametrize(("name", "least"), [("seed_dev.jsonl", 15), ("absent_details.jsonl", 15)])
+def test_an_answerable_questions_topic_is_in_its_article(name: str, least: int) -> None:
+    """Every answerable question of the dev sets whose topic is read finds it in its page, by the
+    rarity of its words there: a topic read too wide (a verb glued on) would be missing."""
+    texts = {p.name: "".join(p.read_text(encoding="utf-8").split()) for p in CORPUS.glob("*.txt")}
+    checked = 0
+    for q in _questions(name):
+        text = str(q["question"])
+        topic = topic_of(text)
+        if not q["answerable"] or not is_chinese(text) or topic is None:
+            continue
+        files = q["files"]
+        assert isinstance(files, list)
+        page = texts[str(files[0])]
+
+        def rarity(word: str) -> tuple[float, bool]:
+            count = sum(word in t for t in texts.values())
+            return (1.0 / count if count else 0.0, count > 0)
+
+        assert mentions(topic, page, rarity), (q["qid"], topic)
+        checked += 1
+    assert checked >= least
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return Assistant.open(hash_index(tmp_path_factory.mktemp("ix")), HashEmbedder())
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("王建国凭酿酒手艺评上了两山工匠，他是哪家企业的？", "王建国"),
+        ("邹游为什么获评全国工人先锋号？", "邹游"),
+    ],
+)
+def test_a_question_about_someone_the_archive_lacks_is_not_found(
+    assistant: Assistant, question: str, topic: str
+) -> None:
+    result = assistant.search(question, k=3)
+    assert not result.found and result.reason == "terms" and result.unmatched[0] == topic
