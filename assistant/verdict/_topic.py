@@ -1,4 +1,4 @@
-"""The topic of a Chinese question: what it is about (邹游, 固始站, 新西兰鸲鹟), as against its focus,
+"""The topic of a Chinese question: what it is about (邹游, 涞滩镇, 新西兰鸲鹟), as against its focus,
 the attribute asked for (``_focus``).
 
 An archive of news asked about something it never covers still hands back its closest passage, and
@@ -8,13 +8,15 @@ answers names what the question is about, so the verdict checks the topic in the
 The topic is the question's leading noun phrase, read by jieba's part-of-speech tags: the words
 before the first verb, pronoun, preposition, adverb or question word (新西兰鸲鹟 in
 新西兰鸲鹟属于什么科目？), or a title quoted at the start (《战国无双3》). Only its *specific* words
-count: names and words no dictionary lists as common (CC-CEDICT), and runs of single characters,
-which is how jieba cuts a name it does not know (鸲 鹟). A question that starts with anything else
-(人们…, 除了…, 说出…) or whose phrase is all common words (文章, 广场面积) has no topic here.
+count: nouns and names that CC-CEDICT does not list as common words, a name joined by a middle dot
+(韦斯·昂塞尔德), and runs of single characters, which is how jieba cuts a name it does not know
+(鸲 鹟). A question that starts with anything else (人们…, 除了…, 说出…) or whose phrase has no
+specific word (文章, 广场面积) has no topic here, and the rule does not fire.
 
 A passage mentions the topic when it has the phrase, or the phrase's rarest specific word that the
-archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are looked for (``plain``), or for
-a word of three characters or more, half of its character bigrams (元朗千色汇 written 千色汇).
+archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are looked for (``plain``), also
+without an administrative suffix or 人 (香港 for 香港地区, 英国 for 英国人), or for a word of three
+characters or more, half of its character bigrams (元朗千色汇 written 千色汇).
 """
 
 from __future__ import annotations
