@@ -119,12 +119,17 @@ def test_evaluate_agrees_with_the_reference_on_the_dev_set(tmp_path: Path) -> No
     assert (report.abstained, report.false_abstain) == (ab["abstained"], ab["false_abstain"])
 
 
-def test_eval_command_prints_scores_by_type(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
+def _one_page(corpus: Path) -> Path:
+    """A corpus of one page that answers 嘉善有几家全国工人先锋号 with 3家."""
     corpus.mkdir()
     (corpus / "p.txt").write_text(
         "嘉善县总工会\n\n本报讯 嘉善已有3家单位获评全国“工人先锋号”。\n", encoding="utf-8"
     )
+    return corpus
+
+
+def test_eval_command_prints_scores_by_type(tmp_path: Path) -> None:
+    corpus = _one_page(tmp_path / "corpus")
     questions = tmp_path / "q.jsonl"
     lines = [
         {"qid": "a", "question": "嘉善有几家全国工人先锋号", "answers": ["3家"], "type": "numeric"},
@@ -177,11 +182,7 @@ def test_the_answer_sentence_is_scored_where_the_best_passage_holds_the_answer()
 
 def test_eval_of_a_named_index_without_a_corpus_leaves_it_as_it_stands(tmp_path: Path) -> None:
     """An index of another corpus (an archive with distractors) is evaluated, not rebuilt from corpus/."""
-    corpus = tmp_path / "other"
-    corpus.mkdir()
-    (corpus / "p.txt").write_text(
-        "嘉善县总工会\n\n本报讯 嘉善已有3家单位获评全国“工人先锋号”。\n", encoding="utf-8"
-    )
+    corpus = _one_page(tmp_path / "other")
     index_dir = tmp_path / "idx"
     build(Settings(corpus=(corpus,), index_dir=index_dir, model="hash", cache_dir=tmp_path), HashEmbedder())
     before = sorted(p.name for p in index_dir.iterdir())

@@ -152,7 +152,8 @@ def mentions(topic: Topic, folded: str, rarity: Callable[[str], tuple[float, boo
     """
     if _in(topic.phrase, folded):
         return True
-    known = [(rarity(w)[0], len(w), w) for w in topic.words if rarity(w)[1]]
+    rated = [(*rarity(w), w) for w in topic.words]
+    known = [(idf, len(w), w) for idf, has, w in rated if has]
     if not known:  # the archive has none of them: any one will do
         return any(_in(w, folded) for w in topic.words)
     return _in(max(known)[2], folded)
