@@ -95,6 +95,17 @@ def spec_of(folder: Path) -> ExportSpec:
     return ExportSpec(transformer, tokenizer, max_length, prompts)
 
 
+def _fusion_options() -> Any:
+    """The BERT fusions without symbolic shape inference: it copies the whole model six times (10 s
+    of the export) and changes nothing the session computes (two Reshape nodes stay; the vectors
+    are bit-identical)."""
+    from onnxruntime.transformers.fusion_options import FusionOptions
+
+    options = FusionOptions("bert")
+    options.enable_shape_inference = False
+    return options
+
+
 def _export(spec: ExportSpec, out: Path) -> None:
     """Write the quantised ``out/model.onnx`` from the transformer's weights (torch, once)."""
     import onnx
@@ -134,7 +145,11 @@ def _export(spec: ExportSpec, out: Path) -> None:
         config = bert.config
         del bert
         optimised = optimize_model(
-            str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
+            str(raw),
+            model_type="bert",
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
+            optimization_options=_fusion_options(),
         )
         optimised.save_model_to_file(str(fused))
         del optimised
