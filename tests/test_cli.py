@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from workspace import CORPUS, HIT_KEYS, REPO, RESULT_KEYS, child_env
+from workspace import CORPUS, HIT_KEYS, REPO, RESULT_KEYS, child_env, run_cli
 
 from assistant import Assistant
 from assistant.faces import _format
@@ -19,22 +19,35 @@ GBK_PAGE = "嘉兴市总工会举办职工技能大赛\n\n本报讯 近日，嘉
 GOOD_PAGE = "湖州市总工会慰问环卫工人\n\n本报讯 湖州市总工会为一线环卫工人送去清凉用品。\n"
 
 
-def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", *args], input=stdin, capture_output=True, text=True, encoding="utf-8",
-        cwd=cwd, env=child_env(), timeout=120,
-    )  # fmt: skip
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
-
-
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("cli") / "ix"
-    done = run("index", "build", "--model", "hash", "--corpus", str(CORPUS), "--index-dir", str(where))
+    done = run_cli("index", "build", "--model", "hash", "--corpus", str(CORPUS), "--index-dir", str(where))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Indexed 5 files: 18 articles, ")  # the seed pages hold 18 headlines
     return where
+
+
+def test_the_commands_run_as_processes(index_dir: Path) -> None:
+    """The other tests run the commands in-process (workspace.run_cli); here the ``python -m``
+    entry points themselves: output, exit status, and a usage error's status."""
+
+    def process(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", *args], capture_output=True, text=True, encoding="utf-8", cwd=REPO,
+            env=child_env(), timeout=120, check=False,
+        )  # fmt: skip
+
+    status = process("index", "status", "--index-dir", str(index_dir))
+    assert status.returncode == 0 and "83 chunks" in status.stdout, status.stderr
+    ask = ("assistant", "ask", "嘉善县工人先锋号", "--index-dir", str(index_dir), "--json", "-k", "2")
+    asked = process(*ask)
+    assert asked.returncode == 0 and asked.stderr == ""
+    assert list(json.loads(asked.stdout)) == RESULT_KEYS
+    assert run_cli(*ask).stdout == asked.stdout  # what the other tests see is what a user sees
+    wrong = process("index", "build", "--no-such-option")
+    assert wrong.returncode == 2 and "unrecognized arguments: --no-such-option" in wrong.stderr
+    assert "Traceback" not in status.stderr + asked.stderr + wrong.stderr
 
 
 def test_build_with_bad_inputs(tmp_path: Path) -> None:
@@ -51,7 +64,7 @@ def test_build_with_bad_inputs(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     ix = tmp_path / "ix"
-    done = run("index", "build", "--model", "hash", "--corpus", str(corpus), "--index-dir", str(ix))
+    done = run_cli("index", "build", "--model", "hash", "--corpus", str(corpus), "--index-dir", str(ix))
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Indexed 3 files: 3 articles, ")
@@ -80,7 +93,7 @@ def test_build_with_bad_inputs(tmp_path: Path) -> None:
 
 def test_build_nothing_readable(tmp_path: Path) -> None:
     (tmp_path / "blank.txt").write_text("\n")
-    done = run(
+    done = run_cli(
         "index", "build", "--model", "hash", "--corpus", str(tmp_path), "--index-dir", str(tmp_path / "ix")
     )
     assert done.returncode == 2
@@ -89,13 +102,13 @@ def test_build_nothing_readable(tmp_path: Path) -> None:
 
 
 def test_build_usage_error() -> None:
-    done = run("index", "build", "--no-such-option")
+    done = run_cli("index", "build", "--no-such-option")
     assert done.returncode == 2
     assert "error: unrecognized arguments: --no-such-option" in done.stderr
 
 
 def test_ask_reads_well_on_a_terminal(index_dir: Path) -> None:
-    done = run(
+    done = run_cli(
         "assistant", "ask", "嘉善县总工会怎样创建“工人先锋号”？", "--index-dir", str(index_dir), "-k", "2"
     )
     assert done.returncode == 0, done.stderr
@@ -110,7 +123,7 @@ def test_ask_reads_well_on_a_terminal(index_dir: Path) -> None:
 
 
 def test_ask_json(index_dir: Path) -> None:
-    done = run("assistant", "ask", "嘉善县工人先锋号", "--index-dir", str(index_dir), "--json")
+    done = run_cli("assistant", "ask", "嘉善县工人先锋号", "--index-dir", str(index_dir), "--json")
     assert done.returncode == 0, done.stderr
     assert "嘉善" in done.stdout  # ensure_ascii=False: Chinese as itself
     result = json.loads(done.stdout)
@@ -125,16 +138,16 @@ def test_ask_json(index_dir: Path) -> None:
 def test_ask_a_follow_up_about_one_source(index_dir: Path) -> None:
     earlier = "嘉善有几家单位获评全国工人先锋号？"
     args = ("assistant", "ask", "那绍兴呢？", "--after", earlier, "--index-dir", str(index_dir), "--json")
-    result = json.loads(run(*args, "--source", "002_").stdout)
+    result = json.loads(run_cli(*args, "--source", "002_").stdout)
     assert result["question"] == "那绍兴呢？" and result["query"] == "绍兴有几家单位获评全国工人先锋号？"
     assert not result["found"] and "绍兴" in result["unmatched"]
     assert result["hits"] and all(h["source"].startswith("002_") for h in result["hits"])
-    shown = run("assistant", "ask", earlier, "--index-dir", str(index_dir), "-k", "1")
+    shown = run_cli("assistant", "ask", earlier, "--index-dir", str(index_dir), "-k", "1")
     assert "confidence" in shown.stdout and "answer: " in shown.stdout
 
 
 def test_ask_empty_question(index_dir: Path) -> None:
-    done = run("assistant", "ask", "", "--index-dir", str(index_dir))
+    done = run_cli("assistant", "ask", "", "--index-dir", str(index_dir))
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("error: the question is empty; ask something")
@@ -144,17 +157,17 @@ def test_ask_empty_question(index_dir: Path) -> None:
 def test_ask_very_long_question(index_dir: Path) -> None:
     question = "嘉善县总工会" + "职工" * 4997
     assert len(question) == 10_000
-    done = run("assistant", "ask", question, "--index-dir", str(index_dir), "--json", "-k", "3")
+    done = run_cli("assistant", "ask", question, "--index-dir", str(index_dir), "--json", "-k", "3")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["hits"]) == 3
-    shown = run("assistant", "ask", question, "--index-dir", str(index_dir), "-k", "1")
+    shown = run_cli("assistant", "ask", question, "--index-dir", str(index_dir), "-k", "1")
     assert shown.returncode == 0
     assert len(shown.stdout.splitlines()[0]) == 61  # the header shortens the question
 
 
 def test_ask_missing_index(tmp_path: Path) -> None:
     missing = tmp_path / "no-index"
-    done = run("assistant", "ask", "嘉善", "--index-dir", str(missing))
+    done = run_cli("assistant", "ask", "嘉善", "--index-dir", str(missing))
     assert done.returncode == 2
     assert (
         done.stderr
@@ -163,7 +176,7 @@ def test_ask_missing_index(tmp_path: Path) -> None:
 
 
 def test_ask_default_index_dir_missing(tmp_path: Path) -> None:
-    done = run("assistant", "ask", "嘉善", cwd=tmp_path)
+    done = run_cli("assistant", "ask", "嘉善", cwd=tmp_path)
     assert done.returncode == 2
     assert (
         done.stderr == "error: no index at .index; build it with: python -m index build --index-dir .index\n"
@@ -171,7 +184,7 @@ def test_ask_default_index_dir_missing(tmp_path: Path) -> None:
 
 
 def test_ask_with_another_model_refused(index_dir: Path) -> None:
-    done = run("assistant", "ask", "嘉善", "--index-dir", str(index_dir), "--model", "hash-bigram-128")
+    done = run_cli("assistant", "ask", "嘉善", "--index-dir", str(index_dir), "--model", "hash-bigram-128")
     assert done.returncode == 2
     assert done.stderr.startswith(
         f"error: index at {index_dir} was built with hash-bigram-256, but the model in use"
@@ -180,7 +193,7 @@ def test_ask_with_another_model_refused(index_dir: Path) -> None:
 
 
 def test_ask_bad_k(index_dir: Path) -> None:
-    done = run("assistant", "ask", "嘉善", "--index-dir", str(index_dir), "-k", "101")
+    done = run_cli("assistant", "ask", "嘉善", "--index-dir", str(index_dir), "-k", "101")
     assert done.returncode == 2
     assert "argument -k: must be a whole number from 1 to 100" in done.stderr
 
@@ -195,7 +208,7 @@ def test_search_batch(index_dir: Path, tmp_path: Path) -> None:
         '{"qid": "q4", "question": "安吉县两山工匠"}\n',
         encoding="utf-8",
     )
-    done = run("assistant", "search", "--batch", str(questions), "--index-dir", str(index_dir), "-k", "3")
+    done = run_cli("assistant", "search", "--batch", str(questions), "--index-dir", str(index_dir), "-k", "3")
     assert done.returncode == 1
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["qid"] for r in out] == ["q1", "q4"]
@@ -211,7 +224,7 @@ def test_search_batch(index_dir: Path, tmp_path: Path) -> None:
 
 
 def test_search_batch_from_stdin(index_dir: Path) -> None:
-    done = run("assistant", "search", "--batch", "-", "--index-dir", str(index_dir),
+    done = run_cli("assistant", "search", "--batch", "-", "--index-dir", str(index_dir),
                stdin='{"qid": 7, "question": "嘉善"}\n')  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
     [result] = [json.loads(line) for line in done.stdout.splitlines()]
@@ -220,7 +233,9 @@ def test_search_batch_from_stdin(index_dir: Path) -> None:
 
 
 def test_search_batch_missing_file(index_dir: Path, tmp_path: Path) -> None:
-    done = run("assistant", "search", "--batch", str(tmp_path / "none.jsonl"), "--index-dir", str(index_dir))
+    done = run_cli(
+        "assistant", "search", "--batch", str(tmp_path / "none.jsonl"), "--index-dir", str(index_dir)
+    )
     assert done.returncode == 2
     assert done.stderr == f"error: No such file or directory: {tmp_path / 'none.jsonl'}\n"
 

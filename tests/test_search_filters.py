@@ -5,8 +5,6 @@ test_filter.py, at the index level). Also the hits' date, edition and page."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from material import RARE_DAY, dated_brief
-from workspace import REPO, child_env
+from workspace import run_cli
 
 from assistant import Assistant, InvalidQuery, SearchOptions
 from assistant.faces.ui import answer, build_ui
@@ -205,28 +203,21 @@ def test_options_are_one_value_for_the_four_filters(assistant: Assistant) -> Non
 # --- the command line ------------------------------------------------------------------------------
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-        encoding="utf-8", cwd=REPO, env=child_env(), timeout=120,
-    )  # fmt: skip
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
-
-
 def test_cli_ask_with_dates(index_dir: Path) -> None:
-    done = run("ask", LISHUI, "--index-dir", str(index_dir), "--json", "-k", "10",
+    done = run_cli("assistant", "ask", LISHUI, "--index-dir", str(index_dir), "--json", "-k", "10",
                "--since", RARE_DAY, "--until", RARE_DAY)  # fmt: skip
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)["hits"]
     assert {h["source"] for h in hits} == RARE and {h["date"] for h in hits} == {RARE_DAY}
     assert list(hits[0])[-3:] == ["date", "edition", "page"]
-    shown = run("ask", LISHUI, "--index-dir", str(index_dir), "-k", "1", "--source", "lishui")
+    shown = run_cli(
+        "assistant", "ask", LISHUI, "--index-dir", str(index_dir), "-k", "1", "--source", "lishui"
+    )
     assert "lishui.jsonl#x:1 (chars 0–" in shown.stdout and " · 2016-06-06" in shown.stdout
 
 
 def test_cli_sources_repeat_and_newest(index_dir: Path) -> None:
-    done = run("ask", READING_QUESTION, "--index-dir", str(index_dir), "--json", "-k", "3",
+    done = run_cli("assistant", "ask", READING_QUESTION, "--index-dir", str(index_dir), "--json", "-k", "3",
                "--source", "reading.jsonl#2016", "--source", "reading.jsonl#2019", "--newest")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert [h["source"] for h in json.loads(done.stdout)["hits"]] == [
@@ -236,7 +227,7 @@ def test_cli_sources_repeat_and_newest(index_dir: Path) -> None:
 
 
 def test_cli_filter_to_nothing(index_dir: Path) -> None:
-    done = run("ask", LISHUI, "--index-dir", str(index_dir), "--since", "2030-01-01")
+    done = run_cli("assistant", "ask", LISHUI, "--index-dir", str(index_dir), "--since", "2030-01-01")
     assert done.returncode == 0
     assert done.stdout.splitlines()[1] == "No passage has the dates and sources asked for."
 
@@ -254,7 +245,7 @@ def test_cli_filter_to_nothing(index_dir: Path) -> None:
 )
 def test_cli_bad_dates_are_one_line(index_dir: Path, args: tuple[str, ...], says: str) -> None:
     for command in (("ask", LISHUI), ("search", "--batch", "-")):
-        done = run(*command, "--index-dir", str(index_dir), *args, stdin="")
+        done = run_cli("assistant", *command, "--index-dir", str(index_dir), *args, stdin="")
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.startswith(says) and done.stderr.count("\n") == 1
 
@@ -268,7 +259,7 @@ def test_cli_batch_with_filters_of_its_own(index_dir: Path) -> None:
         {"qid": "bad", "question": LISHUI, "until": "2015-02-30"},
     ]  # fmt: skip
     stdin = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    done = run("search", "--batch", "-", "--index-dir", str(index_dir), "-k", "5",
+    done = run_cli("assistant", "search", "--batch", "-", "--index-dir", str(index_dir), "-k", "5",
                "--since", RARE_DAY, "--until", RARE_DAY, stdin=stdin)  # fmt: skip
     assert done.returncode == 1
     out = {r["qid"]: r for r in map(json.loads, done.stdout.splitlines())}
