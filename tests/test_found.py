@@ -77,6 +77,21 @@ def test_a_passage_mentions_a_term_in_the_forms_it_uses() -> None:
     assert _evidence("縣總工會發了多少？", "绍兴县总工会发了3万元").term_coverage == 1.0
 
 
+def test_a_year_or_ordinal_is_against_a_passage_only_when_it_gives_another() -> None:
+    # A news passage leaves the year to the issue's date and the quarter to the story ("this
+    # season", "with 4:51 left"): silent on it, it may still answer; giving another, it is about
+    # something else.
+    question = "2015年黑豹队的防守有多少次拦截记录？"
+    silent = _evidence(question, "黑豹队的防守在本赛季以24次拦截领先联盟。")
+    other = _evidence(question, "2014年黑豹队的防守以24次拦截领先联盟。")
+    assert silent.numbers_absent == () and silent.unmatched == ("2015",) and silent.numbers_missing == 1
+    assert other.numbers_absent == ("2015",)
+    assert _evidence("第四节还剩多少时间？", "比赛还剩4分51秒时").numbers_absent == ()
+    assert _evidence("第四节还剩多少时间？", "第三节还剩4分51秒时").numbers_absent == ("第4",)
+    # Any other number missing is against it, as before: the count or code asked is another.
+    assert _evidence("316家企业里有多少家达标？", "300家企业里有200家达标").numbers_absent == ("316",)
+
+
 def _evidence(question: str, passage: str) -> Evidence:
     reading = read_question(normalize(question), LEXICON)
     return evidence(reading, passage, LEXICON, Closeness(lexical_coverage=1.0, cosine=0.9))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -190,12 +191,39 @@ def evidence(
         ),
         # The question's numbers (of two characters or more: one digit occurs everywhere) that the
         # best passage does not mention: it reports another year, edition or count.
-        numbers_absent=tuple(t.text for t in missing if t.key and DIGIT.search(t.text) and len(t.text) >= 2),
+        numbers_absent=tuple(
+            t.text
+            for t in missing
+            if t.key and DIGIT.search(t.text) and len(t.text) >= 2 and _replaced(t.text, folded)
+        ),
         names_elsewhere=_places_elsewhere(reading, missing, passage, lexicon),
         topic_absent=_topic_absent(reading, folded, lexical),
         sentence_z=float(closeness.sentence_z),
         focus=focus,
     )
+
+
+# A year (1500-2099) standing alone, and an ordinal (第3 of 第三届, 第四节): in a news passage
+# both are often left to the context (the issue's date, "this season", "the final quarter").
+_YEAR = re.compile(r"(?<![\d.])(?:1[5-9]|20)\d\d(?![\d.])")
+_ORDINAL = re.compile(r"第\d+")
+
+
+def _replaced(number: str, folded: str) -> bool:
+    """Whether the passage, lacking ``number``, gives another in its place: another year for a year,
+    another ordinal for an ordinal (第3届 where 第5届 was asked). A passage that gives none is silent
+    on it, not about something else. Any other number (a count, a code) missing counts as such.
+
+    >>> _replaced("2015", "本赛季黑豹队24次拦截"), _replaced("2015", "2014年黑豹队24次拦截")
+    (False, True)
+    >>> _replaced("第4", "比赛还剩4分51秒"), _replaced("第4", "第3节还剩"), _replaced("308", "丢了24分")
+    (False, True, True)
+    """
+    if _YEAR.fullmatch(number):
+        return any(m.group(0) != number for m in _YEAR.finditer(folded))
+    if _ORDINAL.fullmatch(number):
+        return any(m.group(0) != number for m in _ORDINAL.finditer(folded))
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -124,6 +124,23 @@ def american(word: str) -> str:
     return word
 
 
+_ROMAN = re.compile(r"(?=[MDCLXVI]*[IVX])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
+
+
+def _roman(word: str) -> str | None:
+    """A Roman numeral written in capitals, of two letters or more with an I, V or X in it, in
+    digits (XLIX → 49, II → 2); None for anything else (I, DC, Mix).
+
+    >>> _roman("XLIX"), _roman("VIII"), _roman("II"), _roman("DC"), _roman("I"), _roman("MIX"), _roman("Mix")
+    ('49', '8', '2', None, None, '1009', None)
+    """
+    if len(word) < 2 or not _ROMAN.fullmatch(word):
+        return None
+    values = [_ROMAN_VALUES[c] for c in word]
+    return str(sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True)))
+
+
 def english_words(question: str) -> list[tuple[str, bool]]:
     """The content words of an English question, each with whether it is capitalised inside the
     sentence (a name): stop words, question words and single letters left out.
@@ -138,6 +155,9 @@ def english_words(question: str) -> list[tuple[str, bool]]:
         if not w or (w in ENGLISH_STOPWORDS and w not in _CARDINALS) or (len(w) < 2 and not w.isdigit()):
             continue
         capital = n > 0 and word[0].isupper()
+        roman = _roman(word)
+        if roman is not None:  # Super Bowl XLIX is the 49th, as 第四十九届 is 第49届
+            w, capital = roman, False
         if out and _ordinal_phrase([out[-1][0], w]) is not None:
             # The phase's ordinal is what tells it from the programme's other phases.
             out[-1] = (f"{out[-1][0]} {w}", out[-1][1] or capital)
