@@ -7,7 +7,17 @@ import dataclasses
 
 import pytest
 
-from assistant.verdict import FEATURES, Closeness, Evidence, answer_span, evidence, judge, read_question
+from assistant.verdict import (
+    FEATURES,
+    Closeness,
+    Evidence,
+    Ranked,
+    answer_span,
+    evidence,
+    judge,
+    read_question,
+    weigh,
+)
 from index.text import Lexicon, normalize
 
 LEXICON = Lexicon(["杭工e家"])
@@ -90,6 +100,41 @@ def test_a_year_or_ordinal_is_against_a_passage_only_when_it_gives_another() -> 
     assert _evidence("第四节还剩多少时间？", "第三节还剩4分51秒时").numbers_absent == ("第4",)
     # Any other number missing is against it, as before: the count or code asked is another.
     assert _evidence("316家企业里有多少家达标？", "300家企业里有200家达标").numbers_absent == ("316",)
+
+
+# A study text of the archive: English sentences, each with its translation.
+_ENGLISH_TEXT = (
+    "1. Wearing a seat belt saves lives; it reduces your chance of death by more than half. "
+    "系安全带能救命。2. The settlers were given a common identity by their new rulers, who kept "
+    "their own laws for a century. 定居者有了共同的身份。3. Corporal punishment was ended there. "
+)
+
+
+def test_an_english_passage_is_read_in_english() -> None:
+    # Its names are spelled as the question spells them: one missing is another subject.
+    other = _evidence("Who gave the Normans a common identity?", _ENGLISH_TEXT)
+    assert other.topic_absent == ("normans",)
+    same = _evidence("By whom were the settlers given a common identity?", _ENGLISH_TEXT)
+    assert same.topic_absent == () and same.term_coverage == 1.0
+    # A Chinese translation beside it says what the translation says, not the question's words
+    # (身份 for identity): only the English counts.
+    asked = "What problem does it cause?"
+    english = _evidence(asked, _ENGLISH_TEXT + "4. It was hard for them. 这造成了问题。")
+    chinese = _evidence(asked, "这造成了问题。")
+    assert english.term_coverage == 0.0 and chinese.term_coverage == 1.0
+    # A Chinese passage that names an organisation in English is read as Chinese.
+    iom = "国际移民组织（英语：International Organization for Migration）是一个政府间组织。"
+    assert _evidence("Who led the committee established by Seaman?", iom).topic_absent == ()
+
+
+def test_an_english_passage_does_not_stand_out_by_its_language() -> None:
+    # Among Chinese passages an English one is closest to an English question whatever it says.
+    reading = read_question("Who gave the Normans a common identity?", LEXICON)
+    cosines = dict(cosines=(0.77, 0.70), coverage=(0.0, 0.0), dense_top=(0.77, 0.70, 0.70, 0.69, 0.69))
+    english = weigh(reading, Ranked(passages=(_ENGLISH_TEXT, "定居者。"), **cosines), LEXICON, None)
+    chinese = weigh(reading, Ranked(passages=("诺曼人有共同的身份。", "定居者。"), **cosines), LEXICON, None)
+    assert english is not None and chinese is not None
+    assert english.cosine_z == 0.0 < chinese.cosine_z
 
 
 def _evidence(question: str, passage: str) -> Evidence:
