@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .normalize import HAN
 
@@ -147,10 +147,11 @@ def english_words(question: str) -> list[tuple[str, bool]]:
 
     >>> english_words("How many units in Jiashan were named national Workers' Pioneer?")
     [('units', False), ('jiashan', True), ('national', False), ('workers', True), ('pioneer', True)]
+    >>> [w for w, _ in english_words("How many property-management and security-company staff?")]
+    ['property management', 'security', 'company', 'staff']
     """
     out: list[tuple[str, bool]] = []
-    for n, m in enumerate(_EN_WORD.finditer(question)):
-        word = m.group(0).strip("'’-")
+    for n, word in enumerate(_unhyphenated(m.group(0).strip("'’-") for m in _EN_WORD.finditer(question))):
         w = word.lower().removesuffix("'s").removesuffix("’s")
         if not w or (w in ENGLISH_STOPWORDS and w not in _CARDINALS) or (len(w) < 2 and not w.isdigit()):
             continue
@@ -165,6 +166,25 @@ def english_words(question: str) -> list[tuple[str, bool]]:
         out.append((w, capital))
     # A number word left alone (one of them) is a stop word, as before.
     return [(w, c) for w, c in out if w not in _CARDINALS]
+
+
+def _unhyphenated(words: Iterable[str]) -> Iterator[str]:
+    """A hyphenated compound the dictionary does not list (CC-CEDICT lists none with hyphens) as
+    the phrase it lists (property-management: 物业管理), or else as its parts (security-company:
+    保安, 公司), so that each is looked up; a compound passed on whole matches nothing.
+
+    >>> list(_unhyphenated(["property-management", "security-company", "e-Home", "Jiashan"]))
+    ['property management', 'security', 'company', 'e-Home', 'Jiashan']
+    """
+    for word in words:
+        parts = [p for p in word.split("-") if p]
+        # A one-letter part is a prefix, not a word (e-Home, X-ray): the compound stays whole.
+        if len(parts) < 2 or any(len(p) < 2 for p in parts) or translations(word):
+            yield word
+        elif translations(spaced := word.replace("-", " ")):
+            yield spaced
+        else:
+            yield from parts
 
 
 # English's irregular forms, to the form a dictionary lists (found is also a verb of its own).
