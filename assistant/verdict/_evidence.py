@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from index.text import Lexicon, fold, is_common_word, sentence_spans
+from index.text import Lexicon, fold, is_common_word, sentence_spans, written_in_english
 
 from ._attest import Attestation, attest
 from ._reading import DIGIT, Reading, Term, Vocabulary, idf_of, plain, unseen_weight
@@ -130,15 +130,8 @@ def _places_elsewhere(
     return tuple(swapped) if swapped and _names_another_place(passage, reading, lexicon) else ()
 
 
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
 def _both_english(reading: Reading, passage: str) -> bool:
-    """An English question and a passage written in English: more English words than Chinese
-    characters (a study text with its translations, an English report), not a Chinese passage
-    naming an organisation in English (国际移民组织（英语：International Organization for …）)."""
-    return not reading.chinese and len(_LATIN_WORD.findall(passage)) > len(_HAN.findall(passage))
+    return not reading.chinese and written_in_english(passage)
 
 
 def _in_english(reading: Reading) -> Reading:

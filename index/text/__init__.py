@@ -33,6 +33,7 @@ from .normalize import (
     numerals,
     pairs,
     strip_markup,
+    written_in_english,
 )
 from .question import QUESTION_WORDS, asked_for, content_words
 from .sentences import ends_sentence, sentence_spans, split_sentences
@@ -62,4 +63,5 @@ __all__ = [
     "split_sentences",
     "strip_markup",
     "translations",
+    "written_in_english",
 ]

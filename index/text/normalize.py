@@ -221,6 +221,23 @@ def is_chinese(text: str) -> bool:
     return sum(bool(_HAN_CHAR.match(c)) for c in letters) >= 0.5 * max(len(letters), 1)
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def written_in_english(text: str) -> bool:
+    """Whether a passage is written in English: more English words than Chinese characters (a
+    study text with its translations), not a Chinese passage that names something in English
+    (国际移民组织（英语：International Organization for Migration）…), whose letters may well
+    outnumber its characters. A question's language is ``is_chinese``'s.
+
+    >>> written_in_english("Wearing a seat belt saves lives; it halves the risk. 系安全带能救命。")
+    True
+    >>> written_in_english("国际移民组织（英语：International Organization for Migration）是政府间组织。")
+    False
+    """
+    return len(_LATIN_WORD.findall(text)) > len(_HAN_CHAR.findall(text))
+
+
 def pairs(text: str) -> list[str]:
     """The text's neighbouring characters, in order: the one bigram every comparison is built on.
 
