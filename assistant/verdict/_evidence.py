@@ -143,18 +143,15 @@ def _in_english(reading: Reading) -> Reading:
     return replace(reading, terms=terms)
 
 
-def _topic_absent(
-    reading: Reading, passage: str, missing: list[Term], lexical: Vocabulary | None
-) -> tuple[str, ...]:
-    """The question's topic, when the passage does not mention it (``_topic``). An English
-    question has none parsed, but asked of a passage in English (a bilingual page, a study text)
-    its names are: there a name is spelled as the question spells it, so one missing is not
-    written another way (as it may be in Chinese), it is another subject."""
-    if not reading.chinese:
-        if not _both_english(reading, passage):
-            return ()
-        return tuple(t.text for t in missing if t.key and not DIGIT.search(t.text))
-    folded = plain(passage)
+def _names_unspelled(missing: list[Term]) -> tuple[str, ...]:
+    """An English question's names that a passage in English does not spell (its topic, as far as
+    it has one: ``_topic`` parses Chinese only). There a name is spelled as the question spells
+    it, so one missing is not written another way (as it may be in Chinese): another subject."""
+    return tuple(t.text for t in missing if t.key and not DIGIT.search(t.text))
+
+
+def _topic_absent(reading: Reading, folded: str, lexical: Vocabulary | None) -> tuple[str, ...]:
+    """The question's topic, when the passage does not mention it (``_topic``)."""
     topic = reading.topic
     if topic is None or mentions(topic, folded, lambda w: idf_of(w, lexical)):
         return ()
@@ -184,7 +181,8 @@ def evidence(
     """The features of the best passage (``passage``: its title, section and text) for the verdict,
     as close as the ranking found it (``closeness``), in an archive of vocabulary ``lexical`` (None:
     unknown); ``others`` are the next passages (for ``any_coverage``)."""
-    if _both_english(reading, passage):
+    english = _both_english(reading, passage)
+    if english:
         reading = _in_english(reading)
     folded = plain(passage)
     unseen = unseen_weight(lexical)
@@ -222,7 +220,7 @@ def evidence(
             if t.key and DIGIT.search(t.text) and len(t.text) >= 2 and _replaced(t.text, folded)
         ),
         names_elsewhere=_places_elsewhere(reading, missing, passage, lexicon),
-        topic_absent=_topic_absent(reading, passage, missing, lexical),
+        topic_absent=_names_unspelled(missing) if english else _topic_absent(reading, folded, lexical),
         sentence_z=float(closeness.sentence_z),
         focus=focus,
     )

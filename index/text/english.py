@@ -169,7 +169,7 @@ def english_words(question: str) -> list[tuple[str, bool]]:
 
 
 def _unhyphenated(words: Iterable[str]) -> Iterator[str]:
-    """A hyphenated compound the dictionary does not list (CC-CEDICT lists none with hyphens) as
+    """A hyphenated compound the dictionary does not list (CC-CEDICT lists a few place names) as
     the phrase it lists (property-management: 物业管理), or else as its parts (security-company:
     保安, 公司), so that each is looked up; a compound passed on whole matches nothing.
 
