@@ -32,6 +32,8 @@ def topic_of(question: str) -> Topic | None:
         ("宁波云创青年小镇的建筑面积是多少？", "宁波云创青年小镇", ("宁波", "云创")),
         ("韦斯·昂塞尔德在场上的位置是什么？", "韦斯·昂塞尔德", ("韦斯·昂塞尔德",)),  # one name
         ("涞滩镇隶属于哪个城市？", "涞滩镇", ("涞滩镇",)),  # 隶属于: a noun to jieba, a verb here
+        ("余杭站位于哪里？", "余杭站", ("余杭站",)),  # a station, not the district; 站 a verb to jieba
+        ("固始站的建筑有什么特点？", "固始站", ("固始站",)),  # 固始: an adjective to jieba, a county
     ],
 )
 def test_the_topic_is_the_leading_noun_phrase(question: str, phrase: str, words: tuple[str, ...]) -> None:
@@ -67,6 +69,22 @@ def test_the_rarest_word_the_archive_has_decides() -> None:
     assert mentions(Topic(phrase="香港地区", words=("香港地区",)), "香港的码头", lambda w: (5.0, True))
     # Written another way: half the character bigrams of a longer word (千色汇 for 元朗千色汇).
     assert mentions(Topic(phrase="元朗千色汇", words=("元朗千色汇",)), "千色汇商场", lambda w: (5.0, True))
+
+
+def test_a_three_character_word_is_its_first_two() -> None:
+    """jieba glues the next character onto a name it knows (潘淑是); the last two characters of a
+    name are another person's given name (晓飞 of 王晓飞)."""
+    known = lambda w: (5.0, True)  # noqa: E731
+    assert mentions(Topic(phrase="潘淑是", words=("淑是",)), "潘淑的父亲是吴国的小吏", known)
+    assert not mentions(Topic(phrase="徐晓飞", words=("徐晓飞",)), "青年新农人王晓飞", known)
+
+
+def test_a_place_named_after_a_name_counts_whole() -> None:
+    topic = topic_of("余杭站的建筑有什么特点？")
+    assert topic is not None and topic.whole == ("余杭站",)
+    known = lambda w: (5.0, True)  # noqa: E731
+    assert not mentions(topic, "余杭区的住宅用地出让", known)  # the district, not the station
+    assert mentions(topic, "余杭站北侧的公交站", known)
 
 
 def _questions(name: str) -> list[dict[str, object]]:

@@ -11,12 +11,17 @@ before the first verb, pronoun, preposition, adverb or question word (新西兰�
 count: nouns and names that CC-CEDICT does not list as common words, a name joined by a middle dot
 (韦斯·昂塞尔德), and runs of single characters, which is how jieba cuts a name it does not know
 (鸲 鹟). A question that starts with anything else (人们…, 除了…, 说出…) or whose phrase has no
-specific word (文章, 广场面积) has no topic here, and the rule does not fire.
+specific word (文章, 广场面积) has no topic here, and the rule does not fire. A word CC-CEDICT lists
+only as a name is specific whatever jieba tags it (固始, an adjective to jieba), and a name followed
+by a place's head (站, 路, 桥, 寺…) is one word with it, to be found whole: 余杭站 is a station, and
+a passage about the district 余杭 does not answer where it is.
 
 A passage mentions the topic when it has the phrase, or the phrase's rarest specific word that the
 archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are looked for (``plain``), also
-without an administrative suffix or 人 (香港 for 香港地区, 英国 for 英国人), or for a word of three
-characters or more, half of its character bigrams (元朗千色汇 written 千色汇).
+without an administrative suffix or 人 (香港 for 香港地区, 英国 for 英国人), or written another way:
+for a word of three characters its first two (jieba glues the next character onto a name it knows,
+潘淑是; the last two are another person's given name, 晓飞 of 王晓飞), for a longer one half of its
+character bigrams (元朗千色汇 written 千色汇).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import Lexicon, fold, is_common_word, numerals
+from index.text import Lexicon, fold, is_common_word, is_proper_name, numerals
 
 __all__ = ["Topic", "chinese_topic", "mentions"]
 
@@ -36,6 +41,8 @@ class Topic:
 
     phrase: str
     words: tuple[str, ...]
+    # Its words that count whole only: a name with its head (余杭站: 余杭 alone is the district).
+    whole: tuple[str, ...] = ()
 
 
 # Tags that end the phrase: verbs (but not verbal nouns), pronouns and question words, prepositions,
@@ -62,7 +69,10 @@ _SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人)$")
 _COUNTS = frozenset({"m", "mq", "q"})
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
 _QUOTED_START = re.compile(r"^[《“\"「『]([^》”\"」』]{2,20})[》”\"」』]")
-_MAX_PHRASE = 12  # longer, and it is a clause, not a name
+_MAX_PHRASE = 12
+# A place's head after a name names a place of that name (余杭站 is a station, not 余杭; 卒 after
+# 陈荣捷 is no head), unlike an administrative suffix (嘉善县 is 嘉善). jieba tags 站 a verb.
+_HEADS = frozenset("站路街桥港寺庙塔馆园村岛")  # longer, and it is a clause, not a name
 
 
 def _fold(text: str) -> str:
@@ -81,6 +91,8 @@ def _phrase(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
             kept[-1] = (kept[-1][0] + word, "nr")
             dotted = True
             continue
+        if word in _HEADS and kept:
+            tag = "n"
         ends = tag in _ENDS or word in _END_WORDS or bool(_ENDING.search(word)) or not re.search(r"\w", word)
         if ends or (not kept and tag in _NOT_FIRST):
             break
@@ -92,11 +104,19 @@ def _phrase(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return kept
 
 
-def _specific(kept: list[tuple[str, str]]) -> list[str]:
+def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """The phrase's specific words, and those of them that are a name with its head."""
     words: list[str] = []
+    headed: set[int] = set()
     run = ""
     pieces: list[str] = []  # the tags of the run's characters
+    named = False  # the word before was a specific word
     for word, tag in [*kept, ("", "")]:
+        if named and word in _HEADS:
+            words[-1] += word  # 余杭站, 西湖路: a place of that name, not the name's place
+            headed.add(len(words) - 1)
+            continue
+        named = False
         if len(word) == 1 and word not in _FUNCTION_CHARS and tag not in _COUNTS:
             run += word  # a name jieba does not know, cut into characters
             pieces.append(tag)
@@ -104,9 +124,15 @@ def _specific(kept: list[tuple[str, str]]) -> list[str]:
         if len(run) >= 2 and any(t in _PIECES for t in pieces):
             words.append(run)
         run, pieces = "", []
-        if len(word) >= 2 and tag in _NOUNS and not re.search(r"\d", word) and not is_common_word(word):
+        if (
+            len(word) >= 2
+            and (tag in _NOUNS or is_proper_name(word))
+            and not re.search(r"\d", word)
+            and not is_common_word(word)
+        ):
             words.append(word)
-    return [_fold(w) for w in words]
+            named = True
+    return [_fold(w) for w in words], [_fold(words[i]) for i in sorted(headed)]
 
 
 def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
@@ -114,7 +140,9 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
 
     >>> lexicon = Lexicon()
     >>> chinese_topic("邹游为什么被河南建业挂牌？", lexicon)
-    Topic(phrase='邹游', words=('邹游',))
+    Topic(phrase='邹游', words=('邹游',), whole=())
+    >>> chinese_topic("余杭站位于哪里？", lexicon).whole
+    ('余杭站',)
     >>> chinese_topic("《战国无双3》是由哪两个公司合作开发的？", lexicon).phrase
     '战国无双3'
     >>> chinese_topic("人们什么时候又开始对特斯拉感兴趣了？", lexicon) is None
@@ -127,18 +155,24 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
         return Topic(phrase=name, words=(name,))
     kept = _phrase(lexicon.tagged(numerals(text)))
     phrase = _fold("".join(w for w, _ in kept))
-    words = _specific(kept)
+    words, headed = _specific(kept)
     if not 2 <= len(phrase) <= _MAX_PHRASE or not words:
         return None
-    return Topic(phrase=phrase, words=tuple(dict.fromkeys(words)))
+    return Topic(phrase=phrase, words=tuple(dict.fromkeys(words)), whole=tuple(headed))
 
 
-def _in(word: str, folded: str) -> bool:
+def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
     stem = _SUFFIX.match(word)
     if word in folded or (stem is not None and stem.group(1) in folded):
         return True
+    if word in whole:
+        return False
+    if len(word) == 3:
+        # jieba glues the next character onto a name (潘淑是, 侯景封): its first two are the name.
+        # The last two are someone else's (晓飞 of 徐晓飞 is 王晓飞's too).
+        return word[:2] in folded
     grams = {word[i : i + 2] for i in range(len(word) - 1)}
-    return len(word) >= 3 and 2 * sum(g in folded for g in grams) >= len(grams)
+    return len(word) > 3 and 2 * sum(g in folded for g in grams) >= len(grams)
 
 
 def mentions(topic: Topic, folded: str, rarity: Callable[[str], tuple[float, bool]]) -> bool:
@@ -150,10 +184,10 @@ def mentions(topic: Topic, folded: str, rarity: Callable[[str], tuple[float, boo
     >>> mentions(t, "松江新城综合交通", idf), mentions(t, "五羊邨的新城", idf)
     (False, True)
     """
-    if _in(topic.phrase, folded):
+    if _in(topic.phrase, folded, topic.whole):
         return True
     rated = [(*rarity(w), w) for w in topic.words]
     known = [(idf, len(w), w) for idf, has, w in rated if has]
     if not known:  # the archive has none of them: any one will do
-        return any(_in(w, folded) for w in topic.words)
-    return _in(max(known)[2], folded)
+        return any(_in(w, folded, topic.whole) for w in topic.words)
+    return _in(max(known)[2], folded, topic.whole)

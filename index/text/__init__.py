@@ -18,6 +18,7 @@ from .english import (
     english_places,
     english_words,
     is_common_word,
+    is_proper_name,
     pinyin_key,
     translations,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "has_words",
     "is_chinese",
     "is_common_word",
+    "is_proper_name",
     "normalize",
     "numerals",
     "pairs",

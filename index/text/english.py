@@ -14,6 +14,7 @@ __all__ = [
     "english_places",
     "english_words",
     "is_common_word",
+    "is_proper_name",
     "pinyin_key",
     "translations",
 ]
@@ -323,6 +324,16 @@ def is_common_word(word: str) -> bool:
     (True, False, False)
     """
     return _proper().get(word) is False
+
+
+def is_proper_name(word: str) -> bool:
+    """Whether CC-CEDICT lists the word, and only as a name (固始 Gu4 shi3, which jieba may tag an
+    adjective).
+
+    >>> is_proper_name("固始"), is_proper_name("城市"), is_proper_name("鸲鹟")
+    (True, False, False)
+    """
+    return _proper().get(word) is True
 
 
 def translations(phrase: str) -> frozenset[str]:
