@@ -70,3 +70,18 @@ def test_american_and_plain_words_are_left_as_they_are() -> None:
     for word in ("union", "labor", "four", "hours", "tour", "rise", "worker", "county"):
         assert american(word) == word
     assert translations("labor") == translations("labor")  # and no worse for being looked up twice
+
+
+@pytest.mark.parametrize(
+    ("word", "archive"),
+    [("legislative", "立法"), ("cilia", "纤毛"), ("divisional", "部门")],
+)
+def test_a_word_the_dictionary_lacks_reaches_its_root(word: str, archive: str) -> None:
+    """An adjective the dictionary does not list is read as its verb or noun, a Latin plural as its
+    singular."""
+    assert archive in translations(word)
+
+
+def test_a_word_the_dictionary_lists_keeps_its_own_senses() -> None:
+    # national is 全国, 国立: not every sense of nation (国家, 国度) besides.
+    assert "全国" in translations("national") and "国度" not in translations("national")

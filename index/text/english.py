@@ -215,6 +215,17 @@ _SUFFIXES = (
 )  # fmt: skip
 
 
+# Asked only of a word that no form above leads to in the dictionary: an adjective to its verb or
+# noun (legislative → legislate: 立法; divisional → division), a Latin plural (cilia → cilium: 纤毛).
+# Asked of every word, they would add the noun's senses to an adjective the dictionary knows
+# (national, original).
+_LAST_RESORT = (("ive", "e"), ("al", ""), ("ia", "ium"))
+
+
+def _last_resort(word: str) -> list[str]:
+    return [word[: -len(s)] + r for s, r in _LAST_RESORT if word.endswith(s) and len(word) - len(s) >= 3]
+
+
 def _stems(word: str) -> list[str]:
     """The word and the forms a dictionary would list it under (units → unit, named → name,
     found → find, interceptions → intercept)."""
@@ -347,9 +358,14 @@ def translations(phrase: str) -> frozenset[str]:
     table = _senses()
     words = phrase.lower().split()
     out: set[str] = _ordinal_words(words)
-    for spelled in dict.fromkeys((tuple(words), tuple(american(w) for w in words))):
+    spellings = dict.fromkeys((tuple(words), tuple(american(w) for w in words)))
+    for spelled in spellings:
         for last in _stems(spelled[-1]):
             out |= table.get(" ".join([*spelled[:-1], last]), frozenset())
+    if not out:
+        for spelled in spellings:
+            for last in _last_resort(spelled[-1]):
+                out |= table.get(" ".join([*spelled[:-1], last]), frozenset())
     return frozenset(out)
 
 
