@@ -85,3 +85,10 @@ def test_a_word_the_dictionary_lacks_reaches_its_root(word: str, archive: str) -
 def test_a_word_the_dictionary_lists_keeps_its_own_senses() -> None:
     # national is 全国, 国立: not every sense of nation (国家, 国度) besides.
     assert "全国" in translations("national") and "国度" not in translations("national")
+
+
+def test_a_person_is_found_by_family_name() -> None:
+    """CC-CEDICT files a person under the full name (Antoine Lavoisier); a question names the family."""
+    assert "拉瓦锡" in translations("Lavoisier") and "尼克松" in translations("Nixon")
+    # A word that is also a common one keeps its own senses (Sino-French War (1883-1885) is no person).
+    assert "中法战争" not in translations("war")

@@ -264,6 +264,8 @@ _PLACE_GLOSS = re.compile(
     r"\b(?:city|county|province|prefecture|district|town|township|village|capital|country|state|"
     r"region|island|islands|river|lake|mountain|port|municipality|autonomous|kingdom|republic)\b"
 )
+# A person's entry: "Antoine Lavoisier (1743-1794), French nobleman…": the family name before the years.
+_LIFESPAN = re.compile(r"^[A-Z][\w'’-]*(?: [A-Z][\w'’.-]*)* ([A-Z][\w'’-]+) \(\d{3,4}-\d{0,4}\)")
 _LEADING_NAME = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
 
 
@@ -282,6 +284,8 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     exact: dict[str, set[str]] = {}
     heads: dict[str, set[str]] = {}
     places: dict[str, set[str]] = {}
+    surnames: dict[str, set[str]] = {}  # a person's family name → the Chinese of the person
+    common: set[str] = set()  # senses a common word has
     line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
     for line in _cedict_lines():
         m = line_re.match(line)
@@ -299,14 +303,24 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
         for sense in senses:
             if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
                 continue
+            person = _LIFESPAN.match(sense) if is_name else None
+            if person is not None:
+                surnames.setdefault(person.group(1).lower(), set()).add(simplified)
             parts = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[: 1 if is_name else 2]
             for part in parts:
                 words = re.sub(r"^(?:to|a|an|the) ", "", part.strip().lower()).split()
                 if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words):
                     continue
                 exact.setdefault(" ".join(words), set()).add(simplified)
+                if not is_name:
+                    common.add(" ".join(words))
                 if len(words) > 1 and not is_name:
                     heads.setdefault(words[-1], set()).add(simplified)
+    # A person is asked after by family name (Lavoisier: 拉瓦锡, whose entry is Antoine Lavoisier),
+    # unless that is a common word too (musk is 麝香; War of "Sino-French War (1883-1885)").
+    for surname, chinese in surnames.items():
+        if surname not in common:
+            exact.setdefault(surname, set()).update(chinese)
     # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
     senses_of = {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
     return senses_of, {k: frozenset(v) for k, v in places.items()}
