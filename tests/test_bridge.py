@@ -92,3 +92,13 @@ def test_a_person_is_found_by_family_name() -> None:
     assert "拉瓦锡" in translations("Lavoisier") and "尼克松" in translations("Nixon")
     # A word that is also a common one keeps its own senses (Sino-French War (1883-1885) is no person).
     assert "中法战争" not in translations("war")
+
+
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [("What was the period 505 million years ago?", "5.05"), ("Who earned 1.5 million yuan?", "150")],
+)
+def test_millions_are_read_as_the_archive_writes_them(question: str, number: str) -> None:
+    """Chinese counts in 万 and 亿: 5.05亿, 150万. The number the passage has is the term."""
+    words = [w for w, _ in english_words(question)]
+    assert number in words and "million" not in words

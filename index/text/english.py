@@ -160,6 +160,10 @@ def english_words(question: str) -> list[tuple[str, bool]]:
         roman = _roman(word)
         if roman is not None:  # Super Bowl XLIX is the 49th, as 第四十九届 is 第49届
             w, capital = roman, False
+        scaled = _in_chinese_units(out[-1][0], w) if out else None
+        if scaled is not None:
+            out[-1] = (scaled, False)
+            continue
         if out and _ordinal_phrase([out[-1][0], w]) is not None:
             # The phase's ordinal is what tells it from the programme's other phases.
             out[-1] = (f"{out[-1][0]} {w}", out[-1][1] or capital)
@@ -167,6 +171,23 @@ def english_words(question: str) -> list[tuple[str, bool]]:
         out.append((w, capital))
     # A number word left alone (one of them) is a stop word, as before.
     return [(w, c) for w, c in out if w not in _CARDINALS]
+
+
+_SCALES = {"million": 10**6, "billion": 10**9}
+
+
+def _in_chinese_units(number: str, scale: str) -> str | None:
+    """A number of millions or billions as Chinese writes it, in 亿 (10^8) or 万 (10^4): the
+    number the passage has (505 million: 5.05 of 5.05亿; 1.5 million: 150 of 150万).
+
+    >>> [_in_chinese_units(n, s) for n, s in [("505", "million"), ("1.5", "million"), ("2", "billion")]]
+    ['5.05', '150', '20']
+    """
+    if scale not in _SCALES or not re.fullmatch(r"\d+(?:\.\d+)?", number):
+        return None
+    value = float(number) * _SCALES[scale]
+    unit = 10**8 if value >= 10**8 else 10**4
+    return f"{value / unit:.4f}".rstrip("0").rstrip(".")
 
 
 def _unhyphenated(words: Iterable[str]) -> Iterator[str]:
