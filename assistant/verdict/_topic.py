@@ -69,10 +69,10 @@ _SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人)$")
 _COUNTS = frozenset({"m", "mq", "q"})
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
 _QUOTED_START = re.compile(r"^[《“\"「『]([^》”\"」』]{2,20})[》”\"」』]")
-_MAX_PHRASE = 12
+_MAX_PHRASE = 12  # longer, and it is a clause, not a name
 # A place's head after a name names a place of that name (余杭站 is a station, not 余杭; 卒 after
 # 陈荣捷 is no head), unlike an administrative suffix (嘉善县 is 嘉善). jieba tags 站 a verb.
-_HEADS = frozenset("站路街桥港寺庙塔馆园村岛")  # longer, and it is a clause, not a name
+_HEADS = frozenset("站路街桥港寺庙塔馆园村岛")
 
 
 def _fold(text: str) -> str:

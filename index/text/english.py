@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .normalize import HAN
 
@@ -297,7 +297,8 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     senses: an English sense of up to three words → the simplified Chinese words that have it. A
     sense of two or three words (trade union) also files its Chinese under its last word (union):
     English names a kind by its head. A name's entry (capitalised pinyin) files only its first
-    part, the name itself (Harbin, subprovincial city…: harbin).
+    part, the name itself (Harbin, subprovincial city…: harbin), and a person's (with years) the
+    family name too (Antoine Lavoisier (1743-1794): lavoisier).
 
     places: an English name → the Chinese names whose entry says it is a place (``Harbin,
     subprovincial city``, ``Jiashan county in Jiaxing``, ``Hangzhou subprovincial city``), keyed by
@@ -393,15 +394,20 @@ def translations(phrase: str) -> frozenset[str]:
     table = _senses()
     words = phrase.lower().split()
     out: set[str] = _ordinal_words(words)
-    spellings = dict.fromkeys((tuple(words), tuple(american(w) for w in words)))
+    spellings = list(dict.fromkeys((tuple(words), tuple(american(w) for w in words))))
+    out |= _looked_up(table, spellings, _stems)
+    return frozenset(out or _looked_up(table, spellings, _last_resort))
+
+
+def _looked_up(
+    table: dict[str, frozenset[str]], spellings: list[tuple[str, ...]], forms: Callable[[str], list[str]]
+) -> set[str]:
+    """The senses of a phrase, spelled each way, its last word in each of its ``forms``."""
+    out: set[str] = set()
     for spelled in spellings:
-        for last in _stems(spelled[-1]):
+        for last in forms(spelled[-1]):
             out |= table.get(" ".join([*spelled[:-1], last]), frozenset())
-    if not out:
-        for spelled in spellings:
-            for last in _last_resort(spelled[-1]):
-                out |= table.get(" ".join([*spelled[:-1], last]), frozenset())
-    return frozenset(out)
+    return out
 
 
 def pinyin_key(word: str) -> str:
