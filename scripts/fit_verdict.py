@@ -3,6 +3,8 @@
     flock /tmp/heavy.lock .venv/bin/python scripts/fit_verdict.py --base-index DIR   # search, then fit
     .venv/bin/python scripts/fit_verdict.py --replay      # weigh the recorded rankings again, then fit
     .venv/bin/python scripts/fit_verdict.py --refit [--features NAME,...]   # fit on the saved features
+    .venv/bin/python scripts/fit_verdict.py --base-index DIR --languages en --archive-index ARCHIVE
+        # English only, with the even XQuAD articles' questions asked of ARCHIVE as negatives
 
 The fit set is made the way ../shared/eval/notfound/ was, from other paragraphs. notfound takes one
 paragraph out of each XQuAD article; of the four it keeps, variant v (0-3) takes out the v-th
@@ -162,11 +164,48 @@ class CachedEmbedder:
         )
 
 
+def _record(assistant: Assistant, embedder: Any, q: dict[str, Any]) -> dict[str, Any]:
+    """What the verdict weighed for one question, as a trace line."""
+    result, ranked = assistant._answer(q["question"], 10, "hybrid")
+    # For study, not for the verdict: where the gold paragraph ranks, and the dense
+    # leg's top passages by article.
+    vector = embedder.embed_query(normalize(strip_markup(q["question"])) or q["question"])
+    dense = [
+        (assistant.index.chunk(r).source.split("#")[-1], round(s, 5))
+        for r, s in assistant.index.search(vector, 20)
+    ]
+    return {
+        "qid": q["qid"],
+        "lang": q["lang"],
+        "answerable": int(q["answerable"]),
+        "article": q["article"],
+        "doc_id": q["doc_id"],
+        "question": q["question"],
+        "ranked": asdict(ranked),
+        "hits": [h.source.split("#")[-1] for h in result.hits],
+        "dense": dense,
+    }
+
+
+def archive_set() -> list[dict[str, Any]]:
+    """The English questions of even-numbered XQuAD articles, asked of an archive that does not
+    cover them (``--archive-index``): the negatives a large archive produces, which the near misses
+    lack (a passage on another subject that shares a few translated words). The odd-numbered
+    articles' questions are left to report on (scripts/bench_hubness.py --half odd)."""
+    return [
+        {**q, "lang": "en", "answerable": False, "article": _article(q["doc_id"])}
+        for q in _lines(EVAL / "xquad_en" / "questions.jsonl")
+        if int(_article(q["doc_id"]).removeprefix("xquad_a")) % 2 == 0
+    ]
+
+
 def search(args: argparse.Namespace) -> None:
     """Answer every question of every variant; record what each verdict weighed."""
     embedder: CachedEmbedder | None = None
+    languages = set(args.languages.split(","))
     for variant in range(VARIANTS):
         corpus, questions = fit_set(args.work, variant)
+        questions = [q for q in questions if q["lang"] in languages]
         index_dir = args.work / f"v{variant}" / "index"
         if not index_dir.exists():
             if args.base_index is None:
@@ -192,40 +231,37 @@ def search(args: argparse.Namespace) -> None:
             trace.open("w", encoding="utf-8") as out,
         ):
             for q in questions:
-                result, ranked = assistant._answer(q["question"], 10, "hybrid")
-                # For study, not for the verdict: where the gold paragraph ranks, and the dense
-                # leg's top passages by article.
-                vector = embedder.embed_query(normalize(strip_markup(q["question"])) or q["question"])
-                dense = [
-                    (assistant.index.chunk(r).source.split("#")[-1], round(s, 5))
-                    for r, s in assistant.index.search(vector, 20)
-                ]
-                record = {
-                    "qid": q["qid"],
-                    "lang": q["lang"],
-                    "answerable": int(q["answerable"]),
-                    "article": q["article"],
-                    "doc_id": q["doc_id"],
-                    "question": q["question"],
-                    "ranked": asdict(ranked),
-                    "hits": [h.source.split("#")[-1] for h in result.hits],
-                    "dense": dense,
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json.dumps(_record(assistant, embedder, q), ensure_ascii=False) + "\n")
         embedder.save()
         per = (time.perf_counter() - started) * 1000 / len(questions)
         print(f"variant {variant}: {len(questions)} questions, {per:.0f} ms each", file=sys.stderr)
+    if args.archive_index is not None and "en" in languages:
+        assert embedder is not None
+        (args.work / "archive").mkdir(parents=True, exist_ok=True)
+        (args.work / "archive" / "index").write_text(str(args.archive_index.resolve()), encoding="utf-8")
+        with (
+            Assistant.open(args.archive_index, embedder=embedder) as assistant,  # type: ignore[arg-type]
+            (args.work / "archive" / "traces.jsonl").open("w", encoding="utf-8") as out,
+        ):
+            for q in archive_set():
+                out.write(json.dumps(_record(assistant, embedder, q), ensure_ascii=False) + "\n")
+        embedder.save()
 
 
 def replay(work: Path) -> None:
     """Weigh every recorded ranking with the verdict's code as it is now; save the features."""
     dump = work / "features.jsonl"
+    # The variants, then the archive's negatives (its index's path is recorded beside them).
+    folders = [(v, work / f"v{v}", work / f"v{v}" / "index") for v in range(VARIANTS)]
+    if (work / "archive" / "traces.jsonl").exists():
+        archive = Path((work / "archive" / "index").read_text(encoding="utf-8"))
+        folders.append((-1, work / "archive", archive))
     with ExitStack() as stack, dump.open("w", encoding="utf-8") as out:
-        for variant in range(VARIANTS):
-            index = stack.enter_context(closing(load(work / f"v{variant}" / "index")))
+        for variant, folder, index_dir in folders:
+            index = stack.enter_context(closing(load(index_dir)))
             lexical = index.lexical
             lexicon = lexical.lexicon if lexical is not None else Lexicon()
-            with (work / f"v{variant}" / "traces.jsonl").open(encoding="utf-8") as f:
+            with (folder / "traces.jsonl").open(encoding="utf-8") as f:
                 for line in f:
                     r = json.loads(line)
                     ranked = Ranked(**{k: tuple(v) for k, v in r["ranked"].items()})
@@ -371,6 +407,13 @@ def main() -> int:
         "--base-index", type=Path, help="an index of cmrc_xquad to copy (its vectors are reused)"
     )
     parser.add_argument("--work", type=Path, default=Path("/tmp/verdict-fit"))
+    parser.add_argument(
+        "--archive-index",
+        type=Path,
+        help="an index of an archive that covers none of XQuAD (the seed pages and the news "
+        "distractors): its even articles' English questions are added as negatives",
+    )
+    parser.add_argument("--languages", default="zh,en", help="the questions to search: zh, en or both")
     parser.add_argument("--replay", action="store_true", help="weigh the recorded rankings again (no search)")
     parser.add_argument(
         "--refit", action="store_true", help="fit on the features saved last (no search, no replay)"
