@@ -9,6 +9,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,25 @@ def test_evaluate_agrees_with_the_reference_on_the_dev_set(tmp_path: Path) -> No
                 assert scores[key] == pytest.approx(expected[group][key], abs=1e-4), (group, key)
     ab = expected["_abstention"]
     assert (report.abstained, report.false_abstain) == (ab["abstained"], ab["false_abstain"])
+
+
+@pytest.mark.parametrize(("name", "most"), [("absent_details.jsonl", 2), ("english_seed.jsonl", 1)])
+def test_the_projects_own_gold_answers_are_spans_of_their_page(name: str, most: int) -> None:
+    """A hit is a passage holding the answer (the reference scorer's rule): an answer that other
+    pages hold too counts their passages hits (absent_details' 7月 is on two pages, by design)."""
+    pages = {p.name: "".join(unicodedata.normalize("NFKC", p.read_text(encoding="utf-8")).split())
+             for p in (ROOT / "corpus").glob("*.txt")}  # fmt: skip
+    questions = read_questions(DATA / name)
+    assert len(questions) >= 40
+    for q in questions:
+        if not q.get("answerable", True):
+            assert q["answers"] == [] and q["files"] == [], q["qid"]
+            continue
+        assert q["answers"] and len(q["files"]) == 1, q["qid"]
+        for answer in q["answers"]:
+            span = "".join(unicodedata.normalize("NFKC", answer).split())
+            holding = [n for n, text in pages.items() if span in text]
+            assert q["files"][0] in holding and len(holding) <= most, (q["qid"], answer, holding)
 
 
 def _one_page(corpus: Path) -> Path:
