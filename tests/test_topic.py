@@ -71,6 +71,27 @@ def test_the_rarest_word_the_archive_has_decides() -> None:
     assert mentions(Topic(phrase="元朗千色汇", words=("元朗千色汇",)), "千色汇商场", lambda w: (5.0, True))
 
 
+def test_a_word_the_archive_never_writes_is_mentioned_nowhere() -> None:
+    """The archive has not one bigram of 五羊 (or of 鸲鹟): whatever the rest of the phrase
+    matches (新城, 新西兰), the passage is about something else."""
+    topic = Topic(phrase="五羊新城", words=("五羊", "新城"))
+    rarity = {"五羊": (12.0, False), "新城": (3.0, True)}.__getitem__
+    assert not mentions(topic, "松江新城", rarity, {"新城", "#新城"}.__contains__)
+    # Its bigram somewhere: jieba cut it another way there, and the passage has it.
+    assert mentions(topic, "五羊邨的新城", rarity, {"新城", "#新城", "#五羊"}.__contains__)
+    bird = topic_of("新西兰鸲鹟属于什么科目？")
+    assert bird is not None and "鸲鹟" in bird.words
+    has = {"新西兰", "#新西", "#西兰"}.__contains__
+    assert not mentions(bird, "新西兰的环境保护专业", lambda w: (5.0, True), has)
+
+
+def test_a_persons_given_name_may_be_missing_from_the_archive() -> None:
+    topic = topic_of("格雷厄姆特威格对疾病的传播提出了什么观点？")
+    assert topic is not None and topic.given == ("格雷厄姆",)
+    has = {"特威格", "#特威", "#威格", "#格雷"}.__contains__
+    assert mentions(topic, "特威格认为起因是炭疽热", lambda w: (5.0, has(w)), has)
+
+
 def test_a_three_character_word_is_its_first_two() -> None:
     """jieba glues the next character onto a name it knows (潘淑是); the last two characters of a
     name are another person's given name (晓飞 of 王晓飞)."""

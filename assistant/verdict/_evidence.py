@@ -153,7 +153,8 @@ def _names_unspelled(missing: list[Term]) -> tuple[str, ...]:
 def _topic_absent(reading: Reading, folded: str, lexical: Vocabulary | None) -> tuple[str, ...]:
     """The question's topic, when the passage does not mention it (``_topic``)."""
     topic = reading.topic
-    if topic is None or mentions(topic, folded, lambda w: idf_of(w, lexical)):
+    has = (lambda token: True) if lexical is None else lexical.__contains__
+    if topic is None or mentions(topic, folded, lambda w: idf_of(w, lexical), has):
         return ()
     return (topic.phrase,)
 

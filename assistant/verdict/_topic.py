@@ -21,7 +21,12 @@ archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are lo
 without an administrative suffix or 人 (香港 for 香港地区, 英国 for 英国人), or written another way:
 for a word of three characters its first two (jieba glues the next character onto a name it knows,
 潘淑是; the last two are another person's given name, 晓飞 of 王晓飞), for a longer one half of its
-character bigrams (元朗千色汇 written 千色汇).
+character bigrams (元朗千色汇 written 千色汇). A word of the topic that no passage of the archive
+writes in any of these ways (not one character bigram of 五羊 anywhere) is mentioned by no passage,
+whatever the phrase's other words match (新城, 新西兰 of 新西兰鸲鹟): the strongest evidence that
+the archive does not cover what is asked about, as for the focus. A person's given name before
+the family name is let off: translated text names a person by the family name (特威格 for
+格雷厄姆特威格).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import Lexicon, fold, is_common_word, is_proper_name, numerals
+from index.text import Lexicon, bigram_tokens, fold, is_common_word, is_proper_name, numerals
 
 __all__ = ["Topic", "chinese_topic", "mentions"]
 
@@ -43,6 +48,9 @@ class Topic:
     words: tuple[str, ...]
     # Its words that count whole only: a name with its head (余杭站: 余杭 alone is the district).
     whole: tuple[str, ...] = ()
+    # A person's given name before the family name (格雷厄姆 of 格雷厄姆特威格): an archive may
+    # name the person by the family name alone, so it may have the given name nowhere.
+    given: tuple[str, ...] = ()
 
 
 # Tags that end the phrase: verbs (but not verbal nouns), pronouns and question words, prepositions,
@@ -69,10 +77,12 @@ _SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人)$")
 _COUNTS = frozenset({"m", "mq", "q"})
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
 _QUOTED_START = re.compile(r"^[《“\"「『]([^》”\"」』]{2,20})[》”\"」』]")
+_CJK_PAIR = re.compile(r"#[\u3400-\u9fff]{2}")
 _MAX_PHRASE = 12  # longer, and it is a clause, not a name
 # A place's head after a name names a place of that name (余杭站 is a station, not 余杭; 卒 after
 # 陈荣捷 is no head), unlike an administrative suffix (嘉善县 is 嘉善). jieba tags 站 a verb.
 _HEADS = frozenset("站路街桥港寺庙塔馆园村岛")
+_PERSON = frozenset({"nr", "nrt", "nrfg", "nrf"})
 
 
 def _fold(text: str) -> str:
@@ -140,7 +150,7 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
 
     >>> lexicon = Lexicon()
     >>> chinese_topic("邹游为什么被河南建业挂牌？", lexicon)
-    Topic(phrase='邹游', words=('邹游',), whole=())
+    Topic(phrase='邹游', words=('邹游',), whole=(), given=())
     >>> chinese_topic("余杭站位于哪里？", lexicon).whole
     ('余杭站',)
     >>> chinese_topic("《战国无双3》是由哪两个公司合作开发的？", lexicon).phrase
@@ -158,7 +168,9 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
     words, headed = _specific(kept)
     if not 2 <= len(phrase) <= _MAX_PHRASE or not words:
         return None
-    return Topic(phrase=phrase, words=tuple(dict.fromkeys(words)), whole=tuple(headed))
+    pairs = zip(kept, kept[1:], strict=False)
+    given = [_fold(w) for (w, tag), (_, then) in pairs if tag in _PERSON and then in _PERSON]
+    return Topic(phrase=phrase, words=tuple(dict.fromkeys(words)), whole=tuple(headed), given=tuple(given))
 
 
 def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
@@ -175,15 +187,45 @@ def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
     return len(word) > 3 and 2 * sum(g in folded for g in grams) >= len(grams)
 
 
-def mentions(topic: Topic, folded: str, rarity: Callable[[str], tuple[float, bool]]) -> bool:
+def _written(word: str, topic: Topic, has: Callable[[str], bool]) -> bool:
+    """Whether the archive could write a word of the topic as ``_in`` finds it in a passage, going
+    by what ``has`` says of its tokens (the word itself, and ``#`` and a character bigram):
+    whole, or without its suffix, or for a name that counts whole all its bigrams, for three
+    characters the first two, for a longer word half its bigrams. A word with no Chinese
+    bigram is left written."""
+    stem = _SUFFIX.match(word)
+    if has(word) or (stem is not None and has(stem.group(1))):
+        return True
+    grams = [g for g in bigram_tokens(word) if _CJK_PAIR.fullmatch(g)]
+    if not grams:
+        return True
+    found = [has(g) for g in grams]
+    if word in topic.whole:
+        return all(found)
+    if len(word) == 3:
+        return found[0]
+    return 2 * sum(found) >= len(found)
+
+
+def mentions(
+    topic: Topic,
+    folded: str,
+    rarity: Callable[[str], tuple[float, bool]],
+    has: Callable[[str], bool] = lambda token: True,
+) -> bool:
     """Whether a passage (``plain``) mentions the topic; ``rarity`` gives a word's IDF in the
-    archive and whether the archive has it.
+    archive and whether the archive has it, ``has`` whether the archive has a lexical token.
+    A topic with a word the archive never writes (``_written``: 五羊 where no passage has it) is
+    mentioned nowhere, whatever its other words match: 元朗 does not make 元朗千色汇. A person's
+    given name is let off (特威格 is 格雷厄姆特威格).
 
     >>> t = Topic(phrase="五羊新城", words=("五羊", "新城"))
     >>> idf = {"五羊": (9.0, True), "新城": (3.0, True)}.__getitem__
     >>> mentions(t, "松江新城综合交通", idf), mentions(t, "五羊邨的新城", idf)
     (False, True)
     """
+    if not all(_written(w, topic, has) for w in topic.words if w not in topic.given):
+        return False
     if _in(topic.phrase, folded, topic.whole):
         return True
     rated = [(*rarity(w), w) for w in topic.words]
