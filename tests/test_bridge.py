@@ -87,6 +87,13 @@ def test_a_word_the_dictionary_lists_keeps_its_own_senses() -> None:
     assert "全国" in translations("national") and "国度" not in translations("national")
 
 
+def test_a_word_given_one_character_reaches_the_compounds_ending_in_it() -> None:
+    """CC-CEDICT gives craftsman only 匠, no term alone: a Chinese text writes the kind (工匠)."""
+    assert {"工匠", "木匠"} <= translations("craftsman") and "工匠" in translations("craftsmen")
+    # A word with a sense of two characters or more keeps its own (district: 区域, not 景区).
+    assert "区域" in translations("district") and "景区" not in translations("district")
+
+
 def test_a_person_is_found_by_family_name() -> None:
     """CC-CEDICT files a person under the full name (Antoine Lavoisier); a question names the family."""
     assert "拉瓦锡" in translations("Lavoisier") and "尼克松" in translations("Nixon")

@@ -232,7 +232,7 @@ _SUFFIXES = (
     ("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
     ("ations", "e"), ("ation", "e"), ("ations", ""), ("ation", ""), ("ions", ""), ("ion", ""),
     ("ense", "end"), ("ence", "end"), ("ments", ""), ("ment", ""), ("ers", ""), ("er", ""), ("er", "e"),
-    ("ors", ""), ("or", ""), ("est", ""), ("est", "e"), ("ly", ""), ("ally", ""),
+    ("ors", ""), ("or", ""), ("est", ""), ("est", "e"), ("ly", ""), ("ally", ""), ("men", "man"),
 )  # fmt: skip
 
 
@@ -298,7 +298,9 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     sense of two or three words (trade union) also files its Chinese under its last word (union):
     English names a kind by its head. A name's entry (capitalised pinyin) files only its first
     part, the name itself (Harbin, subprovincial city…: harbin), and a person's (with years) the
-    family name too (Antoine Lavoisier (1743-1794): lavoisier).
+    family name too (Antoine Lavoisier (1743-1794): lavoisier). A common word given only single
+    characters also files the common two-character words ending in them (craftsman: 匠, and so
+    工匠, 木匠).
 
     places: an English name → the Chinese names whose entry says it is a place (``Harbin,
     subprovincial city``, ``Jiashan county in Jiaxing``, ``Hangzhou subprovincial city``), keyed by
@@ -308,6 +310,7 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     places: dict[str, set[str]] = {}
     surnames: dict[str, set[str]] = {}  # a person's family name → the Chinese of the person
     common: set[str] = set()  # senses a common word has
+    ending: dict[str, set[str]] = {}  # a character → the common words of two characters it ends
     line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
     for line in _cedict_lines():
         m = line_re.match(line)
@@ -315,6 +318,8 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
             continue
         simplified = m.group(2)
         is_name = m.group(3)[:1].isupper()
+        if not is_name and len(simplified) == 2 and _HAN_CHAR.fullmatch(simplified[1]):
+            ending.setdefault(simplified[1], set()).add(simplified)
         senses = m.group(4).split("/")
         if is_name and _PLACE_GLOSS.search(senses[0]):
             lead = _LEADING_NAME.match(senses[0])
@@ -343,6 +348,11 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     for surname, chinese in surnames.items():
         if surname not in common:
             exact.setdefault(surname, set()).update(chinese)
+    # A word CC-CEDICT gives only one character for (craftsman: 匠) is written in a compound
+    # ending in it, as Chinese names a kind (工匠, 木匠; one character alone is no term here).
+    for sense, chinese in exact.items():
+        if sense in common and all(len(c) == 1 for c in chinese):
+            chinese.update(w for c in list(chinese) for w in ending.get(c, ()))
     # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
     senses_of = {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
     return senses_of, {k: frozenset(v) for k, v in places.items()}
