@@ -3,8 +3,10 @@
     flock /tmp/heavy.lock .venv/bin/python scripts/fit_verdict.py --base-index DIR   # search, then fit
     .venv/bin/python scripts/fit_verdict.py --replay      # weigh the recorded rankings again, then fit
     .venv/bin/python scripts/fit_verdict.py --refit [--features NAME,...]   # fit on the saved features
-    .venv/bin/python scripts/fit_verdict.py --base-index DIR --languages en --archive-index ARCHIVE
-        # English only, with the even XQuAD articles' questions asked of ARCHIVE as negatives
+    .venv/bin/python scripts/fit_verdict.py --base-index DIR --languages en --archive-index ARCHIVE \
+        --covering-index COVERING
+        # English only, with the even XQuAD articles' questions asked of ARCHIVE as negatives and
+        # of COVERING (cmrc_xquad with the same distractors) as answerable
 
 The fit set is made the way ../shared/eval/notfound/ was, from other paragraphs. notfound takes one
 paragraph out of each XQuAD article; of the four it keeps, variant v (0-3) takes out the v-th
@@ -187,13 +189,16 @@ def _record(assistant: Assistant, embedder: Any, q: dict[str, Any]) -> dict[str,
     }
 
 
-def archive_set() -> list[dict[str, Any]]:
-    """The English questions of even-numbered XQuAD articles, asked of an archive that does not
-    cover them (``--archive-index``): the negatives a large archive produces, which the near misses
-    lack (a passage on another subject that shares a few translated words). The odd-numbered
-    articles' questions are left to report on (scripts/bench_hubness.py --half odd)."""
+def archive_set(answerable: bool) -> list[dict[str, Any]]:
+    """The English questions of even-numbered XQuAD articles, asked of a large archive: one that
+    does not cover them (``--archive-index``), the negatives a large archive produces, which the
+    near misses lack (a passage on another subject that shares a few translated words); or one
+    that does, among the same news (``--covering-index``), the answerable questions of a large
+    archive, whose best passage has thousands of others about as close (a standing the near
+    misses' small archive never shows). The odd-numbered articles' questions are left to report
+    on (scripts/bench_hubness.py --half odd)."""
     return [
-        {**q, "lang": "en", "answerable": False, "article": _article(q["doc_id"])}
+        {**q, "lang": "en", "answerable": answerable, "article": _article(q["doc_id"])}
         for q in _lines(EVAL / "xquad_en" / "questions.jsonl")
         if int(_article(q["doc_id"]).removeprefix("xquad_a")) % 2 == 0
     ]
@@ -235,15 +240,18 @@ def search(args: argparse.Namespace) -> None:
         embedder.save()
         per = (time.perf_counter() - started) * 1000 / len(questions)
         print(f"variant {variant}: {len(questions)} questions, {per:.0f} ms each", file=sys.stderr)
-    if args.archive_index is not None and "en" in languages:
+    archives = (("archive", args.archive_index, False), ("covering", args.covering_index, True))
+    for name, index_dir, answerable in archives:
+        if index_dir is None or "en" not in languages:
+            continue
         assert embedder is not None
-        (args.work / "archive").mkdir(parents=True, exist_ok=True)
-        (args.work / "archive" / "index").write_text(str(args.archive_index.resolve()), encoding="utf-8")
+        (args.work / name).mkdir(parents=True, exist_ok=True)
+        (args.work / name / "index").write_text(str(index_dir.resolve()), encoding="utf-8")
         with (
-            Assistant.open(args.archive_index, embedder=embedder) as assistant,  # type: ignore[arg-type]
-            (args.work / "archive" / "traces.jsonl").open("w", encoding="utf-8") as out,
+            Assistant.open(index_dir, embedder=embedder) as assistant,  # type: ignore[arg-type]
+            (args.work / name / "traces.jsonl").open("w", encoding="utf-8") as out,
         ):
-            for q in archive_set():
+            for q in archive_set(answerable):
                 out.write(json.dumps(_record(assistant, embedder, q), ensure_ascii=False) + "\n")
         embedder.save()
 
@@ -251,11 +259,11 @@ def search(args: argparse.Namespace) -> None:
 def replay(work: Path) -> None:
     """Weigh every recorded ranking with the verdict's code as it is now; save the features."""
     dump = work / "features.jsonl"
-    # The variants, then the archive's negatives (its index's path is recorded beside them).
+    # The variants, then the large archives' questions (each index's path is recorded beside them).
     folders = [(v, work / f"v{v}", work / f"v{v}" / "index") for v in range(VARIANTS)]
-    if (work / "archive" / "traces.jsonl").exists():
-        archive = Path((work / "archive" / "index").read_text(encoding="utf-8"))
-        folders.append((-1, work / "archive", archive))
+    for variant, name in ((-1, "archive"), (-2, "covering")):
+        if (work / name / "traces.jsonl").exists():
+            folders.append((variant, work / name, Path((work / name / "index").read_text(encoding="utf-8"))))
     with ExitStack() as stack, dump.open("w", encoding="utf-8") as out:
         for variant, folder, index_dir in folders:
             index = stack.enter_context(closing(load(index_dir)))
@@ -412,6 +420,12 @@ def main() -> int:
         type=Path,
         help="an index of an archive that covers none of XQuAD (the seed pages and the news "
         "distractors): its even articles' English questions are added as negatives",
+    )
+    parser.add_argument(
+        "--covering-index",
+        type=Path,
+        help="an index of cmrc_xquad with the same distractors: its even articles' English "
+        "questions are added as answerable ones",
     )
     parser.add_argument("--languages", default="zh,en", help="the questions to search: zh, en or both")
     parser.add_argument("--replay", action="store_true", help="weigh the recorded rankings again (no search)")
