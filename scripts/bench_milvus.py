@@ -77,7 +77,7 @@ def one_percent(n: int) -> Filter:
 
 
 def recall(store: Store, exact: Store, where: Filter, n: int, rng: np.random.Generator) -> float:
-    got = 0
+    got = 0.0
     for i in rng.integers(0, len(store), n):
         vector = EMBEDDER.embed_query(f"第{int(i)}次职工座谈会")
         truth = {

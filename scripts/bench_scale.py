@@ -41,9 +41,9 @@ import faiss  # noqa: E402
 
 from index import Settings, make_embedder, read_corpus  # noqa: E402
 from index.embed._cache import CACHE_FILE, EmbeddingCache, text_key  # noqa: E402
-from index.split._chunk import chunk_document  # noqa: E402
+from index.split import chunk_document, passage_texts  # noqa: E402
 from index.store import ROW_BYTES  # noqa: E402
-from index.store._vectors import CODEC, CODECS, IvfStore, VectorStore, create_store, passage_texts  # noqa: E402
+from index.store._vectors import CODEC, CODECS, IvfStore, VectorStore, create_store  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "cmrc_xquad"
 WORK = ROOT / ".index-eval" / "bench-scale"
@@ -195,8 +195,9 @@ def main() -> None:
         allowed[rng.integers(len(counts))] = True
     faiss.omp_set_num_threads(2)
     kth = exact(vectors, counts, queries, allowed)
+    passage_sizes = counts.tolist()
     t = time.perf_counter()
-    store, keys = create_store(vectors, counts, vectors.shape[1], args.kind, args.codec)
+    store, keys = create_store(vectors, passage_sizes, vectors.shape[1], args.kind, args.codec)
     build_s = time.perf_counter() - t
     faiss.omp_set_num_threads(1)
     size = store.nbytes() + len(store) * ROW_BYTES

@@ -172,9 +172,10 @@ def _record(assistant: Assistant, embedder: Any, q: dict[str, Any]) -> dict[str,
     # For study, not for the verdict: where the gold paragraph ranks, and the dense
     # leg's top passages by article.
     vector = embedder.embed_query(normalize(strip_markup(q["question"])) or q["question"])
+    top = assistant.index.dense_top(vector, 20)
     dense = [
-        (assistant.index.chunk(r).source.split("#")[-1], round(s, 5))
-        for r, s in assistant.index.search(vector, 20)
+        (chunk.source.split("#")[-1], round(s, 5))
+        for (chunk, _), (_, s) in zip(assistant.index.passages([r for r, _ in top]), top, strict=True)
     ]
     return {
         "qid": q["qid"],

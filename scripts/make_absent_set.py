@@ -104,7 +104,7 @@ def main() -> int:
         asked.append((q, question, focus.text, word))
         foci[(q["doc_id"], word)].add(focus.text)
     pairs = []
-    for q, question, focus, word in asked:
+    for q, question, said, word in asked:
         mine = grams[q["doc_id"]]
         lenders = sorted(
             (k for k, w in foci if w == word and k != q["doc_id"]),
@@ -112,14 +112,14 @@ def main() -> int:
         )[:NEAREST]
         article = articles[q["doc_id"]]
         stand_in = next(
-            (f for k in lenders for f in sorted(foci[(k, word)]) if f != focus and _absent(f, article)), None
+            (f for k in lenders for f in sorted(foci[(k, word)]) if f != said and _absent(f, article)), None
         )
         if stand_in is None:
             continue
-        common = {"doc_id": q["doc_id"], "focus": focus}
+        common = {"doc_id": q["doc_id"], "focus": said}
         pairs.append(
             (
-                {"qid": f"{q['qid']}-absent", "question": question.replace(focus, stand_in, 1), "answers": [],
+                {"qid": f"{q['qid']}-absent", "question": question.replace(said, stand_in, 1), "answers": [],
                  "answerable": False, "type": "absent_detail", "stand_in": stand_in, **common},
                 {**q, "type": "answerable_partner", **common},
             )

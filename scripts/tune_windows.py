@@ -27,13 +27,17 @@ from assistant import Assistant  # noqa: E402
 from assistant.core._ranking import LEXICAL_WEIGHT  # noqa: E402
 from assistant.eval import first_hit_rank, read_questions  # noqa: E402
 from index.build._vectors import embed_texts  # noqa: E402
-from index.split._chunk import windows  # noqa: E402
+from index.split import windows  # noqa: E402
+from index.store import LoadedIndex  # noqa: E402
 from index.text import is_chinese, normalize  # noqa: E402
 
 
 def main(index_dir: str, questions_file: str, sizes: str, weights: str = str(LEXICAL_WEIGHT)) -> None:
     assistant = Assistant.open(index_dir)
     ix, embedder = assistant.index, assistant.embedder
+    # The vectors of every chunk and BM25 of every row: a folder's index, not a Milvus store.
+    if not isinstance(ix, LoadedIndex):
+        sys.exit(f"tune_windows needs a local index folder, not {type(ix).__name__}")
     assert ix.lexical is not None
     n = len(ix)
     chunks = [ix.chunk(i) for i in range(n)]
@@ -60,18 +64,18 @@ def main(index_dir: str, questions_file: str, sizes: str, weights: str = str(LEX
             window_vectors = embed_texts(texts, embedder, progress=True)
             np.save(cache, window_vectors)
         ranks: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for q, v, lex in zip(questions, vectors, lexical, strict=True):
+        for question, v, lex in zip(questions, vectors, lexical, strict=True):
             chunk_scores = own @ v
             best = chunk_scores.copy()
             np.maximum.at(best, np.asarray(owner, dtype=np.int64), window_vectors @ v)
             runs = [("dense chunk", chunk_scores), ("dense best window", best)]
-            for w in map(float, weights.split(",")):
-                runs.append((f"hybrid {w} chunk", chunk_scores + w * lex))
-                runs.append((f"hybrid {w} window", best + w * lex))
+            for weight in map(float, weights.split(",")):
+                runs.append((f"hybrid {weight} chunk", chunk_scores + weight * lex))
+                runs.append((f"hybrid {weight} window", best + weight * lex))
             for name, s in runs:
                 top = np.argsort(-s)[:10]
-                rank = first_hit_rank([chunks[i].text for i in top], q["answers"]) or 99
-                ranks[name].append((str(q.get("type", "all")), rank))
+                rank = first_hit_rank([chunks[i].text for i in top], question["answers"]) or 99
+                ranks[name].append((str(question.get("type", "all")), rank))
         print(f"window {size} characters: {len(texts)} windows for {n} chunks")
         for name, got in ranks.items():
             for kind in ["all", *sorted({t for t, _ in got})]:
