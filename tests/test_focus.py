@@ -116,6 +116,23 @@ def test_the_english_focus_goes_through_the_dictionary() -> None:
     assert english_focus("How many forced fumbles did he have?") is not None
 
 
+def test_an_english_focus_is_the_words_it_is_the_first_sense_of() -> None:
+    """address is 地址 first, and a speech (讲话) only third: an archive full of speeches does not
+    give an address."""
+    focus = english_focus("What is the address of the Dingshangyi hotel in Anji?")
+    assert focus is not None and "地址" in focus.parts[0] and "讲话" not in focus.parts[0]
+    assert not attest(focus, "县委书记在会上发表讲话", LEXICON, None).attested
+    # A word no entry gives first still has the dictionary's other senses to go on.
+    assert english_focus("How many forced fumbles did he have?") is not None
+
+
+def test_an_english_focus_is_said_by_its_unit() -> None:
+    focus = english_focus("What was the percentage of households with children?")
+    assert focus is not None
+    assert attest(focus, "有孩子的家庭占 32.1%", LEXICON, None).attested
+    assert not attest(focus, "有孩子的家庭很多", LEXICON, None).attested
+
+
 def _attest(question: str, passage: str) -> tuple[bool, str | None]:
     focus = chinese_focus(normalize(question), LEXICON)
     assert focus is not None

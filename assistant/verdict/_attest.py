@@ -113,11 +113,14 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     True
     """
     folded = plain(passage)
-    unit = _UNIT_PATTERNS.get(focus.text) if focus.chinese else None
+    # An English focus is said by a unit as its Chinese words are (percentage: 百分比, so "20%").
+    one_word = focus.parts[0] if len(focus.parts) == 1 else ()
+    named = (focus.text,) if focus.chinese else focus.whole or one_word
+    units = [_UNIT_PATTERNS[w] for w in named if w in _UNIT_PATTERNS]
     attested = (
         _mentions(focus.whole, folded)
         or (bool(focus.parts) and all(_mentions(part, folded) for part in focus.parts))
-        or (unit is not None and unit.search(folded) is not None)
+        or any(unit.search(folded) is not None for unit in units)
     )
     if attested:
         return Attestation(focus=focus.text, attested=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from index.text import ENGLISH_STOPWORDS, fold, translations
+from index.text import ENGLISH_STOPWORDS, fold, primary_translations, translations
 
 from ._focus import Focus
 
@@ -38,8 +38,13 @@ _SAYING = frozenset({"known", "called", "named", "termed", "word", "term"})
 
 
 def _forms(word: str) -> tuple[str, ...]:
-    # One Chinese character stands for too much to count as mentioning the word.
-    return tuple(sorted({fold(w) for w in translations(word) if len(w) >= 2}))
+    # The words whose first sense it is (address: 地址, not 讲话, a speech first), else any. One
+    # Chinese character stands for too much to count as mentioning the word.
+    for found in (primary_translations(word), translations(word)):
+        forms = tuple(sorted({fold(w) for w in found if len(w) >= 2}))
+        if forms:
+            return forms
+    return ()
 
 
 def english_focus(question: str) -> Focus | None:

@@ -20,6 +20,7 @@ from .english import (
     is_common_word,
     is_proper_name,
     pinyin_key,
+    primary_translations,
     translations,
 )
 from .lexicon import Lexicon, domain_words
@@ -61,6 +62,7 @@ __all__ = [
     "numerals",
     "pairs",
     "pinyin_key",
+    "primary_translations",
     "sentence_spans",
     "split_sentences",
     "strip_markup",

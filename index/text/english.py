@@ -16,10 +16,12 @@ __all__ = [
     "is_common_word",
     "is_proper_name",
     "pinyin_key",
+    "primary_translations",
     "translations",
 ]
 
 _HAN_CHAR = re.compile(f"[{HAN}]")
+_Table = dict[str, frozenset[str]]  # an English word or phrase → Chinese words
 ENGLISH_STOPWORDS = frozenset(
     "a an and are as at be been by can could did do does for from had has have how i in is it its many "
     "much of on or s the their there these this those to was were what when where which who whom whose "
@@ -291,8 +293,8 @@ _LEADING_NAME = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
 
 
 @functools.cache
-def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """CC-CEDICT turned around, read in one pass: (senses, places).
+def _english_tables() -> tuple[_Table, _Table, _Table]:
+    """CC-CEDICT turned around, read in one pass: (senses, places, primary).
 
     senses: an English sense of up to three words → the simplified Chinese words that have it. A
     sense of two or three words (trade union) also files its Chinese under its last word (union):
@@ -301,6 +303,9 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     family name too (Antoine Lavoisier (1743-1794): lavoisier). A common word given only single
     characters also files the common two-character words ending in them (craftsman: 匠, and so
     工匠, 木匠).
+
+    primary: an English sense → the common words whose entry gives it first (address: 地址, 住址;
+    not 讲话, a speech first).
 
     places: an English name → the Chinese names whose entry says it is a place (``Harbin,
     subprovincial city``, ``Jiashan county in Jiaxing``, ``Hangzhou subprovincial city``), keyed by
@@ -311,6 +316,7 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     surnames: dict[str, set[str]] = {}  # a person's family name → the Chinese of the person
     common: set[str] = set()  # senses a common word has
     ending: dict[str, set[str]] = {}  # a character → the common words of two characters it ends
+    primary: dict[str, set[str]] = {}
     line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
     for line in _cedict_lines():
         m = line_re.match(line)
@@ -327,9 +333,14 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
                 name = lead.group(0).lower()
                 places.setdefault(name, set()).add(simplified)
                 exact.setdefault(name, set()).add(simplified)
+        first = True
         for sense in senses:
             if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
                 continue
+            if first and not is_name:
+                given = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[0].strip().lower()
+                primary.setdefault(re.sub(r"^(?:to|a|an|the) ", "", given), set()).add(simplified)
+            first = False
             person = _LIFESPAN.match(sense) if is_name else None
             if person is not None:
                 surnames.setdefault(person.group(1).lower(), set()).add(simplified)
@@ -355,7 +366,8 @@ def _english_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
             chinese.update(w for c in list(chinese) for w in ending.get(c, ()))
     # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
     senses_of = {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
-    return senses_of, {k: frozenset(v) for k, v in places.items()}
+    frozen = {k: frozenset(v) for k, v in primary.items()}
+    return senses_of, {k: frozenset(v) for k, v in places.items()}, frozen
 
 
 def _senses() -> dict[str, frozenset[str]]:
@@ -391,6 +403,18 @@ def is_proper_name(word: str) -> bool:
     (True, False, False)
     """
     return _proper().get(word) is True
+
+
+def primary_translations(phrase: str) -> frozenset[str]:
+    """The Chinese words whose dictionary entry gives the English word or phrase as its first
+    sense (in any of its plain forms): the words a text most likely says it with.
+
+    >>> sorted(w for w in primary_translations("address") if len(w) == 2)
+    ['住址', '地址', '寻址']
+    """
+    words = phrase.lower().split()
+    spellings = list(dict.fromkeys((tuple(words), tuple(american(w) for w in words))))
+    return frozenset(_looked_up(_english_tables()[2], spellings, _stems))
 
 
 def translations(phrase: str) -> frozenset[str]:
