@@ -1,6 +1,7 @@
 """The focus of an English question, in the archive's words: the attribute it asks for (the phone
 number, the average salary), mapped to Chinese through the same dictionary bridge as its terms
-(CC-CEDICT: phone number → 电话).
+(CC-CEDICT: phone number → 电话), in the words whose entry gives it first (address: 地址, 住址;
+讲话 is a speech first, an address third) when there are any.
 
 - ``what is the X of/in/at/for …``, ``what are the X …``: X;
 - ``how many X do/does/did … have``: X (how many beds does the centre have). ``How many X were
