@@ -77,7 +77,10 @@ _SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人)$")
 _COUNTS = frozenset({"m", "mq", "q"})
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
 _QUOTED_START = re.compile(r"^[《“\"「『]([^》”\"」』]{2,20})[》”\"」』]")
-_CJK_PAIR = re.compile(r"#[\u3400-\u9fff]{2}")
+# The bigrams the lexical index keeps (index.text.Lexicon.tokens: CJK Unified Ideographs only).
+_INDEXED = re.compile(r"#[\u4e00-\u9fff]{2}")
+# Characters jieba glues onto the word before (潘淑是, 莱茵河谷以, 王江泾镇内, 矢井田瞳的).
+_GLUE = frozenset("是以用指内的为在于和与及")
 _MAX_PHRASE = 12  # longer, and it is a clause, not a name
 # A place's head after a name names a place of that name (余杭站 is a station, not 余杭; 卒 after
 # 陈荣捷 is no head), unlike an administrative suffix (嘉善县 is 嘉善). jieba tags 站 a verb.
@@ -188,23 +191,22 @@ def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
 
 
 def _written(word: str, topic: Topic, has: Callable[[str], bool]) -> bool:
-    """Whether the archive could write a word of the topic as ``_in`` finds it in a passage, going
-    by what ``has`` says of its tokens (the word itself, and ``#`` and a character bigram):
-    whole, or without its suffix, or for a name that counts whole all its bigrams, for three
-    characters the first two, for a longer word half its bigrams. A word with no Chinese
-    bigram is left written."""
+    """Whether the archive may write a word of the topic, going by what ``has`` says of its
+    tokens (the word itself, and ``#`` and a character bigram): unless it is written whole, or
+    without its suffix, or a name that counts whole, some character bigram of the phrase that
+    takes in one of its characters must be there (jieba cuts across a name: 鲷鱼 of 黄天竺鲷鱼体 is
+    written as 天竺鲷 and 鱼体). Left written: a word jieba glued a function character onto
+    (潘淑是's 淑是, 镇内), and one with a character the index keeps no bigrams of (䲟)."""
     stem = _SUFFIX.match(word)
-    if has(word) or (stem is not None and has(stem.group(1))):
+    if has(word) or (stem is not None and has(stem.group(1))) or word[-1] in _GLUE:
         return True
-    grams = [g for g in bigram_tokens(word) if _CJK_PAIR.fullmatch(g)]
-    if not grams:
+    at = topic.phrase.find(word)
+    around = topic.phrase[max(0, at - 1) : at + len(word) + 1] if at >= 0 else word
+    grams = bigram_tokens(word if word in topic.whole else around)
+    if not grams or not all(_INDEXED.fullmatch(g) for g in grams):
         return True
     found = [has(g) for g in grams]
-    if word in topic.whole:
-        return all(found)
-    if len(word) == 3:
-        return found[0]
-    return 2 * sum(found) >= len(found)
+    return all(found) if word in topic.whole else any(found)
 
 
 def mentions(
