@@ -133,6 +133,24 @@ def test_an_english_focus_is_said_by_its_unit() -> None:
     assert not attest(focus, "有孩子的家庭很多", LEXICON, None).attested
 
 
+def test_a_count_is_attested_only_by_a_number_of_the_thing() -> None:
+    """多少员工 asks how many: a passage that names 员工 without a number of them (or counts
+    another thing) does not say it."""
+    focus = chinese_focus("安吉鼎尚驿文化主题酒店有多少员工？", LEXICON)
+    assert focus is not None and focus.text == "员工" and focus.counted
+    assert attest(focus, "酒店工会组织员工参加技能培训", LEXICON, None).uncounted
+    assert attest(focus, "酒店现有员工120名", LEXICON, None).attested
+    assert attest(focus, "全店三十余名员工参加培训", LEXICON, None).attested  # numerals read as digits
+    assert not attest(focus, "员工参加了培训。全年共举办12场", LEXICON, None).attested  # another clause
+    counted = chinese_focus("2016年挂牌的疗休养景区和饭店里，景区有几家？", LEXICON)
+    assert counted is not None and counted.counted
+    # A value asked, not a count (服务电话是多少), and a dimension (比例, 时间) are said otherwise.
+    phone = chinese_focus("瓜沥供电所的服务电话是多少？", LEXICON)
+    assert phone is not None and not phone.counted
+    share = chinese_focus("亚马逊雨林在地球上的雨林中占据多少比例？", LEXICON)
+    assert share is None or not attest(share, "占雨林面积的一半以上", LEXICON, None).uncounted
+
+
 def _attest(question: str, passage: str) -> tuple[bool, str | None]:
     focus = chinese_focus(normalize(question), LEXICON)
     assert focus is not None

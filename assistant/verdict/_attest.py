@@ -65,10 +65,32 @@ class Attestation:
     attested: bool
     nowhere: bool = False
     instead: str | None = None
+    # A count was asked and the passage names the thing, but no number of it (会员, not 120名会员).
+    uncounted: bool = False
 
 
 def _mentions(forms: tuple[str, ...], folded: str) -> bool:
     return any(plain(f) in folded for f in forms if f)
+
+
+# A number counting the focus: within a few characters before it (120名会员, 3家银行中标, 87家景区、
+# 饭店) or after it (会员120名, 会员人数达1.2万), inside one clause.
+_NEAR = 8
+_CLAUSE_END = re.compile(r"[，。；！？,;!?：:]")
+# A number: digits (``plain`` turns 三十名 into 30名), or Chinese numerals it leaves (三十余名, 两千多位)
+# before a measure word.
+_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[余多]?[名个家位人所座条项户支台张只件]")
+
+
+def _counts(focus: Focus, folded: str) -> bool:
+    """Whether the passage gives a number of the focus (``plain`` text: numerals in digits)."""
+    for form in (plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f):
+        for m in re.finditer(re.escape(form), folded):
+            before = _CLAUSE_END.split(folded[max(0, m.start() - _NEAR) : m.start()])[-1]
+            after = _CLAUSE_END.split(folded[m.end() : m.end() + _NEAR])[0]
+            if _NUMBER.search(before) or _NUMBER.search(after):
+                return True
+    return False
 
 
 def _in_archive(forms: tuple[str, ...], vocabulary: Vocabulary | None) -> bool:
@@ -122,6 +144,10 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
         or (bool(focus.parts) and all(_mentions(part, folded) for part in focus.parts))
         or any(unit.search(folded) is not None for unit in units)
     )
+    # A dimension (时间, 比例, 面积) is no count of things: its value is said by its unit, above.
+    dimension = focus.text in _UNITS or focus.text.endswith(_QUANTITY_HEADS)
+    if attested and focus.counted and not dimension and not _counts(focus, folded):
+        return Attestation(focus=focus.text, attested=False, uncounted=True)
     if attested:
         return Attestation(focus=focus.text, attested=True)
     # A Chinese focus is nowhere when one of its words is (退休 of 退休职工); an English one only when

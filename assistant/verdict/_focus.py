@@ -7,7 +7,9 @@ the passage it cites (``_attest``). The focus is read from the words around the 
 by jieba's part-of-speech tags:
 
 - ``X是多少``, ``X为几``, ``X是哪一天``: the noun phrase before 是/为 (服务电话, 占地面积);
-- ``多少(量词)X？`` at the question's end: X (床位, 退休职工). Followed by a verb, X is what is
+- ``多少(量词)X？`` at the question's end: X (床位, 退休职工), and ``X有几(量词)``: a count of X, which
+  a passage gives only with a number counting X (5名会员; 会员 alone, or a count of others, does
+  not; a dimension, 面积 or 比例, is said by its unit instead). Followed by a verb, X is what is
   counted (几家单位获评…): the answer is a number of them and need not repeat the noun; nor is X
   asked after a unit (多少万元), a count of events or times (多少次, 几月), or kinds (多少种);
 - ``哪个X``, ``哪家X`` before a verb or at the end: a *type* (评委会); an answer names an instance
@@ -43,6 +45,8 @@ class Focus:
     whole: tuple[str, ...]
     kind: str = "attribute"
     chinese: bool = True
+    # A count is asked (多少名会员, 景区有几家): a passage says it only with a number of them.
+    counted: bool = False
 
 
 # Words that ask for an amount, a time or a place of the phrase before 是/为/在.
@@ -51,6 +55,7 @@ class Focus:
 # Nor 多大, 多长, 多高 (有多长): they ask a measurement, which an answer gives with its unit ("30公分")
 # without naming the dimension (体长, 最长记录).
 _AMOUNT = ("多少", "几", "哪一天", "哪天", "哪一年", "哪年")
+_COUNTING = ("多少", "几")  # the words of them that ask how many
 # A measure word after the question word that counts events (多少次奖杯: times won, not trophies)
 # or times (几月产生): what follows is no attribute asked for.
 _NOT_COUNTED = frozenset({"次", "回", "遍", "趟", "届", "月", "日", "号", "点", "天", "年", "周", "时"})
@@ -116,16 +121,16 @@ def _forward(tagged: list[tuple[str, str]]) -> list[str] | None:
     return words[-_PHRASE_WORDS:]
 
 
-def _before_link(before: list[tuple[str, str]]) -> list[str]:
+def _before_link(before: list[tuple[str, str]]) -> tuple[list[str], str]:
     """X in ``X是(每平方米)多少``: the phrase before the last link word, when at most measure
-    words stand between it and the question word."""
+    words stand between it and the question word; and the link word."""
     for j in range(len(before) - 1, -1, -1):
         word, tag = before[j]
         if word in _LINKS:
-            return _phrase(before[:j])
+            return _phrase(before[:j]), word
         if not (tag in ("m", "q", "d") or word.startswith("每")):
-            return []
-    return []
+            return [], ""
+    return [], ""
 
 
 def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
@@ -142,7 +147,9 @@ def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
 _COUNT_WORDS = frozenset({"数量", "数目", "总数", "数字", "个数", "种类", "数额"})
 
 
-def _focus_of(words: list[str], tags: dict[str, str], kind: str = "attribute") -> Focus | None:
+def _focus_of(
+    words: list[str], tags: dict[str, str], kind: str = "attribute", counted: bool = False
+) -> Focus | None:
     """The focus of a phrase's words. Each noun of it must be in a passage; a verb jieba tagged in
     it (估计人口's 估计, 服务电话's 服务) only qualifies (人口估计, 服务热线电话 say the same), and a
     count word (种类数量) only says that a number is asked: a phrase of nothing else has no focus."""
@@ -154,7 +161,7 @@ def _focus_of(words: list[str], tags: dict[str, str], kind: str = "attribute") -
     needed = [w for w in needed if w not in _COUNT_WORDS]
     if not needed:
         return None
-    return Focus(text=text, parts=tuple((w,) for w in needed), whole=(text,), kind=kind)
+    return Focus(text=text, parts=tuple((w,) for w in needed), whole=(text,), kind=kind, counted=counted)
 
 
 def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
@@ -183,7 +190,11 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             if len(glued) == 1:  # 几月, 几点, 多少次: the measure word glued to the question word
                 measure = glued
             if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
-                return _focus_of(_before_link(tagged[:i]), tags)
+                phrase, link = _before_link(tagged[:i])
+                # X有几家, X有多少: how many X there are (景区有几家); X是多少 asks X's value (电话).
+                counting = word.startswith(_COUNTING)
+                counted = counting and link == "有" and not _UNIT_WORD.fullmatch(measure)
+                return _focus_of(phrase, tags, counted=counted)
             if not any(_nominal(*a) for a in after):  # X是哪一年成立的: X is the topic, not the focus
                 return None
             # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
@@ -192,11 +203,14 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             if (i and tagged[i - 1][1] == "p") or measure in _KINDS | _NOT_COUNTED or len(measure) > 1:
                 return None
             ahead = _forward(after)
-            return _focus_of(ahead, tags) if ahead is not None else None
+            # 多少名会员 counts; 水深多少的海域 (how deep) and 哪一年的格莱美奖 (which year) do not.
+            of = i + size < len(tagged) and tagged[i + size][0] == "的"
+            counted = word.startswith(_COUNTING) and not of
+            return _focus_of(ahead, tags, counted=counted) if ahead is not None else None
         if word.startswith(_PLACE):  # X在哪里(举行)
             # Answered by a place's name (位于上海, 出生于…): 地址, 出生地, 发源地 need not be said, so,
             # as for a type, only one the archive has nowhere counts (办公地址 on the seed pages).
-            return _focus_of(_before_link(tagged[:i]), tags, kind="type")
+            return _focus_of(_before_link(tagged[:i])[0], tags, kind="type")
         if word in _WHICH:
             ahead = []
             for w, t in tagged[i + 1 :]:

@@ -98,7 +98,8 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
             found=False,
             confidence=FOCUS_CONFIDENCE[focus.nowhere],
             reason="focus",
-            unmatched=(focus.focus,),
+            # A count asked and the thing named without one: what is missing is the number of it.
+            unmatched=(f"{focus.focus}的数目" if focus.uncounted else focus.focus,),
             instead=focus.instead,
         )
     weights = COEFFICIENTS[lang]
