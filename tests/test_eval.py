@@ -120,7 +120,9 @@ def test_evaluate_agrees_with_the_reference_on_the_dev_set(tmp_path: Path) -> No
     assert (report.abstained, report.false_abstain) == (ab["abstained"], ab["false_abstain"])
 
 
-@pytest.mark.parametrize(("name", "most"), [("absent_details.jsonl", 2), ("english_seed.jsonl", 1), ("blind_absent.jsonl", 1)])
+@pytest.mark.parametrize(
+    ("name", "most"), [("absent_details.jsonl", 2), ("english_seed.jsonl", 1), ("blind_absent.jsonl", 1)]
+)
 def test_the_projects_own_gold_answers_are_spans_of_their_page(name: str, most: int) -> None:
     """A hit is a passage holding the answer (the reference scorer's rule): an answer that other
     pages hold too counts their passages hits (absent_details' 7月 is on two pages, by design)."""
