@@ -164,6 +164,37 @@ def _focus_of(
     return Focus(text=text, parts=tuple((w,) for w in needed), whole=(text,), kind=kind, counted=counted)
 
 
+def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[str, str]) -> Focus | None:
+    """The focus of a question whose ``i``-th word asks for an amount (``size`` words: 多少, 多 大)."""
+    word = tagged[i][0]
+    after = tagged[i + size :]
+    first = after[0][0] if after else ""
+    measure = first if (len(first) == 1 and first not in _TAIL) or _UNIT_WORD.fullmatch(first) else ""
+    # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
+    after = after[1:] if measure else after
+    glued = word[2:] if word.startswith("多少") else word[1:] if word.startswith("几") else ""
+    if len(glued) == 1:  # 几月, 几点, 多少次: the measure word glued to the question word
+        measure = glued
+    if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
+        phrase, link = _before_link(tagged[:i])
+        # X有几家, X有多少: how many X there are (景区有几家); X是多少 asks X's value (电话).
+        counting = word.startswith(_COUNTING)
+        counted = counting and link == "有" and not _UNIT_WORD.fullmatch(measure)
+        return _focus_of(phrase, tags, counted=counted)
+    if not any(_nominal(*a) for a in after):  # X是哪一年成立的: X is the topic, not the focus
+        return None
+    # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
+    # X, which a passage names one by one (树种, 乔木), not as X.
+    # 多少万元送温暖: an amount in a unit is the answer, what follows says what it did.
+    if (i and tagged[i - 1][1] == "p") or measure in _KINDS | _NOT_COUNTED or len(measure) > 1:
+        return None
+    ahead = _forward(after)
+    # 多少名会员 counts; 水深多少的海域 (how deep) and 哪一年的格莱美奖 (which year) do not.
+    of = i + size < len(tagged) and tagged[i + size][0] == "的"
+    counted = word.startswith(_COUNTING) and not of
+    return _focus_of(ahead, tags, counted=counted) if ahead is not None else None
+
+
 def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     """The focus of a normalised Chinese question, or None when it asks for nothing in particular
     that a passage must name.
@@ -181,38 +212,13 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     for i, (word, _) in enumerate(tagged):
         size = _amount_word(tagged, i)
         if size:
-            after = tagged[i + size :]
-            first = after[0][0] if after else ""
-            measure = first if (len(first) == 1 and first not in _TAIL) or _UNIT_WORD.fullmatch(first) else ""
-            # 多少张床位: skip the measure word (jieba tags it q, or p: 多少对情侣).
-            after = after[1:] if measure else after
-            glued = word[2:] if word.startswith("多少") else word[1:] if word.startswith("几") else ""
-            if len(glued) == 1:  # 几月, 几点, 多少次: the measure word glued to the question word
-                measure = glued
-            if all(w in _TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
-                phrase, link = _before_link(tagged[:i])
-                # X有几家, X有多少: how many X there are (景区有几家); X是多少 asks X's value (电话).
-                counting = word.startswith(_COUNTING)
-                counted = counting and link == "有" and not _UNIT_WORD.fullmatch(measure)
-                return _focus_of(phrase, tags, counted=counted)
-            if not any(_nominal(*a) for a in after):  # X是哪一年成立的: X is the topic, not the focus
-                return None
-            # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
-            # X, which a passage names one by one (树种, 乔木), not as X.
-            # 多少万元送温暖: an amount in a unit is the answer, what follows says what it did.
-            if (i and tagged[i - 1][1] == "p") or measure in _KINDS | _NOT_COUNTED or len(measure) > 1:
-                return None
-            ahead = _forward(after)
-            # 多少名会员 counts; 水深多少的海域 (how deep) and 哪一年的格莱美奖 (which year) do not.
-            of = i + size < len(tagged) and tagged[i + size][0] == "的"
-            counted = word.startswith(_COUNTING) and not of
-            return _focus_of(ahead, tags, counted=counted) if ahead is not None else None
+            return _amount_focus(tagged, i, size, tags)
         if word.startswith(_PLACE):  # X在哪里(举行)
             # Answered by a place's name (位于上海, 出生于…): 地址, 出生地, 发源地 need not be said, so,
             # as for a type, only one the archive has nowhere counts (办公地址 on the seed pages).
             return _focus_of(_before_link(tagged[:i])[0], tags, kind="type")
         if word in _WHICH:
-            ahead = []
+            ahead: list[str] = []
             for w, t in tagged[i + 1 :]:
                 # jieba tags some nouns as verbs (哪家超市提供: 超市 v): the word after 哪家 is the type.
                 if len(w) < 2 or w in _TAIL or (ahead and not _nominal(w, t)) or t in _NOT_TYPES:
