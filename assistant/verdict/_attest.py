@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from index.text import Lexicon, fold
 
 from ._focus import Focus
+from ._forms import FORMS
 from ._reading import Vocabulary, plain
 
 __all__ = ["Attestation", "attest"]
@@ -77,19 +78,41 @@ def _mentions(forms: tuple[str, ...], folded: str) -> bool:
 # 饭店) or after it (会员120名, 会员人数达1.2万), inside one clause.
 _NEAR = 8
 _CLAUSE_END = re.compile(r"[，。；！？,;!?：:]")
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
 # A number: digits (``plain`` turns 三十名 into 30名), or Chinese numerals it leaves (三十余名, 两千多位)
 # before a measure word.
-_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[余多]?[名个家位人所座条项户支台张只件]")
+# Not a date or an ordinal (2017年, 8月, 第3届): those count nothing.
+_NUMBER = re.compile(
+    r"(?<![第\d.])\d+(?:\.\d+)?(?![\d.]*(?:年|月|日|号|届|期))"
+    r"|[一二两三四五六七八九十百千万亿]+[余多]?[名个家位人所座条项户支台张只件场次批轮堂节篇部辆间栋套]"
+)
 
 
 def _counts(focus: Focus, folded: str) -> bool:
-    """Whether the passage gives a number of the focus (``plain`` text: numerals in digits)."""
-    for form in (plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f):
-        for m in re.finditer(re.escape(form), folded):
-            before = _CLAUSE_END.split(folded[max(0, m.start() - _NEAR) : m.start()])[-1]
-            after = _CLAUSE_END.split(folded[m.end() : m.end() + _NEAR])[0]
-            if _NUMBER.search(before) or _NUMBER.search(after):
-                return True
+    """Whether the passage gives a number of the focus (``plain`` text: numerals in digits): by its
+    name (120名会员), or by a number of its measure word standing by one of its anchors (模范型65家
+    for 模范型工会有几家, 3家获评全国… for 几家单位获评全国…), where a passage leaves the noun out."""
+    names = [plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f]
+    if any(_near(form, folded, _NUMBER) for form in names):
+        return True
+    if not focus.measure:
+        return False
+    measured = re.compile(r"(?:\d|[一二两三四五六七八九十百千万亿])[余多]?" + re.escape(focus.measure))
+    # By its measure word the number may stand further off (2支美国足球大联盟球队; 上颌骨齿细小,约4列).
+    if any(_near(form, folded, measured, wide=True) for form in names):
+        return True
+    return any(_near(plain(anchor), folded, measured) for anchor in focus.anchors)
+
+
+def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False) -> bool:
+    """Whether ``number`` occurs within a few characters of ``form``, in its clause (``wide``:
+    twice as far, in its sentence)."""
+    reach, end = (2 * _NEAR, _SENTENCE_END) if wide else (_NEAR, _CLAUSE_END)
+    for m in re.finditer(re.escape(form), folded):
+        before = end.split(folded[max(0, m.start() - reach) : m.start()])[-1]
+        after = end.split(folded[m.end() : m.end() + reach])[0]
+        if number.search(before) or number.search(after):
+            return True
     return False
 
 
@@ -135,6 +158,8 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     True
     """
     folded = plain(passage)
+    if focus.form:  # 多少钱, 百分之几: a value of that form, whatever the passage calls it
+        return Attestation(focus=focus.text, attested=FORMS[focus.form].search(folded) is not None)
     # An English focus is said by a unit as its Chinese words are (percentage: 百分比, so "20%").
     one_word = focus.parts[0] if len(focus.parts) == 1 else ()
     named = (focus.text,) if focus.chinese else focus.whole or one_word
@@ -146,8 +171,11 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     )
     # A dimension (时间, 比例, 面积) is no count of things: its value is said by its unit, above.
     dimension = focus.text in _UNITS or focus.text.endswith(_QUANTITY_HEADS)
-    if attested and focus.counted and not dimension and not _counts(focus, folded):
-        return Attestation(focus=focus.text, attested=False, uncounted=True)
+    if focus.counted and not dimension:
+        if _counts(focus, folded):
+            return Attestation(focus=focus.text, attested=True)
+        if attested:
+            return Attestation(focus=focus.text, attested=False, uncounted=True)
     if attested:
         return Attestation(focus=focus.text, attested=True)
     # A Chinese focus is nowhere when one of its words is (退休 of 退休职工); an English one only when

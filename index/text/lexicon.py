@@ -112,6 +112,15 @@ class Lexicon:
             self._tags[text] = tags
         return list(tags)
 
+    def in_dictionary(self, word: str) -> bool:
+        """Whether jieba's dictionary (or the archive's words) has the word: jieba also makes words
+        of unknown runs (家疗 of 多少家疗休养单位), which are guesses.
+
+        >>> Lexicon().in_dictionary("家庭"), Lexicon().in_dictionary("家疗")
+        (True, False)
+        """
+        return self._jieba.FREQ.get(word, 0) > 0
+
     def words_of(self, text: str) -> list[str]:
         """jieba's words (accurate mode) of the normalised text, white space dropped.
 
