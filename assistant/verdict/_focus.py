@@ -145,7 +145,7 @@ def _verbal(word: str, tag: str) -> bool:
 def _opens(rest: list[tuple[str, str]], measure: str) -> bool:
     """Whether a verbal word followed by ``rest`` opens a noun phrase: a noun follows, or nothing
     (after no measure word)."""
-    return bool(rest) and _nominal(*rest[0]) or (not measure and all(w in _TAIL for w, _ in rest))
+    return (bool(rest) and _nominal(*rest[0])) or (not measure and all(w in _TAIL for w, _ in rest))
 
 
 # Tags of words that say nothing a count could be written against: particles, pronouns, adverbs.
@@ -286,7 +286,9 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
 
 
-# Measure words jieba's guesses at an unknown run glue to the noun after them (多少家疗休养单位: 家疗).
+# Measure words of things counted (名, 家): the word after one is what is counted, and a number of
+# one may say a count without the noun. jieba's guesses at an unknown run glue them to the noun
+# after them (多少家疗休养单位: 家疗).
 _MEASURES = frozenset("家名位个张所座条项户支台只件场")
 
 
