@@ -36,8 +36,7 @@ FORMS: dict[str, re.Pattern[str]] = {
 }
 # Units a question may ask an amount in (多少亩地, 几吨): the passage gives a number of the same unit.
 _UNITS = ("平方公里", "平方米", "立方米", "千瓦时", "公顷", "公里", "千米", "公斤", "千克", "亩", "吨")
-for _unit in _UNITS:
-    FORMS[_unit] = re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + _unit + "|" + _CN + _unit)
+FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _CN + u) for u in _UNITS})
 
 _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (
@@ -47,7 +46,7 @@ _ASKED = (
     # nor 多久, answered as often by an end (直至十九世纪), a season (一个半赛季), a frequency (很少).
     (
         "时长",
-        re.compile(r"多长时间|多少时间|(?<!第)(?:多少|几)个?(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"),
+        re.compile(r"多长时间|多少时间|(?<!第)(?:多少|几)个?" + _ASKED_DURATION),
     ),
     *((u, re.compile(r"(?:多少|几)(?:万|亿|千|百)?" + u)) for u in _UNITS),
 )
