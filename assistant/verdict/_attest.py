@@ -23,6 +23,7 @@ from index.text import Lexicon, fold
 
 from ._focus import Focus
 from ._forms import FORMS
+from ._instances import names_instance
 from ._reading import Vocabulary, plain
 
 __all__ = ["Attestation", "attest"]
@@ -43,6 +44,7 @@ _QUANTITY_HEADS = (
 _PERCENT = r"\d%|百分之"
 _LENGTH = r"\d(?:米|公分|厘米|毫米|公里|英寸|英尺)"
 _DEPTH = r"\d(?:米|公尺|英尺)"
+_WEB = r"https?:|www\.|\.(?:com|cn|org|net)"
 _MONEY = r"\d(?:万|亿)?(?:元|美元|英镑|欧元|港元|日元|镑)|[$￥£€]\d"
 _UNITS = {
     "比例": _PERCENT + r"|\d成", "百分比": _PERCENT, "比率": _PERCENT, "占比": _PERCENT,
@@ -53,6 +55,9 @@ _UNITS = {
     "体长": _LENGTH, "身长": _LENGTH, "全长": _LENGTH, "水深": _DEPTH, "深度": _DEPTH,
     "时间": r"\d{3,4}年|\d月|\d日|\d(?:小时|分钟|分|秒)", "资金": _MONEY, "金额": _MONEY, "售价": _MONEY,
     "价格": _MONEY, "费用": _MONEY, "股份": r"\d%|\d股|百分之",
+    # Identifiers (``_focus._IDENTIFIERS``) are given by their form as often as by their name.
+    "文号": r"[〔\[(（]\d{4}[〕\])）]\d+号|\d+号文", "电话": r"\d{7,}|\d{3,4}-\d{7,8}|热线",
+    "号码": r"\d{5,}", "网址": _WEB, "网站": _WEB, "邮箱": r"@", "邮编": r"(?<!\d)\d{6}(?!\d)",
 }  # fmt: skip
 _UNIT_PATTERNS = {k: re.compile(v) for k, v in _UNITS.items()}
 
@@ -68,6 +73,11 @@ class Attestation:
     instead: str | None = None
     # A count was asked and the passage names the thing, but no number of it (会员, not 120名会员).
     uncounted: bool = False
+    # Which one was asked (哪所大学) and the passage names none.
+    unnamed: bool = False
+    # A sum or a share of the thing was asked (津贴有多少钱) and the passage names it with none:
+    # the form missing (``_forms.FORMS``).
+    valueless: str = ""
 
 
 def _mentions(forms: tuple[str, ...], folded: str) -> bool:
@@ -81,11 +91,16 @@ _CLAUSE_END = re.compile(r"[，。；！？,;!?：:]")
 _SENTENCE_END = re.compile(r"[。；！？;!?]")
 # A number: digits (``plain`` turns 三十名 into 30名), or Chinese numerals it leaves (三十余名, 两千多位)
 # before a measure word.
-# Not a date or an ordinal (2017年, 8月, 第3届): those count nothing.
-_NUMBER = re.compile(
-    r"(?<![第\d.])\d+(?:\.\d+)?(?![\d.]*(?:年|月|日|号|届|期))"
-    r"|[一二两三四五六七八九十百千万亿]+[余多]?[名个家位人所座条项户支台张只件场次批轮堂节篇部辆间栋套]"
+# Not a date or an ordinal (2017年, 8月, 第3届) or a share (65%): those count nothing.
+_NOT_COUNTING = r"年|月|日|号|届|期|%"
+_CN_COUNT = (
+    "|[一二两三四五六七八九十百千万亿]+[余多]?" + "[名个家位人所座条项户支台张只件场次批轮堂节篇部辆间栋套]"
 )
+_DIGITS = r"(?<![第\d.])\d+(?:\.\d+)?"
+_NUMBER = re.compile(_DIGITS + r"(?![\d.]*(?:" + _NOT_COUNTING + "))" + _CN_COUNT)
+# Things counted by a measure word (多少名职工) are not counted by a sum (21.5万元), as an amount
+# asked without one may be (多少款物: 款物555万元).
+_THINGS = re.compile(_DIGITS + r"(?![\d.]*(?:" + _NOT_COUNTING + r"|(?:万|亿)?元))" + _CN_COUNT)
 
 
 def _counts(focus: Focus, folded: str) -> bool:
@@ -93,25 +108,32 @@ def _counts(focus: Focus, folded: str) -> bool:
     name (120名会员), or by a number of its measure word standing by one of its anchors (模范型65家
     for 模范型工会有几家, 3家获评全国… for 几家单位获评全国…), where a passage leaves the noun out."""
     names = [plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f]
-    if any(_near(form, folded, _NUMBER) for form in names):
+    level = plain(focus.level)
+    number = _THINGS if focus.measure else _NUMBER
+    if any(_near(form, folded, number, level=level) for form in names):
         return True
     if not focus.measure:
         return False
     measured = re.compile(r"(?:\d|[一二两三四五六七八九十百千万亿])[余多]?" + re.escape(focus.measure))
     # By its measure word the number may stand further off (2支美国足球大联盟球队; 上颌骨齿细小,约4列).
-    if any(_near(form, folded, measured, wide=True) for form in names):
+    if any(_near(form, folded, measured, wide=True, level=level) for form in names):
         return True
-    return any(_near(plain(anchor), folded, measured) for anchor in focus.anchors)
+    return any(_near(plain(anchor), folded, measured, level=level) for anchor in focus.anchors)
 
 
-def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False) -> bool:
+def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False, level: str = "") -> bool:
     """Whether ``number`` occurs within a few characters of ``form``, in its clause (``wide``:
-    twice as far, in its sentence)."""
+    twice as far, in its sentence), and the clause of ``form`` names ``level`` if one is given."""
     reach, end = (2 * _NEAR, _SENTENCE_END) if wide else (_NEAR, _CLAUSE_END)
     for m in re.finditer(re.escape(form), folded):
-        before = end.split(folded[max(0, m.start() - reach) : m.start()])[-1]
-        after = end.split(folded[m.end() : m.end() + reach])[0]
-        if number.search(before) or number.search(after):
+        # Numbers are read whole (65% is a share, not 6) and kept if they reach into the window.
+        before = end.split(folded[: m.start()])[-1]
+        after = end.split(folded[m.end() :])[0]
+        near = any(n.end() > len(before) - reach for n in number.finditer(before)) or any(
+            n.start() < reach for n in number.finditer(after)
+        )
+        clause = _CLAUSE_END.split(before)[-1] + form + _CLAUSE_END.split(after)[0]
+        if near and level in clause:
             return True
     return False
 
@@ -158,8 +180,18 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     True
     """
     folded = plain(passage)
-    if focus.form:  # 多少钱, 百分之几: a value of that form, whatever the passage calls it
+    if focus.kind == "instance":  # 哪所大学: a university named, not 大学生
+        one = names_instance(focus.text, folded)
+        return Attestation(focus=focus.text, attested=one, unnamed=not one)
+    if focus.form and not focus.parts:  # 多少钱, 百分之几: a value of that form, whatever it is called
         return Attestation(focus=focus.text, attested=FORMS[focus.form].search(folded) is not None)
+    if focus.form:  # 津贴有多少钱: a sum by the 津贴, in its sentence
+        names = [plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f]
+        valued = any(_near(name, folded, FORMS[focus.form], wide=True) for name in names)
+        if valued:
+            return Attestation(focus=focus.text, attested=True)
+        if _mentions(focus.whole, folded) or all(_mentions(part, folded) for part in focus.parts):
+            return Attestation(focus=focus.text, attested=False, valueless=focus.form)
     # An English focus is said by a unit as its Chinese words are (percentage: 百分比, so "20%").
     one_word = focus.parts[0] if len(focus.parts) == 1 else ()
     named = (focus.text,) if focus.chinese else focus.whole or one_word

@@ -1,5 +1,6 @@
 """The form of value a question asks for when it names no attribute: a sum of money (缴多少钱), a
-percentage (具体是百分之几), a duration (持续了多长时间) or an amount in a unit it names (占了多少亩地).
+percentage (具体是百分之几), a duration (持续了多长时间), an amount in a unit it names (占了多少亩地), or
+a point in time finer than "when" (哪天签的, 哪一年出台的, 星期几见报, 几点开门).
 
 The answer to such a question is a value of that form, whatever the passage calls it, so the
 passage the verdict cites must hold one: a number of 元 for 多少钱, a percentage for 百分之几.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORMS", "asked_form"]
+__all__ = ["FORMS", "asked_form", "counted_form"]
 
 # Chinese numerals that ``plain`` leaves before a unit (半小时, 两周, 三十余天).
 _CN = r"[一二两三四五六七八九十百千万半]+[余多]?"
@@ -33,13 +34,47 @@ FORMS: dict[str, re.Pattern[str]] = {
         + _DURATION_UNITS
         + r"|半(?:个)?(?:小时|天|年|月)|直至|直到|至今|世纪|\d0年代"
     ),
+    # How often (多长时间办一次): 每月都会定期举办, 一年一度, 两周一次.
+    "频率": re.compile(
+        r"每(?:\d+|[一二两三四五六七八九十半])?(?:个)?(?:天|日|周|星期|月|季度?|年)|定期|一度"
+        r"|[一二两三四五六七八九十\d](?:个)?(?:天|周|星期|月|季度?|年)[一1]次"
+    ),
+    # A day of the month (5日, 8号; not 8号文, a document number), or one named relative to the report.
+    "日期": re.compile(r"(?<!\d)\d{1,2}(?:日|号(?!文))|今天|昨天|前天|当天|当日|次日"),
+    # A year (2012年, 967年; not 15年, a duration), a decade, or one named relative to the report.
+    # An era's year (光海君7年, 绍兴14年) is not told from a duration: such a passage is refused.
+    "年份": re.compile(
+        r"(?<!\d)\d{3,4}年|\d0年代|元年|今年|去年|前年|明年|同年|当年|次年|翌年"
+        # A year written bare (生于1185, 1279 -): four digits from 1000 to 2099 counting no unit.
+        r"|(?<![\d.])(?:1\d|20)\d\d(?![\d.%万亿]|[名个家位人元米])"
+    ),
+    "星期": re.compile(r"星期[一二三四五六日天]|周[一二三四五六日末]|礼拜[一二三四五六日天]"),
+    # A time of day (9点, 8:30, 上午), or opening round the clock.
+    "时刻": re.compile(r"(?<!\d)\d{1,2}(?:点|时(?!间)|:\d{2})|[上下中]午|早上|晚上|凌晨|全天|24小时"),
 }
 # Units a question may ask an amount in (多少亩地, 几吨): the passage gives a number of the same unit.
 _UNITS = ("平方公里", "平方米", "立方米", "千瓦时", "公顷", "公里", "千米", "公斤", "千克", "亩", "吨")
 FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _CN + u) for u in _UNITS})
 
+# Measure words a count may be asked by alone (帮扶了多少户, 得了几票, 有多少人关注): the answer is a
+# number of them (of 人 also written 名 or 位), whatever the passage counts by them.
+_COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株"}
+_COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋套个"})
+_COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts}
+# 人: also a headcount written as such (参会人数达300, 2万人次), or a population in round
+# numbers or shares, which leaves 人 out (说勉语的人约有150万, 3到5万的居民, 三分之二的人口).
+_HEADCOUNT = r"|人数\D{0,3}\d|人次|\d[万千](?!元)|分之"
+FORMS.update(
+    {
+        label: re.compile(rf"\d(?:\.\d+)?[万千百]?[余多]?[{m}]|{_CN}[{m}]" + _HEADCOUNT * (label == "人数"))
+        for label, m in _COUNTED_BY.items()
+    }
+)
+
 _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (
+    # Not 多久…一次, answered as often by 很少 or 经常 (``时长`` below).
+    ("频率", re.compile(r"(?:多长时间|多少天|几天|几周|几个月|几年)\w{0,4}?[一1]次")),
     ("金额", re.compile(r"(?:多少|几)(?:万|亿|千|百)?(?:块)?(?:钱|元|块|美元)")),
     ("百分比", re.compile(r"百分之(?:几|多少)|几成")),
     # Not 几月 or 几日 (which month, which day), nor 第几天 (which of the days), nor 几年级 (a grade);
@@ -49,6 +84,11 @@ _ASKED = (
         re.compile(r"多长时间|多少时间|(?<!第)(?:多少|几)个?" + _ASKED_DURATION),
     ),
     *((u, re.compile(r"(?:多少|几)(?:万|亿|千|百)?" + u)) for u in _UNITS),
+    # Not 第几天 (which of the days), 哪一年级 (a grade), 几点建议 (points made).
+    ("日期", re.compile(r"(?<!第)(?:哪一?天|几号|几月几[日号]|哪一?日)")),
+    ("年份", re.compile(r"哪一?年(?!级)|几几年|什么年份")),
+    ("星期", re.compile(r"星期几|周几|礼拜几")),
+    ("时刻", re.compile(r"几点(?:钟|开|关|到|至|起|上|下|营|出|结|截|[？?、，,])|几点$")),
 )
 
 
@@ -61,8 +101,20 @@ def asked_form(question: str) -> str | None:
     '亩'
     >>> asked_form("演练持续了多长时间？"), asked_form("他读几年级？")
     ('时长', None)
+    >>> asked_form("协议是哪天签的？"), asked_form("办法是哪一年出台的？"), asked_form("几点开门？")
+    ('日期', '年份', '时刻')
     """
     for form, pattern in _ASKED:
         if pattern.search(question):
             return form
     return None
+
+
+def counted_form(measure: str) -> str | None:
+    """The form of a count asked by a measure word alone (多少户: 户数), or None for one that
+    counts no things.
+
+    >>> counted_form("户"), counted_form("位"), counted_form("次")
+    ('户数', '人数', None)
+    """
+    return _COUNT_OF.get(measure)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ._attest import Attestation
 from ._evidence import FEATURES, Evidence
 from ._reading import Reading
 
@@ -99,7 +100,7 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
             confidence=FOCUS_CONFIDENCE[focus.nowhere],
             reason="focus",
             # A count asked and the thing named without one: what is missing is the number of it.
-            unmatched=(f"{focus.focus}的数目" if focus.uncounted else focus.focus,),
+            unmatched=(_missing(focus),),
             instead=focus.instead,
         )
     weights = COEFFICIENTS[lang]
@@ -112,4 +113,15 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
 
 
 def _attribute(reading: Reading) -> bool:
-    return reading.focus is not None and reading.focus.kind == "attribute" and reading.focus.chinese
+    focus = reading.focus
+    return focus is not None and focus.kind in ("attribute", "instance") and focus.chinese
+
+
+def _missing(focus: Attestation) -> str:
+    """What the reason says the passage lacks: a count of the thing (会员的数目), its value (津贴的
+    金额), the name of one (大学的名称), or the thing."""
+    if focus.uncounted:
+        return f"{focus.focus}的数目"
+    if focus.valueless:
+        return f"{focus.focus}的{focus.valueless}"
+    return f"{focus.focus}的名称" if focus.unnamed else focus.focus

@@ -1,0 +1,180 @@
+"""Noun phrases around a question word, read from jieba's part-of-speech tags: the phrase that
+ends before it (服务电话 of 服务电话是多少), the one that opens after it (床位 of 多少张床位), the link
+word between (是, 有, 提高到), and the words that qualify a phrase (模范 of 模范型工会). ``_focus``
+decides which of them a question asks for; this module only reads them, and mends the few cuts
+jieba gets wrong in questions (``retagged``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.text import Lexicon, numerals
+
+__all__ = [
+    "DIMENSIONS", "LINKS", "MEASURES", "NOT_TYPES", "PHRASE_WORDS", "RELATIVE_TIME", "TAIL", "VERBAL",
+    "before_link", "ending_phrase", "modifiers", "nominal", "opening_phrase", "tagged_question",
+]  # fmt: skip
+
+
+# Words that link a phrase to the question word after it (X是多少, X有几家, X约为, X叫什么).
+LINKS = frozenset({"是", "为", "约", "达", "达到", "有", "在", "位于", "设在", "占", "叫"})
+# Tags of the words a focus phrase is made of: nouns (jieba tags 日期 and 年纪 as time words, 藏书
+# nz), and verbs jieba gives to attribute nouns (服务电话's 服务, 截止日期's 截止) when a noun ends
+# the phrase.
+_NOUNS = frozenset({"n", "vn", "l", "ng", "an", "nz", "t"})
+VERBAL = frozenset({"v", "vd", "a", "b"})
+RELATIVE_TIME = frozenset({"今年", "去年", "明年", "当年", "目前", "现在", "近年", "每年", "当时"})
+TAIL = frozenset({"？", "?", "。", "呢", "啊", "呀", "吗", "！", "!"})
+NOT_TYPES = frozenset({"ns", "nr", "nt", "p", "uj"})  # names, prepositions, 的: never a type
+# At most this many words make a focus phrase: the attribute, and one word that qualifies it
+# (服务 电话, 截止 日期); further back lies the topic (开化县职工疗休养服务中心).
+PHRASE_WORDS = 2
+_NEGATION = re.compile(r"[没不未无]")
+
+
+def nominal(word: str, tag: str) -> bool:
+    # jieba tags set phrases l, predicates among them (没通上): a negated word says, not names.
+    # Nor a distributive (每人每天): how the sum is reckoned, not what it is of.
+    return (
+        tag in _NOUNS
+        and len(word) >= 2
+        and word not in RELATIVE_TIME
+        and not _NEGATION.search(word)
+        and not word.startswith("每")
+    )
+
+
+def ending_phrase(tagged: list[tuple[str, str]]) -> list[str]:
+    """The noun phrase at the end of ``tagged`` (read backwards): nominal words, a verbal one only
+    inside it, never a name; empty when the last word is no noun."""
+    words: list[str] = []
+    for word, tag in reversed(tagged):
+        if len(words) >= PHRASE_WORDS:
+            break
+        if nominal(word, tag) or (tag in VERBAL and words and len(word) >= 2):
+            words.append(word)
+        else:
+            break
+    return list(reversed(words))
+
+
+def opening_phrase(tagged: list[tuple[str, str]], measure: str = "") -> tuple[list[str], list[str]]:
+    """The noun phrase at the start of ``tagged`` (多少张床位？), and the content words after it (几家
+    单位获评全国工人先锋号: what the counted did). After a measure word the next word is the thing
+    counted whatever jieba tags it (多少名选手上台: 选手 v); with none, a verbal word alone before the
+    question's end is a noun too (多少预算？), while 多少人死亡 counts 人, and 死亡 says what they did."""
+    words: list[str] = []
+    rest = list(tagged)
+    if rest and rest[0][0] == "的":
+        rest = rest[1:]
+    # 多少名一线职工: jieba reads 一线 as a numeral; it qualifies the thing counted.
+    if measure in MEASURES and len(rest) > 1 and rest[0][1] == "m" and not rest[0][0][-1].isdigit():
+        rest = rest[1:] if nominal(*rest[1]) else rest
+    if rest and measure in MEASURES and rest[0][1] not in _NOT_COUNTED_TAGS:
+        if len(rest[0][0]) < 2:  # 几个属生存到中新世: the thing counted is 属, too short to check
+            return [], []
+        words.append(rest.pop(0)[0])
+    # A verbal word only opens the phrase (注册义工, 退休职工): after a noun, a verb says what the
+    # counted ones did (几家单位获评全国工人先锋号).
+    while rest and (nominal(*rest[0]) or (not words and _verbal(*rest[0]) and _opens(rest[1:], measure))):
+        word, _ = rest.pop(0)
+        words.append(word)
+    after = [w for w, t in rest if len(w) >= 2 and w not in TAIL and t not in _NOT_CONTENT]
+    return words[-PHRASE_WORDS:], after
+
+
+def _verbal(word: str, tag: str) -> bool:
+    return tag in VERBAL | {"vn"} and len(word) >= 2
+
+
+def _opens(rest: list[tuple[str, str]], measure: str) -> bool:
+    """Whether a verbal word followed by ``rest`` opens a noun phrase: a noun follows, or nothing
+    (after no measure word)."""
+    return (bool(rest) and nominal(*rest[0])) or (not measure and all(w in TAIL for w, _ in rest))
+
+
+# Tags of words that say nothing a count could be written against: particles, pronouns, adverbs.
+_NOT_CONTENT = frozenset({"ul", "uj", "uz", "y", "x", "r", "d", "p", "c", "f"})
+
+
+# Tags of a word after a measure word that is not the thing counted: names, numbers, particles.
+_NOT_COUNTED_TAGS = frozenset({"ns", "nr", "nt", "nrt", "m", "q", "p", "x", "uj", "ul", "r", "d"})
+
+
+def before_link(before: list[tuple[str, str]]) -> tuple[list[str], str, int]:
+    """X in ``X是(每平方米)多少``: the phrase before the last link word, when at most measure
+    words stand between it and the question word; the link word, and where X ends."""
+    for j in range(len(before) - 1, -1, -1):
+        word, tag = before[j]
+        if word in LINKS:
+            # 企业一共有多少家, 工会现在有几名: a total or a time between the phrase and 有 (not 大约有,
+            # where the count is of what a passage may name otherwise: 收藏品 for 服装收藏品).
+            k = j
+            while k and word == "有" and (before[k - 1][0] in _TOTAL or before[k - 1][0] in RELATIVE_TIME):
+                k -= 1
+            return ending_phrase(before[:k]), word, k
+        # 提高到了百分之几, 增加至多少: the verb and its 到 link the phrase to the amount.
+        if word in ("到", "至") and j and before[j - 1][1] in ("v", "vn"):
+            return ending_phrase(before[: j - 1]), word, j - 1
+        if not (tag in ("m", "q", "d", "ul") or word.startswith("每")):
+            return [], "", 0
+    return [], "", 0
+
+
+def modifiers(before: list[tuple[str, str]]) -> list[str]:
+    """The words that qualify a noun phrase ending ``before`` (模范 of 模范型工会; 获评 市级 工人 先锋号
+    of 获评市级“工人先锋号”的单位), back to a comma, a link word or a name: a count of the phrase
+    may be written against them (模范型65家)."""
+    out: list[str] = []
+    for word, tag in reversed(before):
+        if word in LINKS or word in "，,。；;：:" or tag in NOT_TYPES - {"uj"} or len(out) >= 4:
+            break
+        if len(word) >= 2 and word not in RELATIVE_TIME and tag not in ("m", "r", "d", "t"):
+            out.append(word)
+    return list(reversed(out))
+
+
+DIMENSIONS = frozenset("大高长久远重宽深")
+
+
+# Measure words of things counted (名, 家): the word after one is what is counted, and a number of
+# one may say a count without the noun. jieba's guesses at an unknown run glue them to the noun
+# after them (多少家疗休养单位: 家疗).
+MEASURES = frozenset("家名位个张所座条项户支台只件场")
+
+
+_TOTAL = frozenset({"一共", "总共", "共", "合计", "总计", "共计", "都"})
+
+
+# Quotation marks set off a programme's name (首届“技能大师”有几位): they part no phrase.
+_QUOTES = frozenset("“”‘’\"'《》「」『』〈〉")
+
+
+def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
+    """The (normalised) question's words and tags, numerals in digits, without white space or
+    quotation marks; a measure word after 多少/几 split from a guessed word it was glued to, the
+    dimension after 多 split from the noun jieba read it into (多 大面积: 多大 面积), a measure word
+    after 哪 joined to it (哪 所: 哪所), and a rate to its verb (参保 率: 参保率).
+
+    >>> tagged_question("参保率提高到了百分之几？", Lexicon())[0]
+    ('参保率', 'n')
+    """
+    out: list[tuple[str, str]] = []
+    for word, tag in lexicon.tagged(numerals(question)):
+        if not word.strip() or word in _QUOTES:
+            continue
+        if out and out[-1][0] == "哪" and word in MEASURES | {"条"}:  # 哪 所 大学: 哪所
+            out[-1] = ("哪" + word, "r")
+            continue
+        if out and word == "率" and len(out[-1][0]) >= 2:  # 参保 率: the rate 参保率
+            out[-1] = (out[-1][0] + word, "n")
+            continue
+        glued = out and out[-1][0] in ("多少", "几") and len(word) >= 2 and word[0] in MEASURES
+        dimension = out and out[-1][0] == "多" and len(word) >= 3 and word[0] in DIMENSIONS
+        if (glued and not lexicon.in_dictionary(word)) or dimension:
+            out.append((word[0], "a" if dimension else "q"))
+            out.extend(lexicon.tagged(word[1:]))
+        else:
+            out.append((word, tag))
+    return out
