@@ -274,6 +274,10 @@ def test_which_university_is_said_by_naming_one() -> None:
     assert attest(focus, "来自宁波大学的创业团队", LEXICON, None).attested
     unnamed = attest(focus, "一支在校大学生创业团队入驻", LEXICON, None)
     assert not unnamed.attested and unnamed.unnamed
+    road = chinese_focus("工会联合会在哪条路上？", LEXICON)  # jieba: 路上
+    assert road is not None and road.kind == "instance" and road.text == "路"
+    assert attest(road, "位于萧山区航坞路18号", LEXICON, None).attested
+    assert not attest(road, "打造主题街区和生活街区", LEXICON, None).attested
     several = chinese_focus("另外四个是哪几个乡镇？", LEXICON)
     assert several is not None and several.kind == "instance"
     town = chinese_focus("酒业公司在安吉哪个乡镇？", LEXICON)

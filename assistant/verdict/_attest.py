@@ -103,11 +103,16 @@ _NUMBER = re.compile(_DIGITS + r"(?![\d.]*(?:" + _NOT_COUNTING + "))" + _CN_COUN
 _THINGS = re.compile(_DIGITS + r"(?![\d.]*(?:" + _NOT_COUNTING + r"|(?:万|亿)?元))" + _CN_COUNT)
 
 
+def _names(focus: Focus) -> list[str]:
+    """The focus's forms in ``plain`` text: whole (和谐企业) and word by word (企业)."""
+    return [plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f]
+
+
 def _counts(focus: Focus, folded: str) -> bool:
     """Whether the passage gives a number of the focus (``plain`` text: numerals in digits): by its
     name (120名会员), or by a number of its measure word standing by one of its anchors (模范型65家
     for 模范型工会有几家, 3家获评全国… for 几家单位获评全国…), where a passage leaves the noun out."""
-    names = [plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f]
+    names = _names(focus)
     level = plain(focus.level)
     number = _THINGS if focus.measure else _NUMBER
     if any(_near(form, folded, number, level=level) for form in names):
@@ -186,8 +191,7 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     if focus.form and not focus.parts:  # 多少钱, 百分之几: a value of that form, whatever it is called
         return Attestation(focus=focus.text, attested=FORMS[focus.form].search(folded) is not None)
     if focus.form:  # 津贴有多少钱: a sum by the 津贴, in its sentence
-        names = [plain(f) for f in (*focus.whole, *(w for part in focus.parts for w in part)) if f]
-        valued = any(_near(name, folded, FORMS[focus.form], wide=True) for name in names)
+        valued = any(_near(name, folded, FORMS[focus.form], wide=True) for name in _names(focus))
         if valued:
             return Attestation(focus=focus.text, attested=True)
         if _mentions(focus.whole, folded) or all(_mentions(part, folded) for part in focus.parts):

@@ -107,21 +107,7 @@ _UNIT_WORD = re.compile(
 _PLACE = ("哪里", "哪儿", "何处", "何地", "在哪")
 _CLAUSE_ENDS = frozenset({"？", "?", "。", "！", "!", "，", ",", "；", ";"})
 _KINDS = frozenset({"种", "类"})  # 多少种树木: kinds, which a passage names one by one
-_WHICH = (
-    "哪个",
-    "哪家",
-    "哪位",
-    "哪一个",
-    "哪一家",
-    "哪些",
-    "哪所",
-    "哪支",
-    "哪座",
-    "哪种",
-    "哪条",
-    "哪几个",
-    "哪几家",
-)
+_WHICH = tuple("哪个 哪家 哪位 哪一个 哪一家 哪些 哪所 哪支 哪座 哪种 哪条 哪几个 哪几家".split())
 
 
 def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
@@ -330,9 +316,10 @@ def _named_focus(tagged: list[tuple[str, str]], tags: dict[str, str]) -> Focus |
             # counts where it does something (由哪个评委会负责, 哪家超市提供) or ends the question.
             if rest and rest[0][0] in ("是", "为"):
                 return None
-            # 哪所大学, 哪条路: a type whose instances end with it, which a passage names to answer.
-            named = next((w for w in (*ahead[-1:], *(w for w, _ in rest[:1])) if w in NAMED_BY_HEAD), "")
-            if named and (ahead[-1:] == [named] or not ahead):
+            # 哪所大学, 哪条路(上): a type whose instances end with it, which a passage names to answer.
+            last = [w.removesuffix(w[-1]) if w[-1] in "上里中内" else w for w in ahead[-1:]]
+            named = next((w for w in (*last, *(w for w, _ in rest[:1])) if w in NAMED_BY_HEAD), "")
+            if named and (last == [named] or not ahead):
                 return Focus(text=named, parts=((named,),), whole=(named,), kind="instance")
             return _focus_of(ahead[-PHRASE_WORDS:], tags, kind="type")
     return None

@@ -35,8 +35,8 @@ _NOT_NAMING = (
     "的各大小等和与及该本此这那些多几家所个座条名们在到于是为或、，,。；" + "0123456789一二两三四五六七八九十"
 )
 _COMMON = {"镇": "乡城", "路": "道思线出马网套门一", "街": "上大"}
-# After a head, what makes it part of a longer common word (大学生, 路线, 镇上).
-_LONGER = {"大学": "生", "路": "线径费上", "镇": "上", "学院": "派"}
+# After a head, what makes it part of a longer common word (大学生, 路线, 镇上, 街区).
+_LONGER = {"大学": "生", "路": "线径费上", "镇": "上", "学院": "派", "街": "区道头坊"}
 
 
 def names_instance(type_: str, text: str) -> bool:

@@ -99,7 +99,6 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
             found=False,
             confidence=FOCUS_CONFIDENCE[focus.nowhere],
             reason="focus",
-            # A count asked and the thing named without one: what is missing is the number of it.
             unmatched=(_missing(focus),),
             instead=focus.instead,
         )
