@@ -132,6 +132,24 @@ def test_an_english_focus_is_said_by_its_unit() -> None:
     assert not attest(focus, "有孩子的家庭很多", LEXICON, None).attested
 
 
+def test_an_english_question_asks_a_form_of_value_as_a_chinese_one_does() -> None:
+    """In what year, on what date, what time, how much money, how many households: the Chinese
+    passage must hold a value of that form whatever the question's language; a judge refuses it."""
+    cases = [
+        ("In what year did the union start the Workers' Pioneer campaign?", "2008年起创建", "多年来坚持创建"),
+        ("On what date was the summit held?", "论坛于12月5日举行", "论坛近日举行"),
+        ("What time does the centre open?", "每天上午8:30开放", "中心向职工开放"),
+        ("How much money did each craftsman get?", "每人奖励2000元", "颁发荣誉证书"),
+        ("How many households were helped?", "帮扶困难职工3625户", "帮扶困难职工"),
+    ]
+    for question, says, does_not in cases:
+        focus = english_focus(question)
+        assert focus is not None and focus.form, question
+        assert attest(focus, says, LEXICON, None).attested, question
+        assert not attest(focus, does_not, LEXICON, None).attested, question
+    assert english_focus("How long is the river?") is None  # a length or a duration: not read
+
+
 def test_a_count_is_attested_only_by_a_number_of_the_thing() -> None:
     """多少员工 asks how many: a passage that names 员工 without a number of them (or counts
     another thing) does not say it."""
@@ -357,6 +375,23 @@ def test_the_tables_questions_are_not_found_and_say_what_is_missing(
         return
     assert result.reason == "focus" and result.unmatched == (focus,)
     assert f"没有提到“{focus}”" in result_html(result)
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("以“捌么捌号”文创空间为代表的在校大学生创业团队来自哪所大学？", "大学的名称"),
+        ("开化县总工会与上海徐汇区总工会的合作协议是哪天签的？", "日期"),
+        ("瓜沥供电所的所长叫什么名字？", "所长"),
+    ],
+)
+def test_stop_30s_kinds_are_not_found_and_say_what_is_missing(
+    assistant: Assistant, question: str, missing: str
+) -> None:
+    """Which university, on what day, who holds the office: the article is found, the detail is not."""
+    result = assistant.search(question, k=3)
+    assert not result.found and result.reason == "focus" and result.unmatched == (missing,)
+    assert f"没有提到“{missing}”" in result_html(result)
 
 
 def test_an_english_focus_is_named_in_english() -> None:

@@ -34,6 +34,27 @@ _GENERIC = frozenset(
 )  # fmt: skip
 
 
+# A form of value asked without an attribute (``_forms``), in English: the Chinese passage must hold
+# a value of it whatever the question's language. Not "how long" (a length or a duration), nor
+# "when" (any date, which most passages hold), nor "what time period" or "time of year".
+_ASKED = (
+    ("星期", re.compile(r"\bwhat day of the week\b|\bwhich weekday\b", re.I)),
+    ("日期", re.compile(r"\b(?:what|which) (?:day|date)\b", re.I)),
+    ("年份", re.compile(r"\b(?:what|which) year\b", re.I)),
+    ("时刻", re.compile(r"\bwhat time (?:does|do|did|is|are|will)\b|\bopening hours\b", re.I)),
+    (
+        "金额",
+        re.compile(
+            r"\bhow much (?:money|does .+ cost|is the (?:fee|prize|subsidy|bonus|price))\b|\bhow many yuan\b",
+            re.I,
+        ),
+    ),
+    ("百分比", re.compile(r"\bwhat (?:percentage|percent|proportion)\b", re.I)),
+    ("户数", re.compile(r"\bhow many households\b", re.I)),
+    ("票数", re.compile(r"\bhow many votes\b", re.I)),
+    ("人数", re.compile(r"\bhow many (?:people|persons)\b", re.I)),
+)
+
 # Words that ask what a thing is called, not which of its attributes.
 _SAYING = frozenset({"known", "called", "named", "termed", "word", "term"})
 
@@ -56,10 +77,13 @@ def english_focus(question: str) -> Focus | None:
     ('phone number', ('电话',))
     >>> english_focus("How many units in Jiashan were named national Workers' Pioneer?") is None
     True
+    >>> english_focus("In what year was the union's craftsman scheme launched?").form
+    '年份'
     """
     match = _WHAT.search(question) or _HOW_MANY.search(question)
     if match is None:
-        return None
+        form = next((form for form, pattern in _ASKED if pattern.search(question)), None)
+        return Focus(text=form, parts=(), whole=(), form=form, chinese=False) if form else None
     phrase = match.group(1).lower()
     whole = _forms(phrase) if " " in phrase else ()
     words = [w for w in phrase.split() if w not in _GENERIC]

@@ -113,7 +113,10 @@ def judge(reading: Reading, ev: Evidence | None) -> Verdict:
 
 def _attribute(reading: Reading) -> bool:
     focus = reading.focus
-    return focus is not None and focus.kind in ("attribute", "instance") and focus.chinese
+    # A form of value (a year, a sum) is said the same way whatever the question's language.
+    return (
+        focus is not None and focus.kind in ("attribute", "instance") and (focus.chinese or bool(focus.form))
+    )
 
 
 def _missing(focus: Attestation) -> str:
