@@ -296,6 +296,9 @@ def test_which_university_is_said_by_naming_one() -> None:
     assert road is not None and road.kind == "instance" and road.text == "路"
     assert attest(road, "位于萧山区航坞路18号", LEXICON, None).attested
     assert not attest(road, "打造主题街区和生活街区", LEXICON, None).attested
+    # Of two parts, the one that must name something: any place answers 在哪儿, only a road 哪条路.
+    two = chinese_focus("营业厅在哪儿？具体是哪条路？", LEXICON)
+    assert two is not None and two.kind == "instance" and two.text == "路"
     several = chinese_focus("另外四个是哪几个乡镇？", LEXICON)
     assert several is not None and several.kind == "instance"
     town = chinese_focus("酒业公司在安吉哪个乡镇？", LEXICON)

@@ -224,7 +224,11 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     '金额'
     """
     tagged = tagged_question(question, lexicon)
-    named = _named_focus(tagged, {fold(w): t for w, t in tagged})
+    tags = {fold(w): t for w, t in tagged}
+    # 营业厅在哪儿？具体是哪条路？: of a question's parts, the one a passage must answer by naming
+    # something (a road) says more than one any place name answers.
+    found = [f for f in (_named_focus(part, tags) for part in _parts(tagged)) if f is not None]
+    named = next((f for f in found if f.kind != "type"), found[0] if found else None)
     form = asked_form(question)
     if named is not None and named.kind == "attribute" and named.chinese:
         # 津贴有多少钱, 参保率提高到了百分之几: a sum or a share of the thing, by its name; a rate is
@@ -236,6 +240,16 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
         return named
     form = form or _count_asked(tagged)
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
+
+
+def _parts(tagged: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The question's parts, each up to its question mark."""
+    parts: list[list[tuple[str, str]]] = [[]]
+    for word, tag in tagged:
+        parts[-1].append((word, tag))
+        if word in ("？", "?"):
+            parts.append([])
+    return [p for p in parts if p]
 
 
 def _count_asked(tagged: list[tuple[str, str]]) -> str | None:
