@@ -1,6 +1,7 @@
 """The form of value a question asks for when it names no attribute: a sum of money (缴多少钱), a
-percentage (具体是百分之几), a duration (持续了多长时间), an amount in a unit it names (占了多少亩地), or
-a point in time finer than "when" (哪天签的, 哪一年出台的, 星期几见报, 几点开门).
+percentage (具体是百分之几), a duration (持续了多长时间), how often (多长时间办一次), an amount in a
+unit it names (占了多少亩地), a point in time finer than "when" (哪天签的, 哪一年出台的, 星期几见报,
+几点开门), or a count by its measure word alone (帮扶了多少户: ``counted_form``).
 
 The answer to such a question is a value of that form, whatever the passage calls it, so the
 passage the verdict cites must hold one: a number of 元 for 多少钱, a percentage for 百分之几.
