@@ -127,6 +127,17 @@ def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
 _COUNT_WORDS = frozenset({"数量", "数目", "总数", "数字", "个数", "种类", "数额"})
 
 
+def _in_order(tagged: list[tuple[str, str]], i: int) -> bool:
+    """Whether the question word at ``i`` asks which one in order (第几批, 第多少代) or a weekday
+    (星期几, ``_forms``): no count."""
+    return i > 0 and tagged[i - 1][0].endswith(("第", "星期", "周", "礼拜"))
+
+
+def _level(words: list[str]) -> str:
+    """The first of ``words`` that names a level of what is counted (县级, 一线), or ""."""
+    return next((w for w in words if _LEVEL.fullmatch(w)), "")
+
+
 class _Count(NamedTuple):
     """How a count asked of a phrase may be said: its measure word, the words it may stand by,
     its level (``Focus``)."""
@@ -161,8 +172,7 @@ def _focus_of(
 def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[str, str]) -> Focus | None:
     """The focus of a question whose ``i``-th word asks for an amount (``size`` words: 多少, 多 大)."""
     word = tagged[i][0]
-    # 第几批, 第多少代: which one in order, no count; 星期几: a weekday (``_forms``).
-    if i and tagged[i - 1][0].endswith(("第", "星期", "周", "礼拜")):
+    if _in_order(tagged, i):
         return None
     after = tagged[i + size :]
     # 有几位？是怎么评出来的？: the clause that asks the amount is what it counts.
@@ -183,8 +193,8 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         # X有几家, X有多少: how many X there are (景区有几家); X是多少 asks X's value (电话).
         counted = counting and link == "有" and not _UNIT_WORD.fullmatch(measure)
         anchors = modifiers(tagged[: j - len(phrase)]) if counted and phrase else []
-        level = next((w for w in (*anchors, *phrase) if _LEVEL.fullmatch(w)), "")
-        return _focus_of(phrase, tags, count=_Count(measure, anchors, level) if counted else None)
+        count = _Count(measure, anchors, _level([*anchors, *phrase]))
+        return _focus_of(phrase, tags, count=count if counted else None)
     if not any(nominal(w, t) or t in VERBAL for w, t in after):  # X是哪一年成立的
         return None
     # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
@@ -195,9 +205,6 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
     if placed or measure in _KINDS | _NOT_COUNTED or len(measure) > 1:
         return None
     ahead, rest = opening_phrase(after, measure)
-    level = next((w for w, _ in after[:1] if _LEVEL.fullmatch(w)), "") or next(
-        (w for w in ahead if _LEVEL.fullmatch(w)), ""
-    )
     # 多少名会员 counts; 水深多少的海域 (how deep) and 哪一年的格莱美奖 (which year) do not.
     of = i + size < len(tagged) and tagged[i + size][0] == "的"
     counted = counting and not of
@@ -206,7 +213,9 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
     # (多少地方没有得到开发: an extent, 大片未开发的地区).
     if rest and not (counted and measure in MEASURES):
         return None
-    return _focus_of(ahead, tags, count=_Count(measure, rest, level) if counted else None)
+    # jieba's 一线 (a numeral) stands before the phrase; 县级 inside it.
+    count = _Count(measure, rest, _level([w for w, _ in after[:1]] + ahead))
+    return _focus_of(ahead, tags, count=count if counted else None)
 
 
 def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
@@ -256,7 +265,7 @@ def _count_asked(tagged: list[tuple[str, str]]) -> str | None:
     """The form of a count asked by its measure word alone, no thing named after it (帮扶了多少户,
     得了几票, 有多少人关注: 户数, 票数, 人数), or None."""
     for i, (word, _) in enumerate(tagged):
-        if i and tagged[i - 1][0].endswith("第"):
+        if _in_order(tagged, i):
             continue
         if word in _COUNTING and i + 1 < len(tagged):
             return counted_form(tagged[i + 1][0])
