@@ -108,6 +108,51 @@ def test_a_place_named_after_a_name_counts_whole() -> None:
     assert mentions(topic, "余杭站北侧的公交站", known)
 
 
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("浪花鱼在什么地方栖息？", "浪花鱼"),  # 浪花 alone is the waves
+        ("皱眉肌的拉丁文意思是什么？", "皱眉肌"),
+        ("数珠丸的名字有什么由来？", "数珠丸"),
+    ],
+)
+def test_a_common_noun_and_a_one_character_head_make_a_name(question: str, word: str) -> None:
+    topic = topic_of(question)
+    assert topic is not None and topic.words == (word,) and topic.whole == (word,)
+    known = lambda w: (5.0, True)  # noqa: E731
+    assert not mentions(topic, word[:2] + "和沙滩", known)
+    assert mentions(topic, "说到" + word + "，", known)
+
+
+def test_a_team_may_be_named_without_its_head() -> None:
+    topic = topic_of("野马队在分区赛中打败了谁？")
+    assert topic is not None and mentions(topic, "丹佛野马在分区赛中", lambda w: (5.0, True))
+
+
+@pytest.mark.parametrize("question", ["会员数有多少？", "部分人抗议什么？", "鲷鱼体呈什么颜色？"])
+def test_a_quantity_a_part_or_people_is_no_head(question: str) -> None:
+    topic = topic_of(question)
+    assert topic is None or not topic.whole
+
+
+@pytest.mark.parametrize(
+    ("question", "word"), [("霁虹桥的位置是哪里？", "霁虹桥"), ("日月光集团的创办人是谁？", "日月光")]
+)
+def test_a_names_first_character_is_glued_back(question: str, word: str) -> None:
+    """jieba cuts the first character off a name it does not know (霁 虹桥, 日 月光) and tags it a
+    morpheme or a number; 虹桥 or 月光 alone is another thing."""
+    topic = topic_of(question)
+    assert topic is not None and word in topic.words
+    assert not mentions(topic, "上海虹桥站的月光", lambda w: (5.0, True))
+
+
+def test_another_unit_of_the_same_name_is_not_the_place() -> None:
+    topic = Topic(phrase="宝山镇", words=("宝山镇",), whole=("宝山镇",))
+    known = lambda w: (5.0, True)  # noqa: E731
+    assert not mentions(topic, "上海宝山区月浦镇与上海宝山创新中心", known)  # the district
+    assert mentions(topic, "宝山是一个山区小镇", known)  # without its suffix
+
+
 def _questions(name: str) -> list[dict[str, object]]:
     return [
         json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()

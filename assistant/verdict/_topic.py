@@ -13,12 +13,17 @@ count: nouns and names that CC-CEDICT does not list as common words, a name join
 (鸲 鹟). A question that starts with anything else (人们…, 除了…, 说出…) or whose phrase has no
 specific word (文章, 广场面积) has no topic here, and the rule does not fire. A word CC-CEDICT lists
 only as a name is specific whatever jieba tags it (固始, an adjective to jieba), and a name followed
-by a place's head (站, 路, 桥, 寺…) is one word with it, to be found whole: 余杭站 is a station, and
-a passage about the district 余杭 does not answer where it is.
+by a place's head (站, 路, 桥, 寺…) or an administrative suffix is one word with it, to be found
+whole: 余杭站 is a station, and a passage about the district 余杭 does not answer where it is. So
+is a common noun followed by a noun of one character, a name jieba does not know (浪花鱼, 皱眉肌,
+凤凰队: 浪花 alone is the waves), unless that character is a quantity, a part, a place or people
+(会员数, 鱼体, 上岗时, 部分人); and jieba's lone first character of such a name, tagged a morpheme
+or a number, is glued back (霁 虹桥, 日 月光集团).
 
 A passage mentions the topic when it has the phrase, or the phrase's rarest specific word that the
 archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are looked for (``plain``), also
-without an administrative suffix or 人 (香港 for 香港地区, 英国 for 英国人), or written another way:
+without an administrative suffix, 人 or 队 (香港 for 香港地区, 英国 for 英国人, 野马 for 野马队) but
+not beside another unit of the name (宝山区 is not 宝山镇), or written another way:
 for a word of three characters its first two (jieba glues the next character onto a name it knows,
 潘淑是; the last two are another person's given name, 晓飞 of 王晓飞), for a longer one half of its
 character bigrams (元朗千色汇 written 千色汇). A word of the topic that no passage of the archive
@@ -46,7 +51,8 @@ class Topic:
 
     phrase: str
     words: tuple[str, ...]
-    # Its words that count whole only: a name with its head (余杭站: 余杭 alone is the district).
+    # Its words that count whole only: a name with its head (余杭站: 余杭 alone is the district;
+    # 浪花鱼: 浪花 alone is the waves).
     whole: tuple[str, ...] = ()
     # A person's given name before the family name (格雷厄姆 of 格雷厄姆特威格): an archive may
     # name the person by the family name alone, so it may have the given name nowhere.
@@ -72,7 +78,7 @@ _PIECES = _NOUNS | {"g"}
 # A name's parts joined by a middle dot (韦斯·昂塞尔德) are one name.
 _DOTS = frozenset("·•・")
 # Suffixes a passage may leave out (香港 for 香港地区, 英国 for 英国人), as the terms' forms do.
-_SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人)$")
+_SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人|队)$")
 # Numbers and measure words may stand inside a phrase (18号线), never start it or make it specific.
 _COUNTS = frozenset({"m", "mq", "q"})
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
@@ -85,6 +91,16 @@ _MAX_PHRASE = 12  # longer, and it is a clause, not a name
 # A place's head after a name names a place of that name (余杭站 is a station, not 余杭; 卒 after
 # 陈荣捷 is no head), unlike an administrative suffix (嘉善县 is 嘉善). jieba tags 站 a verb.
 _HEADS = frozenset("站路街桥港寺庙塔馆园村岛")
+# The administrative suffixes: 宝山 of 宝山镇 in a passage that names 宝山区 is the district.
+_ADMIN = frozenset("省市县区镇乡")
+# A noun of one character after a common noun makes a name jieba does not know (凤凰队, 浪花鱼,
+# 皱眉肌), found whole as a place's head is (浪花 alone is the waves); not a quantity of the noun
+# (会员数, 增长率), a part or a place of it (鱼体, 上岗时, 站内), or people (部分人).
+_NOT_HEADS = frozenset("数量率额价费值度体身面部时后前里中上下内外间旁边人者们")
+# jieba cuts the first character off a name it does not know and tags it a morpheme or a number
+# (霁 of 霁虹桥, 日 of 日月光集团); not a numeral or a word of quantity (第, 每, 多, 全).
+_LOOSE_FIRST = frozenset({"vg", "ag", "g", "dg", "tg", "ng", "m"})
+_QUANTITY_FIRST = frozenset("一二三四五六七八九十百千万亿两几多半首每第全整零单双各某本该")
 _PERSON = frozenset({"nr", "nrt", "nrfg", "nrf"})
 
 
@@ -124,11 +140,19 @@ def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     run = ""
     pieces: list[str] = []  # the tags of the run's characters
     named = False  # the word before was a specific word
+    noun = ""  # the word before, when a noun of two characters or more
     for word, tag in [*kept, ("", "")]:
-        if named and word in _HEADS:
+        if named and (word in _HEADS or word in _ADMIN):
             words[-1] += word  # 余杭站, 西湖路: a place of that name, not the name's place
             headed.add(len(words) - 1)
+            noun = ""
             continue
+        if noun and not named and _head(word, tag) and not is_common_word(noun + word):
+            words.append(noun + word)
+            headed.add(len(words) - 1)
+            named, noun = True, ""
+            continue
+        noun = word if len(word) >= 2 and tag in _NOUNS and not re.search(r"\d", word) else ""
         named = False
         if len(word) == 1 and word not in _FUNCTION_CHARS and tag not in _COUNTS:
             run += word  # a name jieba does not know, cut into characters
@@ -146,6 +170,26 @@ def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
             words.append(word)
             named = True
     return [_fold(w) for w in words], [_fold(words[i]) for i in sorted(headed)]
+
+
+def _head(word: str, tag: str) -> bool:
+    return len(word) == 1 and tag in ("n", "ng") and word not in _FUNCTION_CHARS | _NOT_HEADS
+
+
+def _glued(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The words, the first character of a name glued back on (霁虹桥, 日月光)."""
+    if len(tagged) < 2:
+        return tagged
+    (first, tag), (word, then) = tagged[0], tagged[1]
+    loose = (
+        len(first) == 1
+        and re.fullmatch(r"[\u4e00-\u9fff]", first) is not None
+        and tag in _LOOSE_FIRST
+        and first not in _FUNCTION_CHARS | _QUANTITY_FIRST
+    )
+    if loose and len(word) >= 2 and then in _NOUNS:
+        return [(first + word, "nz"), *tagged[2:]]
+    return tagged
 
 
 def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
@@ -166,7 +210,7 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
     if quoted:
         name = _fold(quoted.group(1))
         return Topic(phrase=name, words=(name,))
-    kept = _phrase(lexicon.tagged(numerals(text)))
+    kept = _phrase(_glued(lexicon.tagged(numerals(text))))
     phrase = _fold("".join(w for w, _ in kept))
     words, headed = _specific(kept)
     if not 2 <= len(phrase) <= _MAX_PHRASE or not words:
@@ -178,7 +222,7 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
 
 def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
     stem = _SUFFIX.match(word)
-    if word in folded or (stem is not None and stem.group(1) in folded):
+    if word in folded or (stem is not None and _stem_in(stem.group(1), word, folded)):
         return True
     if word in whole:
         return False
@@ -188,6 +232,15 @@ def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
         return word[:2] in folded
     grams = {word[i : i + 2] for i in range(len(word) - 1)}
     return len(word) > 3 and 2 * sum(g in folded for g in grams) >= len(grams)
+
+
+def _stem_in(stem: str, word: str, folded: str) -> bool:
+    """Whether a passage names the place of an administrative word by its stem (嘉善 for 嘉善县),
+    and not another unit of that name instead (宝山区 for 宝山镇)."""
+    if stem not in folded:
+        return False
+    suffix = word[len(stem) :]
+    return suffix[:1] not in _ADMIN or not any(stem + s in folded for s in _ADMIN - {suffix[:1]})
 
 
 def _written(word: str, topic: Topic, has: Callable[[str], bool]) -> bool:
