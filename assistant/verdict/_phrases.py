@@ -13,7 +13,8 @@ from index.text import Lexicon, numerals
 
 __all__ = [
     "DIMENSIONS", "LINKS", "MEASURES", "NOT_TYPES", "PHRASE_WORDS", "RELATIVE_TIME", "TAIL", "VERBAL",
-    "before_link", "ending_phrase", "modifiers", "nominal", "opening_phrase", "tagged_question",
+    "before_link", "direct_question", "ending_phrase", "modifiers", "nominal", "opening_phrase",
+    "tagged_question",
 ]  # fmt: skip
 
 
@@ -31,6 +32,30 @@ NOT_TYPES = frozenset({"ns", "nr", "nt", "p", "uj"})  # names, prepositions, 的
 # (服务 电话, 截止 日期); further back lies the topic (开化县职工疗休养服务中心).
 PHRASE_WORDS = 2
 _NEGATION = re.compile(r"[没不未无]")
+
+
+# A request typed in a chat box names what it asks for without a question word (能告诉我…的联系电话
+# 吗, 我想知道…的服务电话): it asks what that is.
+_REQUEST = re.compile(
+    r"^(?:请问|请|麻烦)?(?:你|您)?(?:能不能|可不可以|能否|能|可以)?(?:帮我)?"
+    r"(?:告诉我|告知|说说|说一下|查一下|查查|提供|我想知道|想知道|我想了解|想了解|我想问)"
+    r"[，,：:\s]*(?P<asked>.+?)[吗呢吧]?[？?。.!！\s]*$"
+)
+_QUESTION_WORD = re.compile(r"什么|多少|几|哪|谁|怎|何|是否|有没有|是不是")
+
+
+def direct_question(question: str) -> str:
+    """A request without a question word asked directly (…的联系电话是什么？), else the question.
+
+    >>> direct_question("能告诉我淳安县工人文化宫的联系电话吗？")
+    '淳安县工人文化宫的联系电话是什么？'
+    >>> direct_question("我想知道嘉善有几家单位获评？")
+    '我想知道嘉善有几家单位获评？'
+    """
+    request = _REQUEST.match(question.strip())
+    if request is None or _QUESTION_WORD.search(request.group("asked")):
+        return question
+    return request.group("asked") + "是什么？"
 
 
 def nominal(word: str, tag: str) -> bool:

@@ -36,6 +36,7 @@ from index.text import (
 
 from ._focus import Focus, chinese_focus
 from ._focus_english import english_focus
+from ._phrases import direct_question
 from ._topic import Topic, chinese_topic
 
 __all__ = [
@@ -171,7 +172,9 @@ def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = 
     if not words:
         return Reading(text=question, chinese=chinese, terms=(), asked=None, words=False)
     terms = _chinese_terms(question, lexicon, lexical) if chinese else _english_terms(question, lexical)
-    focus = chinese_focus(question, lexicon) if chinese else english_focus(question)
+    # 能告诉我…的联系电话吗 asks what that is: its focus and topic are read as 联系电话是什么's.
+    direct = direct_question(question) if chinese else question
+    focus = chinese_focus(direct, lexicon) if chinese else english_focus(question)
     return Reading(
         text=question,
         chinese=chinese,
@@ -179,7 +182,7 @@ def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = 
         asked=asked_for(question),
         words=True,
         focus=focus,
-        topic=chinese_topic(question, lexicon) if chinese else None,
+        topic=chinese_topic(direct, lexicon) if chinese else None,
     )
 
 
