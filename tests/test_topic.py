@@ -109,6 +109,29 @@ def test_a_place_named_after_a_name_counts_whole() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "word", "another"),
+    [
+        ("九龙酒店的地址是哪里？", "九龙酒店", "河北涞水县九龙镇的村庄"),  # a hotel, not the town
+        ("意大利大道属于哪个国家？", "意大利大道", "意大利是中国在欧盟内的贸易伙伴"),
+        ("成都道在什么地方？", "成都道", "大运会在成都举行"),
+    ],
+)
+def test_an_institution_or_a_street_named_after_a_name_counts_whole(
+    question: str, word: str, another: str
+) -> None:
+    topic = topic_of(question)
+    assert topic is not None and topic.whole == (word,)
+    known = lambda w: (5.0, True)  # noqa: E731
+    assert not mentions(topic, another, known)
+    assert mentions(topic, f"{word}始建于1900年", known)
+
+
+def test_a_head_the_name_has_is_not_added_again() -> None:
+    topic = topic_of("福林德斯大学大学开办第一年有多少学生？")  # a typo: the head twice
+    assert topic is not None and topic.whole and not any(w.endswith("大学大学") for w in topic.whole)
+
+
+@pytest.mark.parametrize(
     ("question", "word"),
     [
         ("浪花鱼在什么地方栖息？", "浪花鱼"),  # 浪花 alone is the waves

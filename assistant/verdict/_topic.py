@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 from index.text import Lexicon, bigram_tokens, fold, is_common_word, is_proper_name, numerals
 
+from ._instances import NAMED_BY_HEAD
+
 __all__ = ["Topic", "chinese_topic", "mentions"]
 
 
@@ -90,7 +92,13 @@ _GLUE = frozenset("是以用指内的为在于和与及")
 _MAX_PHRASE = 12  # longer, and it is a clause, not a name
 # A place's head after a name names a place of that name (余杭站 is a station, not 余杭; 卒 after
 # 陈荣捷 is no head), unlike an administrative suffix (嘉善县 is 嘉善). jieba tags 站 a verb.
-_HEADS = frozenset("站路街桥港寺庙塔馆园村岛")
+_HEADS = frozenset("站路街道桥港寺庙塔馆园村岛")
+# So does the head of an institution or a place of more characters (九龙酒店 is a hotel, 意大利大道
+# a street, 大麦地遗址 a site): the instances' heads (``_instances``), and places'.
+_NAMED_HEADS = frozenset(
+    {h for heads in NAMED_BY_HEAD.values() for h in heads if len(h) >= 2}
+    | {"机场", "车站", "公园", "广场", "大厦", "大桥", "公路", "遗址", "水库", "体育场", "体育馆", "博物馆"}
+)
 # The administrative suffixes: 宝山 of 宝山镇 in a passage that names 宝山区 is the district.
 _ADMIN = frozenset("省市县区镇乡")
 # A noun of one character after a common noun makes a name jieba does not know (凤凰队, 浪花鱼,
@@ -142,7 +150,9 @@ def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     named = False  # the word before was a specific word
     noun = ""  # the word before, when a noun of two characters or more
     for word, tag in [*kept, ("", "")]:
-        if named and (word in _HEADS or word in _ADMIN):
+        # Not after a character jieba glued on (矢井田瞳在 大学), nor a head the name has (福林德斯大学 大学).
+        glued = words[-1][-1] in _GLUE or words[-1].endswith(word) if named else True
+        if named and not glued and (word in _HEADS or word in _ADMIN or word in _NAMED_HEADS):
             words[-1] += word  # 余杭站, 西湖路: a place of that name, not the name's place
             headed.add(len(words) - 1)
             noun = ""
