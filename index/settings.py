@@ -17,6 +17,7 @@ BACKENDS = ("onnx", "torch")
 DEFAULT_BACKEND = "onnx"
 DEFAULT_COLLECTION = "news"
 _SERVER = re.compile(r"https?://[^/\s]+(:\d+)?/?$")
+_ENDPOINT = re.compile(r"https?://[^/\s]+(/\S*)?$")
 # Milvus names: a letter or _, then letters, digits and _; the store adds suffixes of its own.
 _COLLECTION = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,120}")
 
@@ -63,6 +64,11 @@ class Settings:
     # (``http(s)://host:port``, its token in MILVUS_TOKEN); empty: the folder under index_dir.
     milvus: str = field(default_factory=lambda: _env("MILVUS", "").strip())
     collection: str = field(default_factory=lambda: _env("COLLECTION", DEFAULT_COLLECTION))
+    # An OpenAI-compatible chat endpoint the verdict consults (assistant.verdict.ChatReader), its
+    # base URL (http://127.0.0.1:8080/v1), model and key (a bearer token, if it wants one). Empty: none.
+    reader_url: str = field(default_factory=lambda: _env("READER_URL", "").strip())
+    reader_model: str = field(default_factory=lambda: _env("READER_MODEL", "").strip())
+    reader_key: str = field(default_factory=lambda: _env("READER_KEY", ""), repr=False)
 
     def __post_init__(self) -> None:
         if self.milvus and not self.milvus.endswith(".db") and not _SERVER.match(self.milvus):
@@ -75,6 +81,14 @@ class Settings:
                 "NEWS_ASSISTANT_COLLECTION (or --collection) must be a letter or _ then up to 120 "
                 f"letters, digits or _, not {self.collection!r}"
             )
+
+        if self.reader_url and not _ENDPOINT.match(self.reader_url):
+            raise _bad(
+                "NEWS_ASSISTANT_READER_URL must be an endpoint's base as http(s)://host:port/v1, "
+                f"not {self.reader_url!r}"
+            )
+        if self.reader_url and not self.reader_model:
+            raise _bad("NEWS_ASSISTANT_READER_URL needs NEWS_ASSISTANT_READER_MODEL, the model to ask")
 
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""

@@ -30,6 +30,7 @@ from index.text import Lexicon, bigram_tokens, normalize, strip_markup
 
 from ..verdict import (
     READER_PASSAGES,
+    ChatReader,
     Ranked,
     Reader,
     Reading,
@@ -180,10 +181,13 @@ class Assistant:
     ) -> Assistant:
         """Open the index the settings name (``settings.milvus``, else the folder ``index_dir``, or
         ``settings.index_dir``). Without an embedder, build the model that ``settings.model``
-        names, or else the one named in the index's manifest. ``reader``: see ``__init__``."""
+        names, or else the one named in the index's manifest. ``reader``: see ``__init__``; without
+        one, the chat endpoint ``settings.reader_url`` names, if any (``ChatReader``)."""
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.with_(index_dir=Path(index_dir))
+        if reader is None and settings.reader_url:
+            reader = ChatReader(settings.reader_url, settings.reader_model, settings.reader_key)
         index = store_for(settings)
         try:
             if embedder is None:

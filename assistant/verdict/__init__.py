@@ -33,11 +33,13 @@ Its modules: ``_reading`` (the question's terms and what it asks for), ``_focus`
 value a question may ask for: a sum, a percentage, a duration, an amount in a unit), ``_attest`` (whether a
 passage mentions it), ``_sentences`` (the best passage's measured sentences and the answer span),
 ``_evidence`` (the features), ``_judge`` (the rules, the coefficients and the verdict), ``_reader``
-(the protocol a reading model plugs into: ``Reader``, ``Opinion``, ``consult``). It knows nothing
+(the protocol a reading model plugs into: ``Reader``, ``Opinion``, ``consult``), ``_chat_reader``
+(a ``Reader`` over an OpenAI-compatible chat endpoint: ``ChatReader``). It knows nothing
 of the saved index beyond its vocabulary, so a fit can weigh recorded passages again without the model.
 """
 
 from ._attest import Attestation, attest
+from ._chat_reader import ChatReader
 from ._evidence import FEATURES, Closeness, Evidence, Ranked, evidence, weigh
 from ._focus import Focus, chinese_focus
 from ._focus_english import english_focus
@@ -52,6 +54,7 @@ __all__ = [
     "MEASURED_SENTENCES",
     "READER_PASSAGES",
     "Attestation",
+    "ChatReader",
     "Closeness",
     "Evidence",
     "Focus",

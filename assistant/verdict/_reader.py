@@ -9,9 +9,10 @@ verdict consults it on every question that has words the archive knows:
 
 - a cross-encoder: score (question, passage) pairs and answer ``Opinion(answers=score > t,
   confidence=score)``;
-- an OpenAI-compatible chat endpoint: ask "Does this passage answer the question? Reply yes or
-  no." with the passages, and map the reply to an ``Opinion`` (``answers=None`` when it says
-  neither, or the call fails: the verdict then stands as it is).
+- an OpenAI-compatible chat endpoint: ``ChatReader`` (``_chat_reader``) asks whether the passages
+  state what the question asks, yes or no, and maps the reply to an ``Opinion`` (``answers=None``
+  when it says neither, or the call fails: the verdict then stands as it is). Set
+  NEWS_ASSISTANT_READER_URL and NEWS_ASSISTANT_READER_MODEL (and READER_KEY) and every face uses it.
 
 What a reader may change, and what not: a question with no words, or none the archive has, stays
 not found (there is nothing a passage could match); otherwise the reader's ``answers`` decides
