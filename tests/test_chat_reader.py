@@ -16,6 +16,7 @@ import pytest
 from webserver import hash_index
 
 from assistant import Assistant
+from assistant.faces._render import result_html
 from assistant.verdict import ChatReader
 from index import HashEmbedder, Settings
 from index.errors import InvalidSetting
@@ -106,6 +107,7 @@ def test_the_settings_plug_it_into_the_assistant(tmp_path: Path, endpoint: Endpo
     with Assistant.open(index_dir, HashEmbedder(), settings=settings) as assistant:
         result = assistant.search(ANSWERED, k=3)
         assert not result.found and result.reason == "reader"
+        assert "阅读模型认为这些段落没有给出所问的内容" in result_html(result)
         assert len(endpoint.requests) == 1
     endpoint.status = 500  # the endpoint fails: the verdict stands
     with Assistant.open(index_dir, HashEmbedder(), settings=settings) as assistant:

@@ -106,6 +106,11 @@ def _verdict(result: SearchResult, n: int, marked: bool, chinese: bool) -> str:
     elif result.reason == "unknown_words":
         why_zh = f"：资料里没有{zh_terms or '问题里的词'}"
         why_en = f": the archive has no {en_terms or 'word of the question'}"
+    elif result.reason == "reader":
+        why_zh, why_en = (
+            "：阅读模型认为这些段落没有给出所问的内容",
+            ": the reading model says the passages do not state it",
+        )
     elif zh_terms:  # "numbers" or "weak"
         why_zh, why_en = (
             f"：最相关的段落没有提到{zh_terms}",
