@@ -78,8 +78,9 @@ def test_it_asks_the_model_with_the_question_and_the_passages(endpoint: Endpoint
 
 @pytest.mark.parametrize(
     ("reply", "answers"),
-    [("yes", True), ("Yes.", True), ("是", True), ("no", False), ("No, it does not.", False), ("否", False),
-     ("I cannot tell", None), ("", None)],
+    [("yes", True), ("Yes.", True), ("是", True), ("是的。", True),
+     ("no", False), ("No, it does not.", False), ("否", False), ("不是", False), ("没有提到", False),
+     ("nothing", None), ("I cannot tell", None), ("", None)],
 )  # fmt: skip
 def test_the_reply_is_read_as_yes_no_or_neither(endpoint: Endpoint, reply: str, answers: bool | None) -> None:
     endpoint.reply = reply

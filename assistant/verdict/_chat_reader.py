@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
@@ -35,8 +34,9 @@ _SYSTEM = (
     "the question asks for (the number, name, date, place or fact itself); a passage on the same "
     "subject that does not state it is no. Reply with one word: yes or no."
 )
-_YES = re.compile(r"^\W*(?:yes|是|对|有)\b", re.IGNORECASE)
-_NO = re.compile(r"^\W*(?:no|否|不|没有)\b", re.IGNORECASE)
+# The reply's first word (是的, 不是, No.); a Chinese character has no word boundary after it.
+_YES = re.compile(r"^\W*(?:yes\b|是|对)", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no\b|否|不|没)", re.IGNORECASE)
 
 
 class ChatReader:

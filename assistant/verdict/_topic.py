@@ -14,9 +14,10 @@ count: nouns and names that CC-CEDICT does not list as common words, a name join
 specific word (文章, 广场面积) has no topic here, and the rule does not fire. A word CC-CEDICT lists
 only as a name is specific whatever jieba tags it (固始, an adjective to jieba), and a name followed
 by a place's head (站, 路, 桥, 寺…) or an administrative suffix is one word with it, to be found
-whole: 余杭站 is a station, and a passage about the district 余杭 does not answer where it is. So
-is a common noun followed by a noun of one character, a name jieba does not know (浪花鱼, 皱眉肌,
-凤凰队: 浪花 alone is the waves), unless that character is a quantity, a part, a place or people
+whole: 余杭站 is a station, and a passage about the district 余杭 does not answer where it is; so
+does the head of an institution or a place (九龙酒店 is a hotel, not 九龙镇; 意大利大道). So is a
+common noun followed by a noun of one character, a name jieba does not know (浪花鱼, 皱眉肌, 数珠丸:
+浪花 alone is the waves), unless that character is a quantity, a part, a place or people
 (会员数, 鱼体, 上岗时, 部分人); and jieba's lone first character of such a name, tagged a morpheme
 or a number, is glued back (霁 虹桥, 日 月光集团).
 
@@ -150,9 +151,7 @@ def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     named = False  # the word before was a specific word
     noun = ""  # the word before, when a noun of two characters or more
     for word, tag in [*kept, ("", "")]:
-        # Not after a character jieba glued on (矢井田瞳在 大学), nor a head the name has (福林德斯大学 大学).
-        glued = words[-1][-1] in _GLUE or words[-1].endswith(word) if named else True
-        if named and not glued and (word in _HEADS or word in _ADMIN or word in _NAMED_HEADS):
+        if named and _takes_head(words[-1], word):
             words[-1] += word  # 余杭站, 西湖路: a place of that name, not the name's place
             headed.add(len(words) - 1)
             noun = ""
@@ -180,6 +179,14 @@ def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
             words.append(word)
             named = True
     return [_fold(w) for w in words], [_fold(words[i]) for i in sorted(headed)]
+
+
+def _takes_head(name: str, word: str) -> bool:
+    """Whether ``word`` is a head that makes one name with the specific word before it (余杭站,
+    宝山镇, 九龙酒店); not after a character jieba glued on (矢井田瞳在 大学), nor a head the
+    name already has (福林德斯大学 大学)."""
+    heads = word in _HEADS or word in _ADMIN or word in _NAMED_HEADS
+    return heads and name[-1] not in _GLUE and not name.endswith(word)
 
 
 def _head(word: str, tag: str) -> bool:
