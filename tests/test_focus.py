@@ -225,6 +225,54 @@ def test_a_form_of_value_is_said_by_a_value_of_that_form() -> None:
     assert not attest(rate, "提高参保率。企业达标率为65%", LEXICON, None).attested
 
 
+def test_an_amount_asked_per_unit_is_said_per_unit() -> None:
+    """每家企业最多能拿多少: a total (补助近40万元) does not say what one gets; 每家, 人均, /人 or 各
+    with a number do. 每年 asks how often, and 每个…都 of each one, not per one."""
+    cases = [
+        ("每家企业最多能拿多少？", "每家企业最高补助2万元", "每年对企业工会新建文体活动设施补助近40万元"),
+        ("市里给每个阵地补助多少经费？", "每个阵地补助5万元经费", "市里补助阵地建设经费300万元"),
+        ("每个职工一年要缴多少钱？", "人均缴纳50元", "职工每年缴纳总额达200万元"),
+        ("首届工匠每人能拿多少奖金？", "奖金2000元/人", "发放奖金共2.4万元"),
+        ("两家企业每家获得多少奖励？", "两家企业各获5万元奖励", "共发放奖励10万元"),
+    ]
+    for question, says, does_not in cases:
+        focus = chinese_focus(normalize(question), LEXICON)
+        assert focus is not None and focus.per.startswith("每"), question
+        assert attest(focus, says, LEXICON, None).attested, (question, says)
+        missed = attest(focus, does_not, LEXICON, None)
+        assert not missed.attested and missed.per == focus.per, (question, does_not)
+    for question in ("县总工会每年补助多少钱？", "每个特大都市区人口都超过多少？", "每次活动有多少人参加？"):
+        focus = chinese_focus(normalize(question), LEXICON)
+        assert focus is None or not focus.per, question
+
+
+def test_a_month_an_age_and_a_count_of_sessions_by_their_forms() -> None:
+    """几月份 is said by a month (8月, 月底), not by 援助月; 多大年纪 by an age in 岁, whatever the
+    word (平均年龄35岁); 几期 by a number of 期, not 第3期; a duration by 个月, not by January."""
+    month = chinese_focus("就业援助月活动是在几月份搞的？", LEXICON)
+    assert month is not None and month.form == "月份"
+    assert attest(month, "8月开展就业援助月活动", LEXICON, None).attested
+    assert not attest(month, "积极开展就业援助月活动，服务1500人次", LEXICON, None).attested
+    assert chinese_focus("活动是几月几日开幕的？", LEXICON).form == "日期"  # type: ignore[union-attr]
+    age = chinese_focus("6名候选人平均多大年纪？", LEXICON)
+    assert age is not None and attest(age, "候选人平均年龄仅35岁", LEXICON, None).attested
+    sessions = chinese_focus("专题培训班一年要办几期？", LEXICON)
+    assert sessions is not None and sessions.form == "期数"
+    assert attest(sessions, "全年举办专题培训班4期", LEXICON, None).attested
+    assert not attest(sessions, "第3期专题培训班开班", LEXICON, None).attested
+    days = chinese_focus("评选结果公示了几天？", LEXICON)
+    assert days is not None and days.form == "时长"
+    assert not attest(days, "今年1月开展评选，经结果公示等程序", LEXICON, None).attested
+    assert attest(days, "评选结果公示7天", LEXICON, None).attested
+
+
+def test_a_rank_and_a_yes_or_no_have_no_count() -> None:
+    """排多少位 asks a place in order (第195位); 有没有过半 whether it is more than half."""
+    assert chinese_focus("丘姓在《百家姓》里排多少位？", LEXICON) is None
+    half = chinese_focus("和谐企业的达标率有没有过半？具体是多少？", LEXICON)
+    assert half is None or half.text != "过半"
+
+
 def test_an_office_is_named_by_whoever_holds_it() -> None:
     """X是谁 has no focus, but for an office: a passage that names its holder names it."""
     chair = chinese_focus("淳安县总工会党组书记、常务副主席是谁？", LEXICON)
@@ -375,6 +423,7 @@ LATER_KINDS = [
     ("开化县总工会与上海徐汇区总工会的合作协议是哪天签的？", "日期"),
     ("瓜沥供电所的所长叫什么名字？", "所长"),
     ("我想知道瓜沥供电所的服务电话。", "服务电话"),  # a request, no question word
+    ("县总工会每年给企业工会新建文体活动设施的补助，每家企业最多能拿多少？", "每家企业的数额"),
 ]
 
 

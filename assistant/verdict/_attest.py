@@ -53,6 +53,7 @@ _UNITS = {
     "高度": r"\d(?:米|英尺)", "海拔": r"\d(?:米|英尺)", "温度": r"\d(?:°|℃|度)", "气温": r"\d(?:°|℃|度)",
     "速度": r"每(?:小时|秒|天|年)|/(?:小时|秒|天|年)|时速|年均", "重量": r"\d(?:克|千克|公斤|吨|磅)",
     "体长": _LENGTH, "身长": _LENGTH, "全长": _LENGTH, "水深": _DEPTH, "深度": _DEPTH,
+    "年龄": r"\d岁", "年纪": r"\d岁", "岁数": r"\d岁",
     "时间": r"\d{3,4}年|\d月|\d日|\d(?:小时|分钟|分|秒)", "资金": _MONEY, "金额": _MONEY, "售价": _MONEY,
     "价格": _MONEY, "费用": _MONEY, "股份": r"\d%|\d股|百分之",
     # Identifiers (``_focus._IDENTIFIERS``) are given by their form as often as by their name.
@@ -78,6 +79,8 @@ class Attestation:
     # A sum or a share of the thing was asked (津贴有多少钱) and the passage names it with none:
     # the form missing (``_forms.FORMS``).
     valueless: str = ""
+    # An amount was asked per unit (每家企业) and the passage gives none per unit.
+    per: str = ""
 
 
 def _mentions(forms: tuple[str, ...], folded: str) -> bool:
@@ -101,6 +104,23 @@ _NUMBER = re.compile(_DIGITS + r"(?![\d.]*(?:" + _NOT_COUNTING + "))" + _CN_COUN
 # Things counted by a measure word (多少名职工) are not counted by a sum (21.5万元), as an amount
 # asked without one may be (多少款物: 款物555万元).
 _THINGS = re.compile(_DIGITS + r"(?![\d.]*(?:" + _NOT_COUNTING + r"|(?:万|亿)?元))" + _CN_COUNT)
+
+
+_PEOPLE = "人名位"
+_PERSON_ENDS = "工员人者生师匠民"
+
+
+def _per_unit(per: str, folded: str) -> bool:
+    """Whether the passage gives an amount per the unit ``per`` (每家企业: 每家, 每个企业; 每人: 人均,
+    每名, 300元/人; any: 平均每, 各获5万元)."""
+    unit, noun = per.removeprefix("每").removeprefix("一")[:1], per[-1]
+    # 每个职工 is 每人 as well: a person counted by any of 人, 名, 位.
+    people = unit in _PEOPLE or (len(per) > 2 and noun in _PERSON_ENDS)
+    units = _PEOPLE + unit if people else unit + "个"
+    # 各 before a number, near (各获5万元); not 各级, 各区.
+    each = r"各[^\d，。；,;]{0,2}?[\d一二两三四五六七八九十]"
+    per_one = rf"每一?[{units}]|[{units}]均|/[{units}]|平均每|{each}"
+    return re.search(per_one, folded) is not None
 
 
 def _names(focus: Focus) -> list[str]:
@@ -185,6 +205,10 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     True
     """
     folded = plain(passage)
+    if focus.per and not _per_unit(focus.per, folded):
+        return Attestation(focus=focus.text, attested=False, per=focus.per)
+    if not focus.text:  # 每家企业最多能拿多少: nothing asked but the amount per unit
+        return Attestation(focus=focus.text, attested=True)
     if focus.kind == "instance":  # 哪所大学: a university named, not 大学生
         one = names_instance(focus.text, folded)
         return Attestation(focus=focus.text, attested=one, unnamed=not one)

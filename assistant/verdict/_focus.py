@@ -88,6 +88,9 @@ class Focus:
     # A form of value asked without an attribute named (多少钱: 金额; ``_forms.FORMS``): a passage
     # says it with a value of that form.
     form: str = ""
+    # An amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱: 每家企业, 每人): a passage
+    # gives it per unit too (每家, 人均, 各5万元), not as the total it may give instead.
+    per: str = ""
 
 
 # Words that ask for an amount, a time or a place of the phrase before 是/为/在.
@@ -128,9 +131,9 @@ _COUNT_WORDS = frozenset({"数量", "数目", "总数", "数字", "个数", "种
 
 
 def _in_order(tagged: list[tuple[str, str]], i: int) -> bool:
-    """Whether the question word at ``i`` asks which one in order (第几批, 第多少代) or a weekday
-    (星期几, ``_forms``): no count."""
-    return i > 0 and tagged[i - 1][0].endswith(("第", "星期", "周", "礼拜"))
+    """Whether the question word at ``i`` asks which one in order (第几批, 第多少代, 排多少位: 第195位)
+    or a weekday (星期几, ``_forms``): no count."""
+    return i > 0 and tagged[i - 1][0].endswith(("第", "星期", "周", "礼拜", "排", "排名", "名列", "位列"))
 
 
 def _level(words: list[str]) -> str:
@@ -239,6 +242,10 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     found = [f for f in (_named_focus(part, tags) for part in _parts(tagged)) if f is not None]
     named = next((f for f in found if f.kind != "type"), found[0] if found else None)
     form = asked_form(question)
+    per = _per_unit(tagged)
+    if per:
+        asked = named if named is not None and named.kind == "attribute" else None
+        return replace(asked or Focus(text=form or "", parts=(), whole=(), form=form or ""), per=per)
     if named is not None and named.kind == "attribute" and named.chinese:
         # 津贴有多少钱, 参保率提高到了百分之几: a sum or a share of the thing, by its name; a rate is
         # a share whatever the question's words.
@@ -249,6 +256,33 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
         return named
     form = form or _count_asked(tagged)
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
+
+
+# 每家, 每个, 每人, 每一位: a unit an amount may be asked per. Not 每年 or 每次: those ask how often.
+_PER = re.compile(r"每一?[个家人名位户所座间张台辆件项条支只处]")
+
+
+def _per_unit(tagged: list[tuple[str, str]]) -> str:
+    """The unit an amount is asked per, with what it counts (每家企业, 每个阵地, 每人), or "": 每 and a
+    measure word before the question word in its clause. Not 每个…都 (每个都市区人口都超过多少: each
+    of them, not an amount per one)."""
+    clause: list[tuple[str, str]] = []
+    for word, tag in tagged:
+        if word in _CLAUSE_ENDS:
+            clause = []
+            continue
+        if word.startswith(_COUNTING) and not word.startswith("几乎"):
+            for k, (w, _) in enumerate(clause):
+                # jieba keeps 每家 whole, and cuts 每 一位 in two.
+                glued = w + clause[k + 1][0] if w == "每" and k + 1 < len(clause) else w
+                unit = _PER.fullmatch(glued)
+                if unit is None or any(x == "都" for x, _ in clause[k:]):
+                    continue
+                after = clause[k + 1 + (glued != w) : k + 2 + (glued != w)]
+                noun = after[0][0] if after and nominal(*after[0]) else ""
+                return glued + noun
+        clause.append((word, tag))
+    return ""
 
 
 def _parts(tagged: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
@@ -304,7 +338,8 @@ def _named_focus(tagged: list[tuple[str, str]], tags: dict[str, str]) -> Focus |
         whether = _whether(tagged, i)
         if whether:
             had, _ = opening_phrase(tagged[i + whether :])
-            if had:
+            # 有没有过半: whether it is more than half, a time word jieba tags as a noun, not a thing had.
+            if had and tags.get(fold(had[0])) != "t":
                 return _focus_of(had, tags)
         size = _amount_word(tagged, i)
         if size:

@@ -17,8 +17,10 @@ import re
 __all__ = ["FORMS", "asked_form", "counted_form"]
 
 # Chinese numerals that ``plain`` leaves before a unit (半小时, 两周, 三十余天).
-_CN = r"[一二两三四五六七八九十百千万半]+[余多]?"
-_DURATION_UNITS = r"(?:个)?(?:小时|钟头|分钟|天|日|周|星期|个月|月|年)"
+_NUMERALS = "一二两三四五六七八九十百千万"
+_CN = rf"[{_NUMERALS}半]+[余多]?"
+# Not a bare 月: 1月 is January; a duration in months is 1个月.
+_DURATION_UNITS = r"(?:个)?(?:小时|钟头|分钟|天|日|周|星期|个月|年)"
 # What a passage writes for each form, in ``plain`` text (numerals in digits, no white space).
 # A duration in years is a small number of them (5年, 半年), not a year (2016年).
 FORMS: dict[str, re.Pattern[str]] = {
@@ -49,6 +51,11 @@ FORMS: dict[str, re.Pattern[str]] = {
         # A year written bare (生于1185, 1279 -): four digits from 1000 to 2099 counting no unit.
         r"|(?<![\d.])(?:1\d|20)\d\d(?![\d.%万亿]|[名个家位人元米])"
     ),
+    # A month (8月, 十月), or a part of the year named (月初, 年底, 上旬, 春节前后).
+    "月份": re.compile(
+        r"(?<!\d)\d{1,2}月(?!份?\d)|[一二三四五六七八九十冬腊正]+月|月[初底末中]|[上中下]旬|年[初底末中]"
+        r"|春节|元旦|国庆|五一|[春夏秋冬]季|[春夏秋冬]天|暑期|暑假|寒假"
+    ),
     "星期": re.compile(r"星期[一二三四五六日天]|周[一二三四五六日末]|礼拜[一二三四五六日天]"),
     # A time of day (9点, 8:30, 上午), or opening round the clock.
     "时刻": re.compile(r"(?<!\d)\d{1,2}(?:点|时(?!间)|:\d{2})|[上下中]午|早上|晚上|凌晨|全天|24小时"),
@@ -60,14 +67,18 @@ FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _C
 # Measure words a count may be asked by alone (帮扶了多少户, 得了几票, 有多少人关注): the answer is a
 # number of them (of 人 also written 名 or 位), whatever the passage counts by them.
 _COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株"}
-_COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋套个"})
+_COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋套个期"})
 _COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts}
 # 人: also a headcount written as such (参会人数达300, 2万人次), or a population in round
 # numbers or shares, which leaves 人 out (说勉语的人约有150万, 3到5万的居民, 三分之二的人口).
 _HEADCOUNT = r"|人数\D{0,3}\d|人次|\d[万千](?!元)|分之"
 FORMS.update(
     {
-        label: re.compile(rf"\d(?:\.\d+)?[万千百]?[余多]?[{m}]|{_CN}[{m}]" + _HEADCOUNT * (label == "人数"))
+        # Not an ordinal (第3期, 第二批): one of them, no count.
+        label: re.compile(
+            rf"(?<![第\d.])\d+(?:\.\d+)?[万千百]?[余多]?[{m}]|(?<![第{_NUMERALS}]){_CN}[{m}]"
+            + _HEADCOUNT * (label == "人数")
+        )
         for label, m in _COUNTED_BY.items()
     }
 )
@@ -88,6 +99,8 @@ _ASKED = (
     # Not 第几天 (which of the days), 哪一年级 (a grade), 几点建议 (points made).
     ("日期", re.compile(r"(?<!第)(?:哪一?天|几号|几月几[日号]|哪一?日)")),
     ("年份", re.compile(r"哪一?年(?!级)|几几年|什么年份")),
+    # After 日期: 几月几日 asks the day.
+    ("月份", re.compile(r"几月份?|哪一?个?月份?(?!\w*?[天日号])")),
     ("星期", re.compile(r"星期几|周几|礼拜几")),
     ("时刻", re.compile(r"几点(?:钟|开|关|到|至|起|上|下|营|出|结|截|[？?、，,])|几点$")),
 )

@@ -120,8 +120,10 @@ def _attribute(reading: Reading) -> bool:
 
 
 def _missing(focus: Attestation) -> str:
-    """What the reason says the passage lacks: a count of the thing (会员的数目), its value (津贴的
-    金额), the name of one (大学的名称), or the thing."""
+    """What the reason says the passage lacks: an amount per unit (每家企业的数额), a count of the
+    thing (会员的数目), its value (津贴的金额), the name of one (大学的名称), or the thing."""
+    if focus.per:  # 每家企业的数额, 每个阵地的经费
+        return f"{focus.per}的{focus.focus or '数额'}"
     if focus.uncounted:
         return f"{focus.focus}的数目"
     if focus.valueless:
