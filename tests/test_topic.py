@@ -100,6 +100,21 @@ def test_a_three_character_word_is_its_first_two() -> None:
     assert not mentions(Topic(phrase="徐晓飞", words=("徐晓飞",)), "青年新农人王晓飞", known)
 
 
+def test_a_three_character_name_ending_in_a_noun_counts_whole() -> None:
+    """王金璐 is not 王金战, nor 林肯郡 林肯: a name's last character that is a noun or a name alone is
+    part of it; one that is a verb or a particle (是, 封) is what jieba glued on."""
+    known = lambda w: (5.0, True)  # noqa: E731
+    person = topic_of("王金璐出身于什么学校？")
+    assert person is not None and "王金璐" in person.whole
+    assert not mentions(person, "王金战对此不以为然，他有很多学生考上了北大", known)
+    assert mentions(person, "王金璐出身于富连成科班", known)
+    county = topic_of("林肯郡在什么位置？")
+    assert county is not None and not mentions(county, "林肯总统的演说", known)
+    glued = topic_of("侯景封了宋子仙什么职位？")
+    assert glued is not None and "侯景封" not in glued.whole
+    assert mentions(glued, "侯景以宋子仙为司徒", known)
+
+
 def test_a_place_named_after_a_name_counts_whole() -> None:
     topic = topic_of("余杭站的建筑有什么特点？")
     assert topic is not None and topic.whole == ("余杭站",)

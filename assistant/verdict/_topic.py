@@ -111,6 +111,7 @@ _NOT_HEADS = frozenset("数量率额价费值度体身面部时后前里中上�
 _LOOSE_FIRST = frozenset({"vg", "ag", "g", "dg", "tg", "ng", "m"})
 _QUANTITY_FIRST = frozenset("一二三四五六七八九十百千万亿两几多半首每第全整零单双各某本该")
 _PERSON = frozenset({"nr", "nrt", "nrfg", "nrf"})
+_NAMES = _PERSON | {"ns", "nt", "nz"}
 
 
 def _fold(text: str) -> str:
@@ -234,7 +235,29 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
         return None
     pairs = zip(kept, kept[1:], strict=False)
     given = [_fold(w) for (w, tag), (_, then) in pairs if tag in _PERSON and then in _PERSON]
-    return Topic(phrase=phrase, words=tuple(dict.fromkeys(words)), whole=tuple(headed), given=tuple(given))
+    # A three-character name whose last character is a noun or a name of its own (王金璐, 林肯郡) is
+    # the name whole: only a verb or a particle is glued on by jieba (潘淑是, 侯景封, 李翰曾).
+    # Only a name jieba cut as one (not a run of characters it left single, 雀鲷幼; nor a noun, into
+    # which it may glue the character before: 幼 鱼体色), in hanzi.
+    tokens = {_fold(w) for w, t in kept if t in _NAMES}
+    three = [w for w in words if w in tokens and _HANZI3.fullmatch(w) and _named_by(w[-1], lexicon)]
+    whole = [*headed, *three]
+    return Topic(
+        phrase=phrase,
+        words=tuple(dict.fromkeys(words)),
+        whole=tuple(dict.fromkeys(whole)),
+        given=tuple(given),
+    )
+
+
+_HANZI3 = re.compile(r"[\u4e00-\u9fff]{3}")
+
+
+def _named_by(char: str, lexicon: Lexicon) -> bool:
+    """Whether a character alone is a noun or a name to jieba (璐, 郡), not a word it glues onto the
+    name before (是, 封, 曾)."""
+    tags = [t for _, t in lexicon.tagged(char)]
+    return len(tags) == 1 and (tags[0].startswith("n") or tags[0] in ("x", "g"))
 
 
 def _in(word: str, folded: str, whole: tuple[str, ...] = ()) -> bool:
