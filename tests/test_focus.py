@@ -266,6 +266,22 @@ def test_a_month_an_age_and_a_count_of_sessions_by_their_forms() -> None:
     assert attest(days, "评选结果公示7天", LEXICON, None).attested
 
 
+def test_which_papers_a_share_and_a_noun_with_its_question_word() -> None:
+    """哪几家报纸 asks which (a paper is named 人民日报), not how many; 省了多少办理周期 is answered by
+    a share of it (50%的业务办理周期); 电话多少 asks the phone number as 电话是多少 does."""
+    papers = chinese_focus("这个经验上过哪几家报纸？", LEXICON)
+    assert papers is not None and papers.kind == "instance" and not papers.counted
+    assert attest(papers, "先后被人民日报、文汇报报道", LEXICON, None).attested
+    assert not attest(papers, "多家媒体报道了这一经验", LEXICON, None).attested
+    saved = chinese_focus("给用户省了多少业务办理周期？", LEXICON)
+    assert saved is not None and saved.counted
+    assert attest(saved, "为用户节省了50%的业务办理周期", LEXICON, None).attested
+    assert not attest(saved, "缩短业务办理周期，服务用户", LEXICON, None).attested
+    phone = chinese_focus("找谁联系？电话多少？", LEXICON)
+    assert phone is not None and phone.text == "电话"
+    assert attest(phone, "联系电话：0577-67221234", LEXICON, None).attested
+
+
 def test_a_rank_and_a_yes_or_no_have_no_count() -> None:
     """排多少位 asks a place in order (第195位); 有没有过半 whether it is more than half."""
     assert chinese_focus("丘姓在《百家姓》里排多少位？", LEXICON) is None
@@ -288,8 +304,11 @@ def test_a_duration_is_no_frequency() -> None:
     # 多长时间 alone asks how long: 每年 says how often, not for how long.
     duration = chinese_focus("演练持续了多长时间？", LEXICON)
     assert duration is not None and not attest(duration, "每年举行演练", LEXICON, None).attested
-    # 多久…一次 is left to the model (很少, 经常); 第几天 is which of the days.
-    assert chinese_focus("他多久独自旅行一次？", LEXICON) is None
+    # 多久…一次 asks how often, said by 每年 as by 很少 or 经常; 第几天 is which of the days.
+    often = chinese_focus("他多久独自旅行一次？", LEXICON)
+    assert often is not None and often.form == "频率"
+    assert attest(often, "他很少独自旅行", LEXICON, None).attested
+    assert not attest(often, "2016年他独自旅行到西藏", LEXICON, None).attested
     assert chinese_focus("比赛第几天决出冠军？", LEXICON) is None
 
 

@@ -193,6 +193,10 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         phrase, link, j = before_link(tagged[:i])
         if not phrase and measure in ("钱", "元", "块"):  # 每天补贴多少钱: the sum of 补贴
             phrase, j = ending_phrase(tagged[:i]), i
+        # 电话多少？: a clause of a noun and the question word, the link left out as people type.
+        opens = i == 1 or (i > 1 and tagged[i - 2][0] in _CLAUSE_ENDS)
+        if not phrase and opens and tagged[i - 1][1] in ("n", "nz"):
+            phrase, j = [tagged[i - 1][0]], i - 1
         # X有几家, X有多少: how many X there are (景区有几家); X是多少 asks X's value (电话).
         counted = counting and link == "有" and not _UNIT_WORD.fullmatch(measure)
         anchors = modifiers(tagged[: j - len(phrase)]) if counted and phrase else []

@@ -38,8 +38,9 @@ FORMS: dict[str, re.Pattern[str]] = {
         + r"|半(?:个)?(?:小时|天|年|月)|直至|直到|至今|世纪|\d0年代"
     ),
     # How often (多长时间办一次): 每月都会定期举办, 一年一度, 两周一次.
+    # Or by how rarely or often (很少, 经常: a person's habits, 他多久独自旅行一次).
     "频率": re.compile(
-        r"每(?:\d+|[一二两三四五六七八九十半])?(?:个)?(?:天|日|周|星期|月|季度?|年)|定期|一度"
+        r"每(?:\d+|[一二两三四五六七八九十半])?(?:个)?(?:天|日|周|星期|月|季度?|年)|定期|一度|很少|经常|常常|偶尔|不时"
         r"|[一二两三四五六七八九十\d](?:个)?(?:天|周|星期|月|季度?|年)[一1]次"
     ),
     # A day of the month (5日, 8号; not 8号文, a document number), or one named relative to the report.
@@ -86,7 +87,7 @@ FORMS.update(
 _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (
     # Not 多久…一次, answered as often by 很少 or 经常 (``时长`` below).
-    ("频率", re.compile(r"(?:多长时间|多少天|几天|几周|几个月|几年)\w{0,4}?[一1]次")),
+    ("频率", re.compile(r"(?:多长时间|多久|多少天|几天|几周|几个月|几年)\w{0,4}?[一1]次")),
     ("金额", re.compile(r"(?:多少|几)(?:万|亿|千|百)?(?:块)?(?:钱|元|块|美元)")),
     ("百分比", re.compile(r"百分之(?:几|多少)|几成")),
     # Not 几月 or 几日 (which month, which day), nor 第几天 (which of the days), nor 几年级 (a grade);

@@ -28,6 +28,7 @@ NAMED_BY_HEAD: dict[str, tuple[str, ...]] = {
     "路": ("路", "街", "大道"),
     "酒店": ("酒店", "宾馆", "饭店"),
     "超市": ("超市",),
+    "报纸": ("日报", "晚报", "时报", "商报", "早报", "周报", "导报"),
 }
 # Before a head, what makes it no name: a word of quantity or reference (3家银行, 各大银行, 该医院),
 # a function word, or the first half of a common word (乡镇, 城镇, 小镇, 道路, 思路, 线路).
