@@ -115,6 +115,16 @@ def test_a_three_character_name_ending_in_a_noun_counts_whole() -> None:
     assert mentions(glued, "侯景以宋子仙为司徒", known)
 
 
+def test_a_common_noun_and_an_institutions_head_make_a_name() -> None:
+    """萤火虫工作室 is a studio, not fireflies; 建筑公司 is a kind of company, not a name."""
+    known = lambda w: (5.0, True)  # noqa: E731
+    studio = topic_of("萤火虫工作室的总部设在哪里？")
+    assert studio is not None and studio.whole == ("萤火虫工作室",)
+    assert not mentions(studio, "萤火虫在夏夜的田野里飞舞", known)
+    assert mentions(studio, "萤火虫工作室由宫崎骏创立", known)
+    assert topic_of("建筑公司的分类体系叫什么？") is None
+
+
 def test_a_place_named_after_a_name_counts_whole() -> None:
     topic = topic_of("余杭站的建筑有什么特点？")
     assert topic is not None and topic.whole == ("余杭站",)
