@@ -12,8 +12,10 @@ by jieba's part-of-speech tags:
   not; a dimension, 面积 or 比例, is said by its unit instead). Followed by a verb, X is what is
   counted too (几家单位获评…), but the answer may leave the noun out: a number of the measure word
   next to what they did counts them (3家获评…; ``Focus.anchors``). X is not asked after a unit
-  (多少万元), a count of events or times (多少次, 几月), kinds (多少种), or in order (第几批);
+  (多少万元), a count of events or times (多少次, 几月), kinds (多少种), or in order (第几批, 排多少位);
   A count of one level (县级, 一线) is said only in a clause that names the level (``Focus.level``);
+- an amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱): said per unit (每家, 人均), not
+  by a total (``Focus.per``);
 - ``有没有X``, ``是否有X``: X;
 - no attribute named, but a form of value asked (多少钱, 百分之几, 多长时间, 哪天, 哪一年, 星期几,
   几点, 多长时间一次, 多少亩, or a count by its measure word alone: 多少户, 几票): the form

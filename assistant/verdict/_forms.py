@@ -1,7 +1,8 @@
 """The form of value a question asks for when it names no attribute: a sum of money (缴多少钱), a
-percentage (具体是百分之几), a duration (持续了多长时间), how often (多长时间办一次), an amount in a
-unit it names (占了多少亩地), a point in time finer than "when" (哪天签的, 哪一年出台的, 星期几见报,
-几点开门), or a count by its measure word alone (帮扶了多少户: ``counted_form``).
+percentage (具体是百分之几), a duration (持续了多长时间), how often (多长时间办一次, 多久评一次), an
+amount in a unit it names (占了多少亩地), a point in time finer than "when" (哪天签的, 哪一年出台的,
+几月份搞的, 星期几见报, 几点开门), or a count by its measure word alone (帮扶了多少户, 办几期:
+``counted_form``).
 
 The answer to such a question is a value of that form, whatever the passage calls it, so the
 passage the verdict cites must hold one: a number of 元 for 多少钱, a percentage for 百分之几.
@@ -86,7 +87,7 @@ FORMS.update(
 
 _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (
-    # Not 多久…一次, answered as often by 很少 or 经常 (``时长`` below).
+    # 多久…一次 too: how often, answered by 每年 as by 很少 or 经常 (``FORMS``).
     ("频率", re.compile(r"(?:多长时间|多久|多少天|几天|几周|几个月|几年)\w{0,4}?[一1]次")),
     ("金额", re.compile(r"(?:多少|几)(?:万|亿|千|百)?(?:块)?(?:钱|元|块|美元)")),
     ("百分比", re.compile(r"百分之(?:几|多少)|几成")),

@@ -18,15 +18,17 @@ whole: 余杭站 is a station, and a passage about the district 余杭 does not 
 does the head of an institution or a place (九龙酒店 is a hotel, not 九龙镇; 意大利大道). So is a
 common noun followed by a noun of one character, a name jieba does not know (浪花鱼, 皱眉肌, 数珠丸:
 浪花 alone is the waves), unless that character is a quantity, a part, a place or people
-(会员数, 鱼体, 上岗时, 部分人); and jieba's lone first character of such a name, tagged a morpheme
-or a number, is glued back (霁 虹桥, 日 月光集团).
+(会员数, 鱼体, 上岗时, 部分人), and one followed by an institution's head (萤火虫工作室); and
+jieba's lone first character of such a name, tagged a morpheme or a number, is glued back (霁 虹桥,
+日 月光集团).
 
 A passage mentions the topic when it has the phrase, or the phrase's rarest specific word that the
 archive has (五羊 of 五羊新城: 新城 is everywhere), each as terms are looked for (``plain``), also
 without an administrative suffix, 人 or 队 (香港 for 香港地区, 英国 for 英国人, 野马 for 野马队) but
 not beside another unit of the name (宝山区 is not 宝山镇), or written another way:
 for a word of three characters its first two (jieba glues the next character onto a name it knows,
-潘淑是; the last two are another person's given name, 晓飞 of 王晓飞), for a longer one half of its
+潘淑是; the last two are another person's given name, 晓飞 of 王晓飞) unless the third is a noun or a
+name of its own (王金璐 is not 王金战, 林肯郡 not 林肯), for a longer one half of its
 character bigrams (元朗千色汇 written 千色汇). A word of the topic that no passage of the archive
 writes in any of these ways (not one character bigram of 五羊 anywhere) is mentioned by no passage,
 whatever the phrase's other words match (新城, 新西兰 of 新西兰鸲鹟): the strongest evidence that
@@ -105,16 +107,17 @@ _ADMIN = frozenset("省市县区镇乡")
 # A noun of one character after a common noun makes a name jieba does not know (凤凰队, 浪花鱼,
 # 皱眉肌), found whole as a place's head is (浪花 alone is the waves); not a quantity of the noun
 # (会员数, 增长率), a part or a place of it (鱼体, 上岗时, 站内), or people (部分人).
+_NOT_HEADS = frozenset("数量率额价费值度体身面部时后前里中上下内外间旁边人者们")
 # Heads of institutions a common noun names (萤火虫工作室, 自然史博物馆). Not 公司 or 学院: those
 # follow a trade as often (建筑公司, 医学院), which is a kind, not a name.
 _INSTITUTIONS = frozenset("工作室 协会 学会 研究所 研究院 基金会 俱乐部 出版社 电视台 博物馆".split())
-_NOT_HEADS = frozenset("数量率额价费值度体身面部时后前里中上下内外间旁边人者们")
 # jieba cuts the first character off a name it does not know and tags it a morpheme or a number
 # (霁 of 霁虹桥, 日 of 日月光集团); not a numeral or a word of quantity (第, 每, 多, 全).
 _LOOSE_FIRST = frozenset({"vg", "ag", "g", "dg", "tg", "ng", "m"})
 _QUANTITY_FIRST = frozenset("一二三四五六七八九十百千万亿两几多半首每第全整零单双各某本该")
 _PERSON = frozenset({"nr", "nrt", "nrfg", "nrf"})
 _NAMES = _PERSON | {"ns", "nt", "nz"}
+_HANZI3 = re.compile(r"[\u4e00-\u9fff]{3}")
 
 
 def _fold(text: str) -> str:
@@ -255,9 +258,6 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
         whole=tuple(dict.fromkeys(whole)),
         given=tuple(given),
     )
-
-
-_HANZI3 = re.compile(r"[\u4e00-\u9fff]{3}")
 
 
 def _named_by(char: str, lexicon: Lexicon) -> bool:
