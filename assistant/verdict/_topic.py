@@ -32,9 +32,11 @@ name of its own (王金璐 is not 王金战, 林肯郡 not 林肯), for a longer
 character bigrams (元朗千色汇 written 千色汇). A word of the topic that no passage of the archive
 writes in any of these ways (not one character bigram of 五羊 anywhere) is mentioned by no passage,
 whatever the phrase's other words match (新城, 新西兰 of 新西兰鸲鹟): the strongest evidence that
-the archive does not cover what is asked about, as for the focus. A person's given name before
-the family name is let off: translated text names a person by the family name (特威格 for
-格雷厄姆特威格).
+the archive does not cover what is asked about, as for the focus. The same holds for the phrase's
+common nouns (``Topic.terms``: 牛肝菌 of 美味牛肝菌), which otherwise say nothing: a passage may speak
+of a common thing in other words, but an archive with not one character bigram of it never does. A
+person's given name before the family name is let off: translated text names a person by the family
+name (特威格 for 格雷厄姆特威格).
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class Topic:
     # A person's given name before the family name (格雷厄姆 of 格雷厄姆特威格): an archive may
     # name the person by the family name alone, so it may have the given name nowhere.
     given: tuple[str, ...] = ()
+    # Its common nouns (牛肝菌 of 美味牛肝菌, 魏晋): a passage need not name them, but one the archive
+    # writes nowhere, not one character bigram of it, says the archive does not cover the subject.
+    terms: tuple[str, ...] = ()
 
 
 # Tags that end the phrase: verbs (but not verbal nouns), pronouns and question words, prepositions,
@@ -117,6 +122,7 @@ _LOOSE_FIRST = frozenset({"vg", "ag", "g", "dg", "tg", "ng", "m"})
 _QUANTITY_FIRST = frozenset("一二三四五六七八九十百千万亿两几多半首每第全整零单双各某本该")
 _PERSON = frozenset({"nr", "nrt", "nrfg", "nrf"})
 _NAMES = _PERSON | {"ns", "nt", "nz"}
+_TERM_TAGS = _NAMES | {"n", "l"}
 _HANZI3 = re.compile(r"[\u4e00-\u9fff]{3}")
 
 
@@ -225,13 +231,13 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
 
     >>> lexicon = Lexicon()
     >>> chinese_topic("邹游为什么被河南建业挂牌？", lexicon)
-    Topic(phrase='邹游', words=('邹游',), whole=(), given=())
+    Topic(phrase='邹游', words=('邹游',), whole=(), given=(), terms=())
     >>> chinese_topic("余杭站位于哪里？", lexicon).whole
     ('余杭站',)
     >>> chinese_topic("《战国无双3》是由哪两个公司合作开发的？", lexicon).phrase
     '战国无双3'
-    >>> chinese_topic("人们什么时候又开始对特斯拉感兴趣了？", lexicon) is None
-    True
+    >>> chinese_topic("人们什么时候又开始对特斯拉感兴趣了？", lexicon).words  # common nouns only
+    ()
     """
     text = question.strip()
     quoted = _QUOTED_START.match(text)
@@ -241,7 +247,10 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
     kept = _phrase(_glued(lexicon.tagged(numerals(text))))
     phrase = _fold("".join(w for w, _ in kept))
     words, headed = _specific(kept)
-    if not 2 <= len(phrase) <= _MAX_PHRASE or not words:
+    folded = {_fold(w) for w in words}
+    terms = [_fold(w) for w, t in kept if t in _TERM_TAGS and len(w) >= 2 and not re.search(r"\d", w)]
+    terms = [w for w in dict.fromkeys(terms) if w not in folded]
+    if not 2 <= len(phrase) <= _MAX_PHRASE or not (words or terms):
         return None
     pairs = zip(kept, kept[1:], strict=False)
     given = [_fold(w) for (w, tag), (_, then) in pairs if tag in _PERSON and then in _PERSON]
@@ -257,6 +266,7 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
         words=tuple(dict.fromkeys(words)),
         whole=tuple(dict.fromkeys(whole)),
         given=tuple(given),
+        terms=tuple(terms),
     )
 
 
@@ -309,6 +319,13 @@ def _written(word: str, topic: Topic, has: Callable[[str], bool]) -> bool:
     return all(found) if word in topic.whole else any(found)
 
 
+def _nowhere(term: str, has: Callable[[str], bool]) -> bool:
+    """Whether the archive has neither the word nor one character bigram of it (牛肝菌)."""
+    grams = bigram_tokens(term)
+    indexed = bool(grams) and all(_INDEXED.fullmatch(g) for g in grams)
+    return indexed and not has(term) and not any(has(g) for g in grams)
+
+
 def mentions(
     topic: Topic,
     folded: str,
@@ -328,6 +345,10 @@ def mentions(
     """
     if not all(_written(w, topic, has) for w in topic.words if w not in topic.given):
         return False
+    if any(_nowhere(term, has) for term in topic.terms):
+        return False
+    if not topic.words:  # common nouns alone: any passage may speak of them otherwise
+        return True
     if _in(topic.phrase, folded, topic.whole):
         return True
     rated = [(*rarity(w), w) for w in topic.words]
