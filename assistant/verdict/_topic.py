@@ -64,7 +64,7 @@ class Topic:
     # A person's given name before the family name (格雷厄姆 of 格雷厄姆特威格): an archive may
     # name the person by the family name alone, so it may have the given name nowhere.
     given: tuple[str, ...] = ()
-    # Its common nouns (牛肝菌 of 美味牛肝菌, 魏晋): a passage need not name them, but one the archive
+    # Its common nouns (牛肝菌 of 美味牛肝菌, 蒲葵): a passage need not name them, but one the archive
     # writes nowhere, not one character bigram of it, says the archive does not cover the subject.
     terms: tuple[str, ...] = ()
 
