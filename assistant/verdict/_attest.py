@@ -110,7 +110,7 @@ _PEOPLE = "人名位"
 _PERSON_ENDS = "工员人者生师匠民"
 
 
-def _per_unit(per: str, folded: str) -> bool:
+def _said_per_unit(per: str, folded: str) -> bool:
     """Whether the passage gives an amount per the unit ``per`` (每家企业: 每家, 每个企业; 每人: 人均,
     每名, 300元/人; any: 平均每, 各获5万元)."""
     unit, noun = per.removeprefix("每").removeprefix("一")[:1], per[-1]
@@ -208,7 +208,7 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     True
     """
     folded = plain(passage)
-    if focus.per and not _per_unit(focus.per, folded):
+    if focus.per and not _said_per_unit(focus.per, folded):
         return Attestation(focus=focus.text, attested=False, per=focus.per)
     if not focus.text:  # 每家企业最多能拿多少: nothing asked but the amount per unit
         return Attestation(focus=focus.text, attested=True)
