@@ -234,14 +234,20 @@ def test_an_amount_asked_per_unit_is_said_per_unit() -> None:
         ("每个职工一年要缴多少钱？", "人均缴纳50元", "职工每年缴纳总额达200万元"),
         ("首届工匠每人能拿多少奖金？", "奖金2000元/人", "发放奖金共2.4万元"),
         ("两家企业每家获得多少奖励？", "两家企业各获5万元奖励", "共发放奖励10万元"),
+        ("救助的95户里，单户最多拿到了多少钱？", "单户最高救助1万元", "使用帮扶资金42.75万元,95户受益"),
     ]
     for question, says, does_not in cases:
         focus = chinese_focus(normalize(question), LEXICON)
-        assert focus is not None and focus.per.startswith("每"), question
+        assert focus is not None and focus.per.startswith(("每", "单")), question
         assert attest(focus, says, LEXICON, None).attested, (question, says)
         missed = attest(focus, does_not, LEXICON, None)
         assert not missed.attested and missed.per == focus.per, (question, does_not)
-    for question in ("县总工会每年补助多少钱？", "每个特大都市区人口都超过多少？", "每次活动有多少人参加？"):
+    for question in (
+        "县总工会每年补助多少钱？",
+        "每个特大都市区人口都超过多少？",
+        "每次活动有多少人参加？",
+        "这家单位补助了多少钱？",
+    ):
         focus = chinese_focus(normalize(question), LEXICON)
         assert focus is None or not focus.per, question
 
@@ -280,6 +286,16 @@ def test_which_papers_a_share_and_a_noun_with_its_question_word() -> None:
     phone = chinese_focus("找谁联系？电话多少？", LEXICON)
     assert phone is not None and phone.text == "电话"
     assert attest(phone, "联系电话：0577-67221234", LEXICON, None).attested
+
+
+def test_which_ones_by_any_measure_word_is_no_count() -> None:
+    """哪几项指标 asks which ones, as 哪几家 does: a passage naming the criteria answers it, with no
+    number of them."""
+    criteria = chinese_focus("候选人做量化评价，是按哪几项指标来评的？", LEXICON)
+    assert criteria is not None and not criteria.counted and criteria.kind == "type"
+    assert attest(criteria, "从技能水平、业绩贡献、传承带徒等指标进行量化评价", LEXICON, None).attested
+    counted = chinese_focus("量化评价一共有几项指标？", LEXICON)
+    assert counted is not None and counted.counted
 
 
 def test_a_rank_and_a_yes_or_no_have_no_count() -> None:

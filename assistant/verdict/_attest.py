@@ -111,15 +111,15 @@ _PERSON_ENDS = "工员人者生师匠民"
 
 
 def _said_per_unit(per: str, folded: str) -> bool:
-    """Whether the passage gives an amount per the unit ``per`` (每家企业: 每家, 每个企业; 每人: 人均,
-    每名, 300元/人; any: 平均每, 各获5万元)."""
-    unit, noun = per.removeprefix("每").removeprefix("一")[:1], per[-1]
+    """Whether the passage gives an amount per the unit ``per`` (每家企业: 每家, 每个企业, 单家; 每人:
+    人均, 每名, 300元/人; any: 平均每, 各获5万元)."""
+    unit, noun = per.removeprefix("每").removeprefix("单").removeprefix("一")[:1], per[-1]
     # 每个职工 is 每人 as well: a person counted by any of 人, 名, 位.
     people = unit in _PEOPLE or (len(per) > 2 and noun in _PERSON_ENDS)
     units = _PEOPLE + unit if people else unit + "个"
     # 各 before a number, near (各获5万元); not 各级, 各区.
     each = r"各[^\d，。；,;]{0,2}?[\d一二两三四五六七八九十]"
-    per_one = rf"每一?[{units}]|[{units}]均|/[{units}]|平均每|{each}"
+    per_one = rf"[每单]一?[{units}]|[{units}]均|/[{units}]|平均每|{each}"
     return re.search(per_one, folded) is not None
 
 

@@ -14,16 +14,16 @@ by jieba's part-of-speech tags:
   next to what they did counts them (3家获评…; ``Focus.anchors``). X is not asked after a unit
   (多少万元), a count of events or times (多少次, 几月), kinds (多少种), or in order (第几批, 排多少位);
   A count of one level (县级, 一线) is said only in a clause that names the level (``Focus.level``);
-- an amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱): said per unit (每家, 人均), not
-  by a total (``Focus.per``);
+- an amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱, 单户最多拿到多少钱): said per unit
+  (每家, 人均), not by a total (``Focus.per``);
 - ``有没有X``, ``是否有X``: X;
 - no attribute named, but a form of value asked (多少钱, 百分之几, 多长时间, 哪天, 哪一年, 星期几,
   几点, 多长时间一次, 多少亩, or a count by its measure word alone: 多少户, 几票): the form
   (``_forms``), which a passage says with a value of it. Named with one (津贴有多少钱, 参保率提高到了
   百分之几; any rate), the value must stand by the name;
-- ``哪个X``, ``哪家X`` before a verb or at the end: a *type* (评委会); an answer names an instance
-  (乌毡帽酒业有限公司 for 哪家企业), so only a type the archive never mentions counts against it,
-  except types whose instances end with their word (哪所大学, 哪个乡镇, 哪条路: ``_instances``).
+- ``哪个X``, ``哪家X``, ``哪几项X`` before a verb or at the end: a *type* (评委会); an answer names an
+  instance (乌毡帽酒业有限公司 for 哪家企业), so only a type the archive never mentions counts against
+  it, except types whose instances end with their word (哪所大学, 哪个乡镇, 哪条路: ``_instances``).
   ``X在哪里`` is read the same way (办公地址): a place's name answers it (位于…, 出生于…).
 
 ``X是谁``, ``是什么``, ``什么X``, ``多久`` and ``多大``/``多长`` alone have no focus here: the
@@ -112,7 +112,12 @@ _UNIT_WORD = re.compile(
 _PLACE = ("哪里", "哪儿", "何处", "何地", "在哪")
 _CLAUSE_ENDS = frozenset({"？", "?", "。", "！", "!", "，", ",", "；", ";"})
 _KINDS = frozenset({"种", "类"})  # 多少种树木: kinds, which a passage names one by one
-_WHICH = tuple("哪个 哪家 哪位 哪一个 哪一家 哪些 哪所 哪支 哪座 哪种 哪条 哪几个 哪几家".split())
+_WHICH = tuple("哪个 哪家 哪位 哪一个 哪一家 哪些 哪所 哪支 哪座 哪种 哪条".split())
+
+
+def _which(word: str) -> bool:
+    """Whether a word asks which (哪家, 哪几项: which ones, not how many)."""
+    return word in _WHICH or (word.startswith("哪几") and word[2:] in MEASURES)
 
 
 def _amount_word(tagged: list[tuple[str, str]], i: int) -> int:
@@ -264,8 +269,9 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
 
 
-# 每家, 每个, 每人, 每一位: a unit an amount may be asked per. Not 每年 or 每次: those ask how often.
-_PER = re.compile(r"每一?[个家人名位户所座间张台辆件项条支只处]")
+# 每家, 每个, 每人, 每一位, 单户: a unit an amount may be asked per. Not 每年 or 每次: those ask how
+# often; nor 单位 or 单人 (a unit of work, a single room).
+_PER = re.compile(r"每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个]")
 
 
 def _per_unit(tagged: list[tuple[str, str]]) -> str:
@@ -368,7 +374,7 @@ def _named_focus(tagged: list[tuple[str, str]], tags: dict[str, str]) -> Focus |
             # Answered by a place's name (位于上海, 出生于…): 地址, 出生地, 发源地 need not be said, so,
             # as for a type, only one the archive has nowhere counts (办公地址 on the seed pages).
             return _focus_of(before_link(tagged[:i])[0], tags, kind="type")
-        if word in _WHICH:
+        if _which(word):
             ahead: list[str] = []
             for w, t in tagged[i + 1 :]:
                 # jieba tags some nouns as verbs (哪家超市提供: 超市 v): the word after 哪家 is the type.

@@ -180,7 +180,7 @@ def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
     """The (normalised) question's words and tags, numerals in digits, without white space or
     quotation marks; a measure word after 多少/几 split from a guessed word it was glued to, the
     dimension after 多 split from the noun jieba read it into (多 大面积: 多大 面积), a measure word
-    after 哪 joined to it (哪 所: 哪所; 哪 几家: 哪几家), and a rate to its verb (参保 率: 参保率).
+    after 哪 joined to it (哪 所: 哪所; 哪 几项: 哪几项), and a rate to its verb (参保 率: 参保率).
 
     >>> tagged_question("参保率提高到了百分之几？", Lexicon())[0]
     ('参保率', 'n')
@@ -192,7 +192,8 @@ def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
         if out and out[-1][0] == "哪" and word in MEASURES | {"条"}:  # 哪 所 大学: 哪所
             out[-1] = ("哪" + word, "r")
             continue
-        if out and out[-1][0] == "哪" and word in ("几个", "几家"):  # 哪 几家 报纸: which, not how many
+        # 哪 几家 报纸, 哪 几项 指标: which, not how many.
+        if out and out[-1][0] == "哪" and word[:1] == "几" and word[1:] in MEASURES:
             out[-1] = ("哪" + word, "r")
             continue
         if out and word == "率" and len(out[-1][0]) >= 2:  # 参保 率: the rate 参保率
