@@ -3,10 +3,12 @@
     flock /tmp/heavy.lock .venv/bin/python scripts/fit_verdict.py --base-index DIR   # search, then fit
     .venv/bin/python scripts/fit_verdict.py --replay      # weigh the recorded rankings again, then fit
     .venv/bin/python scripts/fit_verdict.py --refit [--features NAME,...]   # fit on the saved features
+    .venv/bin/python scripts/fit_verdict.py --refit --every-rule   # the budget counts every rule's refusals
     .venv/bin/python scripts/fit_verdict.py --base-index DIR --languages en --archive-index ARCHIVE \
         --covering-index COVERING
-        # English only, with the even XQuAD articles' questions asked of ARCHIVE as negatives and
-        # of COVERING (cmrc_xquad with the same distractors) as answerable
+        # with the large archive's questions asked of ARCHIVE as negatives and of COVERING
+        # (cmrc_xquad with the same distractors) as answerable: English, the even XQuAD articles'
+        # questions; Chinese (--languages zh), cmrc_xquad's first ARCHIVE_LINES_ZH lines
 
 The fit set is made the way ../shared/eval/notfound/ was, from other paragraphs. notfound takes one
 paragraph out of each XQuAD article; of the four it keeps, variant v (0-3) takes out the v-th
@@ -32,6 +34,7 @@ it prints the coefficients and threshold to paste and how the fit set is separat
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import sys
@@ -49,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant.verdict import FEATURES, Ranked, read_question, weigh  # noqa: E402
+from assistant.verdict import FEATURES, Ranked, judge, read_question, weigh  # noqa: E402
 from index import Settings, build, load, make_embedder  # noqa: E402
 from index.text import Lexicon, normalize, strip_markup  # noqa: E402
 
@@ -190,19 +193,28 @@ def _record(assistant: Assistant, embedder: Any, q: dict[str, Any]) -> dict[str,
     }
 
 
-def archive_set(answerable: bool) -> list[dict[str, Any]]:
-    """The English questions of even-numbered XQuAD articles, asked of a large archive: one that
-    does not cover them (``--archive-index``), the negatives a large archive produces, which the
-    near misses lack (a passage on another subject that shares a few translated words); or one
-    that does, among the same news (``--covering-index``), the answerable questions of a large
-    archive, whose best passage has thousands of others about as close (a standing the near
-    misses' small archive never shows). The odd-numbered articles' questions are left to report
-    on (scripts/bench_hubness.py --half odd)."""
-    return [
-        {**q, "lang": "en", "answerable": answerable, "article": _article(q["doc_id"])}
-        for q in _lines(EVAL / "xquad_en" / "questions.jsonl")
-        if int(_article(q["doc_id"]).removeprefix("xquad_a")) % 2 == 0
-    ]
+# The Chinese questions asked of the large archives: cmrc_xquad's first 1,800 lines, the samples
+# read at earlier stops (docs/benchmarks.md); lines 1,801 on are left to report on.
+ARCHIVE_LINES_ZH = 1800
+
+
+def archive_set(answerable: bool, lang: str) -> list[dict[str, Any]]:
+    """The questions asked of a large archive: one that does not cover them (``--archive-index``),
+    the negatives a large archive produces, which the near misses lack (a passage on another
+    subject that shares a few words); or one that does, among the same news
+    (``--covering-index``), the answerable questions of a large archive, whose best passage has
+    thousands of others about as close (a standing the near misses' small archive never shows).
+    English: the questions of even-numbered XQuAD articles (the odd ones are left to report on,
+    scripts/bench_hubness.py --half odd); Chinese: cmrc_xquad's first ARCHIVE_LINES_ZH lines."""
+    if lang == "zh":
+        chosen = _lines(EVAL / "cmrc_xquad" / "questions.jsonl")[:ARCHIVE_LINES_ZH]
+    else:
+        chosen = [
+            q
+            for q in _lines(EVAL / "xquad_en" / "questions.jsonl")
+            if int(_article(q["doc_id"]).removeprefix("xquad_a")) % 2 == 0
+        ]
+    return [{**q, "lang": lang, "answerable": answerable, "article": _article(q["doc_id"])} for q in chosen]
 
 
 def search(args: argparse.Namespace) -> None:
@@ -242,17 +254,18 @@ def search(args: argparse.Namespace) -> None:
         per = (time.perf_counter() - started) * 1000 / len(questions)
         print(f"variant {variant}: {len(questions)} questions, {per:.0f} ms each", file=sys.stderr)
     archives = (("archive", args.archive_index, False), ("covering", args.covering_index, True))
-    for name, index_dir, answerable in archives:
-        if index_dir is None or "en" not in languages:
+    for (name, index_dir, answerable), lang in itertools.product(archives, sorted(languages)):
+        if index_dir is None:
             continue
         assert embedder is not None
-        (args.work / name).mkdir(parents=True, exist_ok=True)
-        (args.work / name / "index").write_text(str(index_dir.resolve()), encoding="utf-8")
+        folder = args.work / f"{name}-{lang}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index").write_text(str(index_dir.resolve()), encoding="utf-8")
         with (
             Assistant.open(index_dir, embedder=embedder) as assistant,  # type: ignore[arg-type]
-            (args.work / name / "traces.jsonl").open("w", encoding="utf-8") as out,
+            (folder / "traces.jsonl").open("w", encoding="utf-8") as out,
         ):
-            for q in archive_set(answerable):
+            for q in archive_set(answerable, lang):
                 out.write(json.dumps(_record(assistant, embedder, q), ensure_ascii=False) + "\n")
         embedder.save()
 
@@ -263,8 +276,9 @@ def replay(work: Path) -> None:
     # The variants, then the large archives' questions (each index's path is recorded beside them).
     folders = [(v, work / f"v{v}", work / f"v{v}" / "index") for v in range(VARIANTS)]
     for variant, name in ((-1, "archive"), (-2, "covering")):
-        if (work / name / "traces.jsonl").exists():
-            folders.append((variant, work / name, Path((work / name / "index").read_text(encoding="utf-8"))))
+        for folder in sorted(work.glob(f"{name}-*")):
+            if (folder / "traces.jsonl").exists():
+                folders.append((variant, folder, Path((folder / "index").read_text(encoding="utf-8"))))
     with ExitStack() as stack, dump.open("w", encoding="utf-8") as out:
         for variant, folder, index_dir in folders:
             index = stack.enter_context(closing(load(index_dir)))
@@ -282,6 +296,9 @@ def replay(work: Path) -> None:
                         **{k: r[k] for k in ("qid", "lang", "answerable", "article")},
                         "variant": variant,
                         "rule": bool(ev.numbers_absent or ev.names_elsewhere),
+                        # Every refusal that is not the model's (a key term, the topic or the
+                        # focus missing), for --every-rule.
+                        "any_rule": judge(reading, ev).reason not in ("", "weak"),
                         "features": dict(zip(FEATURES, ev.features(), strict=True)),
                     }
                     out.write(json.dumps(row) + "\n")
@@ -345,11 +362,12 @@ def _threshold(p: np.ndarray, y: np.ndarray, groups: list[np.ndarray]) -> float:
     )
 
 
-def fit(work: Path, names: list[str]) -> None:
+def fit(work: Path, names: list[str], every_rule: bool = False) -> None:
     """Fit each language's model on the questions the key-term rule leaves (no number of theirs,
-    nor a place the archive has elsewhere, is absent from the best passage). Its threshold keeps
-    the answerable questions wrongly not found (by the rule or the model) under MAX_FALSE_ABSTAIN
-    both over all of them and over XQuAD's alone (the near misses' own kind of question)."""
+    nor a place the archive has elsewhere, is absent from the best passage; ``every_rule``: that
+    no rule of the verdict refuses). Its threshold keeps the answerable questions wrongly not
+    found (by the rule or the model) under MAX_FALSE_ABSTAIN both over all of them and over
+    XQuAD's alone (the near misses' own kind of question)."""
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with (work / "features.jsonl").open(encoding="utf-8") as f:
         for line in f:
@@ -360,7 +378,8 @@ def fit(work: Path, names: list[str]) -> None:
         x = np.array([[r["features"][n] for n in names] for r in data], dtype=float)
         y = np.array([r["answerable"] for r in data], dtype=float)
         xquad = np.array([r["qid"].startswith("xquad_") for r in data], dtype=bool)
-        rule = np.array([r["rule"] for r in data], dtype=bool)
+        terms_rule = np.array([r["rule"] for r in data], dtype=bool)
+        rule = np.array([r["any_rule"] for r in data], dtype=bool) if every_rule else terms_rule
         articles = sorted({r["article"] for r in data if r["qid"].startswith("xquad_")})
         fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
         fold = np.array([fold_of.get(r["article"], zlib.crc32(r["article"].encode()) % FOLDS) for r in data])
@@ -398,7 +417,7 @@ def fit(work: Path, names: list[str]) -> None:
             f"unseen caught {float(np.mean(unseen[y == 0] < at)):.3f}, "
             f"answerable wrongly {float(np.mean(unseen[y == 1] < at)):.3f}"
         )
-        rule_confidence = float(np.mean(y[rule])) if rule.any() else 0.0
+        rule_confidence = float(np.mean(y[terms_rule])) if terms_rule.any() else 0.0
         coefficients = ", ".join(f'"{n}": {v:.3f}' for n, v in zip(["intercept", *names], w, strict=True))
         print(
             f"{lang}: n={len(y)} ({n0} unanswerable); rule fires on {int(rule.sum())} "
@@ -419,14 +438,14 @@ def main() -> int:
     parser.add_argument(
         "--archive-index",
         type=Path,
-        help="an index of an archive that covers none of XQuAD (the seed pages and the news "
-        "distractors): its even articles' English questions are added as negatives",
+        help="an index of an archive that covers none of cmrc_xquad (the seed pages and the news "
+        "distractors): the questions of archive_set are added as negatives",
     )
     parser.add_argument(
         "--covering-index",
         type=Path,
-        help="an index of cmrc_xquad with the same distractors: its even articles' English "
-        "questions are added as answerable ones",
+        help="an index of cmrc_xquad with the same distractors: the questions of archive_set are "
+        "added as answerable ones",
     )
     parser.add_argument("--languages", default="zh,en", help="the questions to search: zh, en or both")
     parser.add_argument("--replay", action="store_true", help="weigh the recorded rankings again (no search)")
@@ -439,6 +458,12 @@ def main() -> int:
         help=f"the features to fit on, by name, of: {', '.join(FEATURES)}",
     )
     parser.add_argument(
+        "--every-rule",
+        action="store_true",
+        help="count every rule's refusals (the topic's and the focus's too, not only the key "
+        "terms') in the threshold's budget, and fit on the questions none of them refuses",
+    )
+    parser.add_argument(
         "--reuse-index",
         action="store_true",
         help="search the variant indexes the last run built as they are (then, with every question "
@@ -449,7 +474,7 @@ def main() -> int:
         search(args)
     if not args.refit:
         replay(args.work)
-    fit(args.work, args.features.split(","))
+    fit(args.work, args.features.split(","), args.every_rule)
     return 0
 
 
