@@ -298,6 +298,30 @@ def test_which_ones_by_any_measure_word_is_no_count() -> None:
     assert counted is not None and counted.counted
 
 
+def test_which_month_is_said_by_a_month() -> None:
+    """哪个月份 asks a month's value, as 几月份 does: a type alone (月份) would count against a passage
+    only where the archive never writes the word."""
+    month = chinese_focus("给女职工做妇科健康检查，是哪个月份做的？", LEXICON)
+    assert month is not None and month.form == "月份"
+    assert attest(month, "8月，邀请医院对女职工进行妇科健康检查", LEXICON, None).attested
+    assert not attest(month, "邀请医院对全县3000多名女职工进行妇科健康检查", LEXICON, None).attested
+
+
+def test_a_count_of_the_whole_is_not_one_levels_count() -> None:
+    """一共建了多少家“妈咪暖心小屋”: the quoted name is what is counted, and a count of the whole is not
+    given by one level's (市级示范点44家); a whole, or counts of several levels that add up to it, are."""
+    huts = chinese_focus("绍兴全市目前一共建了多少家“妈咪暖心小屋”？", LEXICON)
+    assert huts is not None and huts.text == "妈咪暖心小屋" and huts.counted and huts.total
+    assert not attest(huts, "精心选树“妈咪暖心小屋”市级示范点44家。", LEXICON, None).attested
+    assert attest(huts, "全市共建成“妈咪暖心小屋”120家。", LEXICON, None).attested
+    units = chinese_focus("嘉善一共有多少家单位获评“工人先锋号”？", LEXICON)
+    assert units is not None and units.total
+    several = "已有3家获评全国“工人先锋号”、1家获评省级“工人先锋号”、29家获评市级“工人先锋号”"
+    assert attest(units, several, LEXICON, None).attested
+    national = chinese_focus("嘉善有几家单位获评全国工人先锋号？", LEXICON)  # 全国: the honour's level
+    assert national is not None and not national.total
+
+
 def test_a_rank_and_a_yes_or_no_have_no_count() -> None:
     """排多少位 asks a place in order (第195位); 有没有过半 whether it is more than half."""
     assert chinese_focus("丘姓在《百家姓》里排多少位？", LEXICON) is None

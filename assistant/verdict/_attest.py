@@ -24,6 +24,7 @@ from index.text import Lexicon, fold
 from ._focus import Focus
 from ._forms import FORMS
 from ._instances import names_instance
+from ._phrases import LEVEL
 from ._reading import Vocabulary, plain
 
 __all__ = ["Attestation", "attest"]
@@ -135,6 +136,8 @@ def _counts(focus: Focus, folded: str) -> bool:
     names = _names(focus)
     level = plain(focus.level)
     number = _THINGS if focus.measure else _NUMBER
+    if focus.total:  # a count of one level is a part of the whole asked (市级示范点44家)
+        folded = _without_parts(folded)
     if any(_near(form, folded, number, level=level) for form in names):
         return True
     # A share of it (节省了50%的业务办理周期 for 省了多少业务办理周期).
@@ -147,6 +150,20 @@ def _counts(focus: Focus, folded: str) -> bool:
     if any(_near(form, folded, measured, wide=True, level=level) for form in names):
         return True
     return any(_near(plain(anchor), folded, measured, level=level) for anchor in focus.anchors)
+
+
+def _without_parts(folded: str) -> str:
+    """For a count asked of the whole: the passage without its clauses that count one level and
+    no whole (市级示范点44家; not 全市共有县级以上示范点120家), when they count one level only. Counts
+    of several levels (3家全国…, 29家市级…, 208家县级…) add up to the whole, which is an answer."""
+    clauses = re.split(r"(?<=[，。；！？,;!?：:])", folded)
+    parts = [c for c in clauses if LEVEL.search(c) and _THINGS.search(c) and not _SUMMED.search(c)]
+    if len({m.group(0) for c in parts for m in LEVEL.finditer(c)}) > 1:
+        return folded
+    return "".join(c for c in clauses if c not in parts)
+
+
+_SUMMED = re.compile(r"共|总|累计|合计")
 
 
 def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False, level: str = "") -> bool:

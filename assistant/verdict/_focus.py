@@ -13,14 +13,16 @@ by jieba's part-of-speech tags:
   counted too (几家单位获评…), but the answer may leave the noun out: a number of the measure word
   next to what they did counts them (3家获评…; ``Focus.anchors``). X is not asked after a unit
   (多少万元), a count of events or times (多少次, 几月), kinds (多少种), or in order (第几批, 排多少位);
-  A count of one level (县级, 一线) is said only in a clause that names the level (``Focus.level``);
+  A count of one level (县级, 一线) is said only in a clause that names the level (``Focus.level``),
+  and a count of the whole (一共, 全市) not by one level's alone (``Focus.total``); a name the
+  archive quotes is counted as a noun is (多少家“妈咪暖心小屋”);
 - an amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱, 单户最多拿到多少钱): said per unit
   (每家, 人均), not by a total (``Focus.per``);
 - ``有没有X``, ``是否有X``: X;
 - no attribute named, but a form of value asked (多少钱, 百分之几, 多长时间, 哪天, 哪一年, 星期几,
   几点, 多长时间一次, 多少亩, or a count by its measure word alone: 多少户, 几票): the form
   (``_forms``), which a passage says with a value of it. Named with one (津贴有多少钱, 参保率提高到了
-  百分之几; any rate), the value must stand by the name;
+  百分之几; any rate), the value must stand by the name; asked as a type (哪个月份), by its value;
 - ``哪个X``, ``哪家X``, ``哪几项X`` before a verb or at the end: a *type* (评委会); an answer names an
   instance (乌毡帽酒业有限公司 for 哪家企业), so only a type the archive never mentions counts against
   it, except types whose instances end with their word (哪所大学, 哪个乡镇, 哪条路: ``_instances``).
@@ -47,6 +49,7 @@ from ._forms import asked_form, counted_form
 from ._instances import NAMED_BY_HEAD
 from ._phrases import (
     DIMENSIONS,
+    LEVEL,
     MEASURES,
     NOT_TYPES,
     PHRASE_WORDS,
@@ -57,6 +60,7 @@ from ._phrases import (
     modifiers,
     nominal,
     opening_phrase,
+    quoted,
     tagged_question,
 )
 
@@ -93,6 +97,9 @@ class Focus:
     # An amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱: 每家企业, 每人): a passage
     # gives it per unit too (每家, 人均, 各5万元), not as the total it may give instead.
     per: str = ""
+    # A count asked of the whole (一共, 全市), naming no level: a count of one level (市级示范点44家)
+    # is a part of it, not the answer.
+    total: bool = False
 
 
 # Words that ask for an amount, a time or a place of the phrase before 是/为/在.
@@ -145,7 +152,7 @@ def _in_order(tagged: list[tuple[str, str]], i: int) -> bool:
 
 def _level(words: list[str]) -> str:
     """The first of ``words`` that names a level of what is counted (县级, 一线), or ""."""
-    return next((w for w in words if _LEVEL.fullmatch(w)), "")
+    return next((w for w in words if LEVEL.fullmatch(w)), "")
 
 
 class _Count(NamedTuple):
@@ -209,7 +216,7 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         anchors = modifiers(tagged[: j - len(phrase)]) if counted and phrase else []
         count = _Count(measure, anchors, _level([*anchors, *phrase]))
         return _focus_of(phrase, tags, count=count if counted else None)
-    if not any(nominal(w, t) or t in VERBAL for w, t in after):  # X是哪一年成立的
+    if not any(nominal(w, t) or t in VERBAL or quoted(w, t) for w, t in after):  # X是哪一年成立的
         return None
     # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
     # X, which a passage names one by one (树种, 乔木), not as X.
@@ -263,8 +270,12 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
         valued = form if form in _VALUED else "百分比" if named.text.endswith("率") else ""
         if valued:
             return replace(named, form=valued, counted=False, measure="", anchors=(), level="")
-    if named is not None:
+    if named is not None and named.counted and not named.level and _WHOLE.search(_before_count(question)):
+        return replace(named, total=True)
+    if named is not None and (named.kind != "type" or not form):
         return named
+    # 是哪个月份做的: a month, said by one (8月); as a type, 月份 counts against a passage only
+    # where the archive has the word nowhere.
     form = form or _count_asked(tagged)
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
 
@@ -320,13 +331,20 @@ def _count_asked(tagged: list[tuple[str, str]]) -> str | None:
     return None
 
 
+# Words that ask a count of the whole before its question word: 一共, 总共, 全市 (not 共建, a verb
+# of its own; nor 全国, which names an honour's level as often: 获评全国工人先锋号).
+_WHOLE = re.compile(r"一共|总共|共计|合计|总计|全(?:省|市|县|区)(?!级)")
+
+
+def _before_count(question: str) -> str:
+    """The question up to its first 多少 or 几."""
+    return re.split(r"多少|几", question, maxsplit=1)[0]
+
+
 # The forms of value that a question naming an attribute asks of it (its sum, its share).
 _VALUED = frozenset({"金额", "百分比"})
 
 
-# Levels of what is counted: 县级 and 市级 counts are other counts (市级先进职工之家59家), and so are
-# the 一线 workers among all workers.
-_LEVEL = re.compile(r"(?:国家|全国|省部|省|市|县|区|镇|乡|街道|村)级(?:以上|以下)?|一线")
 # Not 地址: an address is given as often by where a place lies (位于…).
 _IDENTIFIERS = ("文号", "电话", "号码", "网址", "网站", "邮箱", "邮编", "编号", "热线", "账号")
 # Not 负责人, the one in charge, answered by any of these (吴兴区总工会负责人: its 常务副主席).

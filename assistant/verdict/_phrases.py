@@ -12,9 +12,9 @@ import re
 from index.text import Lexicon, numerals
 
 __all__ = [
-    "DIMENSIONS", "LINKS", "MEASURES", "NOT_TYPES", "PHRASE_WORDS", "RELATIVE_TIME", "TAIL", "VERBAL",
-    "before_link", "direct_question", "ending_phrase", "modifiers", "nominal", "opening_phrase",
-    "tagged_question",
+    "DIMENSIONS", "LEVEL", "LINKS", "MEASURES", "NOT_TYPES", "PHRASE_WORDS", "RELATIVE_TIME", "TAIL",
+    "VERBAL", "before_link", "direct_question", "ending_phrase", "modifiers", "nominal", "opening_phrase",
+    "quoted", "tagged_question",
 ]  # fmt: skip
 
 
@@ -26,6 +26,9 @@ LINKS = frozenset({"是", "为", "约", "达", "达到", "有", "在", "位于",
 _NOUNS = frozenset({"n", "vn", "l", "ng", "an", "nz", "t"})
 VERBAL = frozenset({"v", "vd", "a", "b"})
 RELATIVE_TIME = frozenset({"今年", "去年", "明年", "当年", "目前", "现在", "近年", "每年", "当时"})
+# Levels of what is counted: 县级 and 市级 counts are other counts (市级先进职工之家59家), and so are
+# the 一线 workers among all workers.
+LEVEL = re.compile(r"(?:国家|全国|省部|省|市|县|区|镇|乡|街道|村)级(?:以上|以下)?|一线")
 TAIL = frozenset({"？", "?", "。", "呢", "啊", "呀", "吗", "！", "!"})
 NOT_TYPES = frozenset({"ns", "nr", "nt", "p", "uj"})  # names, prepositions, 的: never a type
 # At most this many words make a focus phrase: the attribute, and one word that qualifies it
@@ -96,7 +99,7 @@ def opening_phrase(tagged: list[tuple[str, str]], measure: str = "") -> tuple[li
     # 多少名一线职工: jieba reads 一线 as a numeral; it qualifies the thing counted.
     if measure in MEASURES and len(rest) > 1 and rest[0][1] == "m" and not rest[0][0][-1].isdigit():
         rest = rest[1:] if nominal(*rest[1]) else rest
-    if rest and measure in MEASURES and rest[0][1] not in _NOT_COUNTED_TAGS:
+    if rest and measure in MEASURES and (rest[0][1] not in _NOT_COUNTED_TAGS or quoted(*rest[0])):
         if len(rest[0][0]) < 2:  # 几个属生存到中新世: the thing counted is 属, too short to check
             return [], []
         words.append(rest.pop(0)[0])
@@ -107,6 +110,14 @@ def opening_phrase(tagged: list[tuple[str, str]], measure: str = "") -> tuple[li
         words.append(word)
     after = [w for w, t in rest if len(w) >= 2 and w not in TAIL and t not in _NOT_CONTENT]
     return words[-PHRASE_WORDS:], after
+
+
+def quoted(word: str, tag: str) -> bool:
+    """Whether a word is a name the archive quotes (“妈咪暖心小屋”: jieba tags it x), not punctuation."""
+    return tag == "x" and len(word) >= 2 and _HANZI.fullmatch(word) is not None
+
+
+_HANZI = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _verbal(word: str, tag: str) -> bool:
