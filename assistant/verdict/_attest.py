@@ -152,6 +152,9 @@ def _counts(focus: Focus, folded: str) -> bool:
     return any(_near(plain(anchor), folded, measured, level=level) for anchor in focus.anchors)
 
 
+_SUMMED = re.compile(r"共|总|累计|合计")  # a clause that gives a whole, whatever level it names
+
+
 def _without_parts(folded: str) -> str:
     """For a count asked of the whole: the passage without its clauses that count one level and
     no whole (市级示范点44家; not 全市共有县级以上示范点120家), when they count one level only. Counts
@@ -161,9 +164,6 @@ def _without_parts(folded: str) -> str:
     if len({m.group(0) for c in parts for m in LEVEL.finditer(c)}) > 1:
         return folded
     return "".join(c for c in clauses if c not in parts)
-
-
-_SUMMED = re.compile(r"共|总|累计|合计")
 
 
 def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False, level: str = "") -> bool:

@@ -272,10 +272,10 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
             return replace(named, form=valued, counted=False, measure="", anchors=(), level="")
     if named is not None and named.counted and not named.level and _WHOLE.search(_before_count(question)):
         return replace(named, total=True)
+    # 是哪个月份做的: a month, said by one (8月); as a type, 月份 would count against a passage only
+    # where the archive has the word nowhere.
     if named is not None and (named.kind != "type" or not form):
         return named
-    # 是哪个月份做的: a month, said by one (8月); as a type, 月份 counts against a passage only
-    # where the archive has the word nowhere.
     form = form or _count_asked(tagged)
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
 

@@ -112,12 +112,12 @@ def opening_phrase(tagged: list[tuple[str, str]], measure: str = "") -> tuple[li
     return words[-PHRASE_WORDS:], after
 
 
+_HANZI = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def quoted(word: str, tag: str) -> bool:
     """Whether a word is a name the archive quotes (“妈咪暖心小屋”: jieba tags it x), not punctuation."""
     return tag == "x" and len(word) >= 2 and _HANZI.fullmatch(word) is not None
-
-
-_HANZI = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _verbal(word: str, tag: str) -> bool:
