@@ -17,7 +17,7 @@ Two things make a missing focus more telling:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.text import Lexicon, fold
 
@@ -155,15 +155,29 @@ def _counts(focus: Focus, folded: str) -> bool:
 _SUMMED = re.compile(r"共|总|累计|合计")  # a clause that gives a whole, whatever level it names
 
 
+def _clauses(folded: str) -> list[str]:
+    """The passage's clauses, each with the mark that ends it."""
+    return re.split(r"(?<=[，。；！？,;!?：:])", folded)
+
+
 def _without_parts(folded: str) -> str:
     """For a count asked of the whole: the passage without its clauses that count one level and
     no whole (市级示范点44家; not 全市共有县级以上示范点120家), when they count one level only. Counts
     of several levels (3家全国…, 29家市级…, 208家县级…) add up to the whole, which is an answer."""
-    clauses = re.split(r"(?<=[，。；！？,;!?：:])", folded)
+    clauses = _clauses(folded)
     parts = [c for c in clauses if LEVEL.search(c) and _THINGS.search(c) and not _SUMMED.search(c)]
     if len({m.group(0) for c in parts for m in LEVEL.finditer(c)}) > 1:
         return folded
     return "".join(c for c in clauses if c not in parts)
+
+
+def _part_counted(focus: Focus, folded: str) -> str | None:
+    """For a count of the whole that the passage gives only for one level: that level's count
+    (市级的数目), the quantity it gives instead; else None."""
+    if not focus.total or not _counts(replace(focus, total=False), folded):
+        return None
+    level = next((m.group(0) for c in _clauses(folded) for m in LEVEL.finditer(c) if _THINGS.search(c)), "")
+    return f"{level}的数目" if level else None
 
 
 def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False, level: str = "") -> bool:
@@ -255,7 +269,8 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
         if _counts(focus, folded):
             return Attestation(focus=focus.text, attested=True)
         if attested:
-            return Attestation(focus=focus.text, attested=False, uncounted=True)
+            part = _part_counted(focus, folded)
+            return Attestation(focus=focus.text, attested=False, uncounted=True, instead=part)
     if attested:
         return Attestation(focus=focus.text, attested=True)
     # A Chinese focus is nowhere when one of its words is (退休 of 退休职工); an English one only when
