@@ -157,7 +157,7 @@ _SUMMED = re.compile(r"共|总|累计|合计")  # a clause that gives a whole, w
 
 def _clauses(folded: str) -> list[str]:
     """The passage's clauses, each with the mark that ends it."""
-    return re.split(r"(?<=[，。；！？,;!?：:])", folded)
+    return re.split(rf"(?<={_CLAUSE_END.pattern})", folded)
 
 
 def _without_parts(folded: str) -> str:
