@@ -160,24 +160,28 @@ def _clauses(folded: str) -> list[str]:
     return re.split(rf"(?<={_CLAUSE_END.pattern})", folded)
 
 
+def _one_level(folded: str) -> list[str]:
+    """The passage's clauses that count one level and no whole (市级示范点44家; not 全市共有县级以上
+    示范点120家), when they count one level only; none when they count several (3家全国…, 29家市级…,
+    208家县级…), which add up to the whole and so answer a count of it."""
+    parts = [c for c in _clauses(folded) if LEVEL.search(c) and _THINGS.search(c) and not _SUMMED.search(c)]
+    return [] if len({m.group(0) for c in parts for m in LEVEL.finditer(c)}) > 1 else parts
+
+
 def _without_parts(folded: str) -> str:
-    """For a count asked of the whole: the passage without its clauses that count one level and
-    no whole (市级示范点44家; not 全市共有县级以上示范点120家), when they count one level only. Counts
-    of several levels (3家全国…, 29家市级…, 208家县级…) add up to the whole, which is an answer."""
-    clauses = _clauses(folded)
-    parts = [c for c in clauses if LEVEL.search(c) and _THINGS.search(c) and not _SUMMED.search(c)]
-    if len({m.group(0) for c in parts for m in LEVEL.finditer(c)}) > 1:
-        return folded
-    return "".join(c for c in clauses if c not in parts)
+    """For a count asked of the whole: the passage without its clauses that count one level only."""
+    parts = _one_level(folded)
+    return "".join(c for c in _clauses(folded) if c not in parts)
 
 
 def _part_counted(focus: Focus, folded: str) -> str | None:
     """For a count of the whole that the passage gives only for one level: that level's count
     (市级的数目), the quantity it gives instead; else None."""
-    if not focus.total or not _counts(replace(focus, total=False), folded):
+    parts = _one_level(folded) if focus.total else []
+    if not parts or not _counts(replace(focus, total=False), folded):
         return None
-    level = next((m.group(0) for c in _clauses(folded) for m in LEVEL.finditer(c) if _THINGS.search(c)), "")
-    return f"{level}的数目" if level else None
+    level = LEVEL.search(parts[0])
+    return f"{level.group(0)}的数目" if level else None
 
 
 def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False, level: str = "") -> bool:
