@@ -235,6 +235,7 @@ def test_an_amount_asked_per_unit_is_said_per_unit() -> None:
         ("首届工匠每人能拿多少奖金？", "奖金2000元/人", "发放奖金共2.4万元"),
         ("两家企业每家获得多少奖励？", "两家企业各获5万元奖励", "共发放奖励10万元"),
         ("救助的95户里，单户最多拿到了多少钱？", "单户最高救助1万元", "使用帮扶资金42.75万元,95户受益"),
+        ("给困难职工发救助款，单人最多拿了多少？", "每人最高救助5000元", "为22名困难职工发放救助款4.4万元"),
     ]
     for question, says, does_not in cases:
         focus = chinese_focus(normalize(question), LEXICON)
@@ -321,6 +322,51 @@ def test_a_count_of_the_whole_is_not_one_levels_count() -> None:
     assert attest(units, several, LEXICON, None).attested
     national = chinese_focus("嘉善有几家单位获评全国工人先锋号？", LEXICON)  # 全国: the honour's level
     assert national is not None and not national.total
+
+
+def test_a_part_of_a_whole_the_question_gives_is_not_that_whole() -> None:
+    """那9名评委里，来自高校的有几位: the passage's 评委9名 is the whole the question starts from, not the
+    count asked, which stands by what marks the part (来自高校); 1548家基层工会里，企业工会占了多少家 is
+    counted by its whole name, not by 工会 alone, which has counts of other kinds (11个乡镇工会)."""
+    judges = chinese_focus("那9名评委里，来自高校的有几位？", LEXICON)
+    assert judges is not None and judges.given == ("9",) and judges.form == "人数"
+    assert not attest(judges, "邀请专家评委9名，经评审12人入选", LEXICON, None).attested
+    assert attest(judges, "专家评委9名，其中来自高校的5位", LEXICON, None).attested
+    unions = chinese_focus("已建的1548家基层工会里，企业工会占了多少家？", LEXICON)
+    assert unions is not None and unions.counted and unions.given == ("1548",)
+    others = "基层工会1548家，设有11个乡镇工会、4个街道工会"
+    assert not attest(unions, others, LEXICON, None).attested
+    assert attest(unions, others + "，企业工会1200家", LEXICON, None).attested
+    private = chinese_focus("那12家模范职工之家里面，有几家是非公企业的？", LEXICON)  # 是 非公, not 是非
+    assert private is not None and private.text == "非公企业" and private.given == ("12",)
+    homes = "省级模范职工之家12家。全县共有316家企业申报"
+    assert not attest(private, homes, LEXICON, None).attested
+    assert attest(private, homes + "，其中非公企业8家", LEXICON, None).attested
+    plain_count = chinese_focus("全县有多少家企业工会？", LEXICON)  # no whole given: any count of it
+    assert plain_count is not None and not plain_count.given
+
+
+def test_a_value_asked_of_a_deed_is_said_with_that_deed() -> None:
+    """几月份公示的: a passage that says 公示 gives the month in that sentence, or the month it gives
+    (1月开展评选) is another deed's. A passage that never says 公示 is left to the rest of the verdict."""
+    month = chinese_focus("评选结果是几月份公示的？", LEXICON)
+    assert month is not None and month.form == "月份" and month.predicate == "公示"
+    other = attest(month, "今年1月开展评选活动。经专家评审、结果公示等程序，12人入选。", LEXICON, None)
+    assert not other.attested and other.focus == "公示的月份"
+    assert attest(month, "评选结果于3月公示。", LEXICON, None).attested
+    assert attest(month, "今年1月开展评选活动。", LEXICON, None).attested
+    span = chinese_focus("剧院运营多长时间了？", LEXICON)  # from one year to another is a duration
+    assert span is not None and span.predicate == "运营"
+    assert attest(span, "剧院从1870年到1939年运营。", LEXICON, None).attested
+    assert not attest(span, "剧院1870年开业。剧院运营良好。", LEXICON, None).attested
+
+
+def test_a_count_with_its_measure_word_counts_the_thing() -> None:
+    """非公企业工会占了多少家: a count of them (家), as 有多少家 is; 电话是多少 asks a value, no count."""
+    share = chinese_focus("基层工会里，企业工会占了多少家？", LEXICON)
+    assert share is not None and share.counted and share.measure == "家"
+    phone = chinese_focus("服务电话是多少？", LEXICON)
+    assert phone is not None and not phone.counted
 
 
 def test_a_rank_and_a_yes_or_no_have_no_count() -> None:

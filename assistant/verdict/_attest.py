@@ -133,8 +133,11 @@ def _counts(focus: Focus, folded: str) -> bool:
     """Whether the passage gives a number of the focus (``plain`` text: numerals in digits): by its
     name (120名会员), or by a number of its measure word standing by one of its anchors (模范型65家
     for 模范型工会有几家, 3家获评全国… for 几家单位获评全国…), where a passage leaves the noun out."""
-    names = _names(focus)
+    # A part of the whole the question gives (1548家基层工会里，非公企业工会占了多少家) is counted by
+    # its whole name: the head alone (工会) has counts of the other parts (11个乡镇工会).
+    names = [plain(f) for f in focus.whole] if focus.given and focus.whole else _names(focus)
     level = plain(focus.level)
+    folded = _ungiven(folded, focus.given)
     number = _THINGS if focus.measure else _NUMBER
     if focus.total:  # a count of one level is a part of the whole asked (市级示范点44家)
         folded = _without_parts(folded)
@@ -150,6 +153,14 @@ def _counts(focus: Focus, folded: str) -> bool:
     if any(_near(form, folded, measured, wide=True, level=level) for form in names):
         return True
     return any(_near(plain(anchor), folded, measured, level=level) for anchor in focus.anchors)
+
+
+def _ungiven(folded: str, given: tuple[str, ...]) -> str:
+    """The passage with the counts the question gives blanked: the whole it asks a part of
+    (1548家基层工会里…多少家) answers nothing."""
+    for number in given:
+        folded = re.sub(rf"(?<![\d.]){re.escape(number)}(?![\d.])", "#", folded)
+    return folded
 
 
 _SUMMED = re.compile(r"共|总|累计|合计")  # a clause that gives a whole, whatever level it names
@@ -251,7 +262,16 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
         one = names_instance(focus.text, folded)
         return Attestation(focus=focus.text, attested=one, unnamed=not one)
     if focus.form and not focus.parts:  # 多少钱, 百分之几: a value of that form, whatever it is called
-        return Attestation(focus=focus.text, attested=FORMS[focus.form].search(folded) is not None)
+        counts, form = _ungiven(folded, focus.given), FORMS[focus.form]
+        done = [s for s in _SENTENCE_END.split(counts) if focus.predicate and plain(focus.predicate) in s]
+        if focus.given and focus.anchors:  # a part of the whole the question gives (来自高校的有几位)
+            valued = any(_near(plain(a), counts, form, wide=True) for a in focus.anchors)
+        elif done:  # 几月份公示的: a month in a sentence that says 公示
+            valued = any(form.search(s) for s in done)
+        else:
+            valued = form.search(counts) is not None
+        asked = f"{focus.predicate}的{focus.text}" if done and not focus.given else focus.text  # 公示的月份
+        return Attestation(focus=asked, attested=valued)
     if focus.form:  # 津贴有多少钱: a sum by the 津贴, in its sentence
         valued = any(_near(name, folded, FORMS[focus.form], wide=True) for name in _names(focus))
         if valued:

@@ -15,7 +15,9 @@ by jieba's part-of-speech tags:
   (多少万元), a count of events or times (多少次, 几月), kinds (多少种), or in order (第几批, 排多少位);
   A count of one level (县级, 一线) is said only in a clause that names the level (``Focus.level``),
   and a count of the whole (一共, 全市) not by one level's alone (``Focus.total``); a name the
-  archive quotes is counted as a noun is (多少家“妈咪暖心小屋”);
+  archive quotes is counted as a noun is (多少家“妈咪暖心小屋”); a count of a part of a whole the
+  question gives (那9名评委里，来自高校的有几位) not by that whole, but by what marks the part
+  (``Focus.given``);
 - an amount asked per unit (每家企业最多能拿多少, 每人每月补贴多少钱, 单户最多拿到多少钱): said per unit
   (每家, 人均), not by a total (``Focus.per``);
 - ``有没有X``, ``是否有X``: X;
@@ -23,6 +25,8 @@ by jieba's part-of-speech tags:
   几点, 多长时间一次, 多少亩, or a count by its measure word alone: 多少户, 几票): the form
   (``_forms``), which a passage says with a value of it. Named with one (津贴有多少钱, 参保率提高到了
   百分之几; any rate), the value must stand by the name; asked as a type (哪个月份), by its value;
+  asked of a deed (几月份公示的), in a sentence that says the deed, where the passage says it
+  (``Focus.predicate``);
 - ``哪个X``, ``哪家X``, ``哪几项X`` before a verb or at the end: a *type* (评委会); an answer names an
   instance (乌毡帽酒业有限公司 for 哪家企业), so only a type the archive never mentions counts against
   it, except types whose instances end with their word (哪所大学, 哪个乡镇, 哪条路: ``_instances``).
@@ -43,13 +47,14 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from index.text import Lexicon, fold
+from index.text import Lexicon, fold, numerals
 
-from ._forms import asked_form, counted_form
+from ._forms import COUNTS, asked_form, counted_form
 from ._instances import NAMED_BY_HEAD
 from ._phrases import (
     DIMENSIONS,
     LEVEL,
+    LINKS,
     MEASURES,
     NOT_TYPES,
     PHRASE_WORDS,
@@ -100,6 +105,12 @@ class Focus:
     # A count asked of the whole (一共, 全市), naming no level: a count of one level (市级示范点44家)
     # is a part of it, not the answer.
     total: bool = False
+    # The counts the question itself gives (1548 of 1548家基层工会里，非公企业工会占了多少家): a
+    # passage that repeats one gives the whole the question starts from, not the count it asks.
+    given: tuple[str, ...] = ()
+    # The verb a form of value is asked of (公示 of 几月份公示的, 压减 of 压减多少钱): a passage that
+    # uses it says the value in the same sentence, or it gives the value of something else.
+    predicate: str = ""
 
 
 # Words that ask for an amount, a time or a place of the phrase before 是/为/在.
@@ -211,8 +222,9 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         opens = i == 1 or (i > 1 and tagged[i - 2][0] in _CLAUSE_ENDS)
         if not phrase and opens and tagged[i - 1][1] in ("n", "nz"):
             phrase, j = [tagged[i - 1][0]], i - 1
-        # X有几家, X有多少: how many X there are (景区有几家); X是多少 asks X's value (电话).
-        counted = counting and link == "有" and not _UNIT_WORD.fullmatch(measure)
+        # X有几家, X有多少, X占了多少家: how many X there are (景区有几家); X是多少 asks X's value
+        # (电话), unless a measure word says that things are counted (X是几家).
+        counted = counting and (link == "有" or measure in MEASURES) and not _UNIT_WORD.fullmatch(measure)
         anchors = modifiers(tagged[: j - len(phrase)]) if counted and phrase else []
         count = _Count(measure, anchors, _level([*anchors, *phrase]))
         return _focus_of(phrase, tags, count=count if counted else None)
@@ -239,6 +251,10 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
     return _focus_of(ahead, tags, count=count if counted else None)
 
 
+# A count a question gives: digits before a measure word (1548家, 22名; not 2016年, 3月).
+_GIVEN = re.compile(rf"(?<![\d.第])(\d+)(?=[{''.join(sorted(MEASURES))}人])")
+
+
 def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     """The focus of a normalised Chinese question, or None when it asks for nothing in particular
     that a passage must name.
@@ -254,6 +270,61 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     '金额'
     """
     tagged = tagged_question(question, lexicon)
+    focus = _chinese_focus(question, tagged)
+    if focus is not None and focus.form and not focus.parts:
+        focus = replace(focus, predicate=_predicate(tagged))
+    given = tuple(dict.fromkeys(_GIVEN.findall(numerals(question))))
+    if focus is None or not given or not (focus.counted or focus.form in COUNTS):
+        return focus
+    # A part of a whole the question gives (那9名专家评委里，来自高校的有几位): its count stands by
+    # what marks the part (来自高校), which a passage giving it names.
+    part = tuple(_part_words(tagged)) if focus.form in COUNTS else focus.anchors
+    return replace(focus, given=given, anchors=part)
+
+
+# Words that ask a form of value (几月份, 哪一年, 多少钱, 多长时间), and verbs that say nothing of what
+# was done (是, 有, 进行).
+_ASKS_VALUE = re.compile(r"几|多少|哪一?年|哪一?天|哪一?个?月|什么年份|百分之|多大|多长|多久")
+_LIGHT_VERBS = frozenset("是 有 在 为 要 会 能 可以 需要 进行 得到 达到 获得 成为".split())
+
+
+def _predicate(tagged: list[tuple[str, str]]) -> str:
+    """The verb the question asks a value of: after its question word (几月份公示的, 多少家已经达标),
+    or before it (压减多大比例), or ""."""
+    i = next((k for k, (w, _) in enumerate(tagged) if _ASKS_VALUE.search(w)), None)
+    if i is None:
+        return ""
+    j = i + 1
+    while j < len(tagged) and tagged[j][1] in ("q", "d", "ul", "uj", "m"):
+        j += 1
+    k = i - 1
+    while k >= 0 and tagged[k][0] in ("了", "到", "达", "至", "为", "是", "有", "共", "一共", "约", "大约"):
+        k -= 1
+    for w, t in (tagged[j : j + 1] + tagged[k : k + 1]) if k >= 0 else tagged[j : j + 1]:
+        if t.startswith("v") and len(w) >= 2 and w not in _LIGHT_VERBS:
+            return fold(w)
+    return ""
+
+
+def _part_words(tagged: list[tuple[str, str]]) -> list[str]:
+    """The words that mark the part a count is asked of: before the question's first 多少 or 几,
+    back to its clause's start or link word (来自 高校 of 来自高校的有几位), and the nouns after it in
+    its clause (南大 校友 of 有几位是南大校友)."""
+    i = next((k for k, (w, _) in enumerate(tagged) if w.startswith(_COUNTING)), len(tagged))
+    k = i
+    while k and (tagged[k - 1][0] in LINKS or tagged[k - 1][1] in ("d", "ul")):
+        k -= 1
+    after: list[str] = []
+    for w, t in tagged[i + 1 :]:
+        if w in _CLAUSE_ENDS:
+            break
+        if len(w) >= 2 and nominal(w, t):
+            after.append(w)
+    return [fold(w) for w in (*modifiers(tagged[:k]), *after)]
+
+
+def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None:
+    """The focus of a question's words (``chinese_focus``), before the counts it gives are read."""
     tags = {fold(w): t for w, t in tagged}
     # 营业厅在哪儿？具体是哪条路？: of a question's parts, the one a passage must answer by naming
     # something (a road) says more than one any place name answers.
@@ -280,9 +351,9 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
 
 
-# 每家, 每个, 每人, 每一位, 单户: a unit an amount may be asked per. Not 每年 or 每次: those ask how
-# often; nor 单位 or 单人 (a unit of work, a single room).
-_PER = re.compile(r"每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个]")
+# 每家, 每个, 每人, 每一位, 单户, 单人: a unit an amount may be asked per. Not 每年 or 每次: those
+# ask how often; nor 单位 (a unit of work). jieba keeps 单人间 (a single room) whole.
+_PER = re.compile(r"每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个人]")
 
 
 def _per_unit(tagged: list[tuple[str, str]]) -> str:

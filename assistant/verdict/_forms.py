@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORMS", "asked_form", "counted_form"]
+__all__ = ["COUNTS", "FORMS", "asked_form", "counted_form"]
 
 # Chinese numerals that ``plain`` leaves before a unit (半小时, 两周, 三十余天).
 _NUMERALS = "一二两三四五六七八九十百千万"
@@ -29,14 +29,15 @@ FORMS: dict[str, re.Pattern[str]] = {
         r"\d(?:万|亿|千|百)?(?:多|余)?(?:元|块|美元|英镑|欧元|港元|日元)|[$￥£€]\d|" + _CN + "元"
     ),
     "百分比": re.compile(r"\d%|百分之|\d成|" + _CN + "成"),
-    # Or until when (直至19世纪: how long the Huguenots kept French names), or over centuries.
+    # Or until when (直至19世纪: how long the Huguenots kept French names), over centuries, or from
+    # one year to another (从1870年到1939年运营).
     "时长": re.compile(
         r"(?<![\d.])\d{1,3}(?:\.\d+)?(?:万|亿)?(?:多|余)?"
         + _DURATION_UNITS
         + "|"
         + _CN
         + _DURATION_UNITS
-        + r"|半(?:个)?(?:小时|天|年|月)|直至|直到|至今|世纪|\d0年代"
+        + r"|半(?:个)?(?:小时|天|年|月)|直至|直到|至今|世纪|\d0年代|\d{3,4}年?(?:到|至|-|–|—|~)\d{2,4}年"
     ),
     # How often (多长时间办一次): 每月都会定期举办, 一年一度, 两周一次.
     # Or by how rarely or often (很少, 经常: a person's habits, 他多久独自旅行一次).
@@ -71,6 +72,7 @@ FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _C
 _COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株"}
 _COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋套个期"})
 _COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts}
+COUNTS = frozenset(_COUNTED_BY)  # the forms that count things (户数, 人数)
 # 人: also a headcount written as such (参会人数达300, 2万人次), or a population in round
 # numbers or shares, which leaves 人 out (说勉语的人约有150万, 3到5万的居民, 三分之二的人口).
 _HEADCOUNT = r"|人数\D{0,3}\d|人次|\d[万千](?!元)|分之"

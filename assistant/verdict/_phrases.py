@@ -210,6 +210,11 @@ def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
         if out and word == "率" and len(out[-1][0]) >= 2:  # 参保 率: the rate 参保率
             out[-1] = (out[-1][0] + word, "n")
             continue
+        if out and out[-1][0] == "是非" and word[:1] == "公":  # 有几家是 非公企业: not 是非 (right and wrong)
+            out[-1:] = [("是", "v"), ("非" + word[:1], "b")]
+            if word[1:]:
+                out.extend(lexicon.tagged(word[1:]))
+            continue
         glued = out and out[-1][0] in ("多少", "几") and len(word) >= 2 and word[0] in MEASURES
         dimension = out and out[-1][0] == "多" and len(word) >= 3 and word[0] in DIMENSIONS
         if (glued and not lexicon.in_dictionary(word)) or dimension:
