@@ -98,6 +98,11 @@ def test_one_tokeniser_for_build_and_search() -> None:
 def test_content_words_leave_out_question_words() -> None:
     words = content_words("嘉善有几家单位获评全国工人先锋号？", Lexicon())
     assert "几家" not in words and {"嘉善", "获评", "全国"} <= set(words)
+    # Nor words that only ask: a request (能告诉我), a question word with its measure word (几道),
+    # 哪些方面 and its pieces; a name that starts like one (哪吒) stays.
+    asked = content_words("能告诉我名单是经过哪几道程序，在哪些方面定下来的？", Lexicon())
+    assert not {"告诉", "几道", "哪几", "哪些方面", "些方面"} & set(asked) and "程序" in asked
+    assert "哪吒" in content_words("哪吒的父亲是谁？", Lexicon())
 
 
 def test_english_words_and_names() -> None:

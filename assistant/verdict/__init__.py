@@ -29,7 +29,8 @@ is the commonest way a reader is misled. A missing focus makes the verdict not f
 quantity of the same kind in its place (建筑面积 for 占地面积) is reported as ``instead``.
 
 Its modules: ``_reading`` (the question's terms and what it asks for), ``_focus`` and
-``_focus_english`` (the focus of a Chinese and an English question), ``_forms`` (the forms of
+``_focus_english`` (the focus of a Chinese and an English question), ``_scope`` (what a value asked
+is of: the deed, the whole a count is a part of), ``_forms`` (the forms of
 value a question may ask for: a sum, a percentage, a duration, an amount in a unit), ``_attest`` (whether a
 passage mentions it), ``_sentences`` (the best passage's measured sentences and the answer span),
 ``_evidence`` (the features), ``_judge`` (the rules, the coefficients and the verdict), ``_reader``

@@ -242,6 +242,22 @@ def _instead(focus: Focus, passage: str, lexicon: Lexicon) -> str | None:
     return None
 
 
+def _valued(focus: Focus, folded: str) -> Attestation:
+    """Whether the passage gives a value of the form asked with no attribute named (多少钱, 几月份):
+    anywhere; by what marks the part, for a count of a part of a whole the question gives (来自高校的
+    有几位); in a sentence that says the deed it is asked of, where one does (几月份公示的)."""
+    counts, form = _ungiven(folded, focus.given), FORMS[focus.form]
+    done = [s for s in _SENTENCE_END.split(counts) if focus.predicate and plain(focus.predicate) in s]
+    if focus.given and focus.anchors:
+        valued = any(_near(plain(a), counts, form, wide=True) for a in focus.anchors)
+    elif done:
+        valued = any(form.search(s) for s in done)
+    else:
+        valued = form.search(counts) is not None
+    asked = f"{focus.predicate}的{focus.text}" if done and not focus.given else focus.text  # 公示的月份
+    return Attestation(focus=asked, attested=valued)
+
+
 def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary | None) -> Attestation:
     """Whether ``passage`` (title, section and text) mentions the question's focus.
 
@@ -262,16 +278,7 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
         one = names_instance(focus.text, folded)
         return Attestation(focus=focus.text, attested=one, unnamed=not one)
     if focus.form and not focus.parts:  # 多少钱, 百分之几: a value of that form, whatever it is called
-        counts, form = _ungiven(folded, focus.given), FORMS[focus.form]
-        done = [s for s in _SENTENCE_END.split(counts) if focus.predicate and plain(focus.predicate) in s]
-        if focus.given and focus.anchors:  # a part of the whole the question gives (来自高校的有几位)
-            valued = any(_near(plain(a), counts, form, wide=True) for a in focus.anchors)
-        elif done:  # 几月份公示的: a month in a sentence that says 公示
-            valued = any(form.search(s) for s in done)
-        else:
-            valued = form.search(counts) is not None
-        asked = f"{focus.predicate}的{focus.text}" if done and not focus.given else focus.text  # 公示的月份
-        return Attestation(focus=asked, attested=valued)
+        return _valued(focus, folded)
     if focus.form:  # 津贴有多少钱: a sum by the 津贴, in its sentence
         valued = any(_near(name, folded, FORMS[focus.form], wide=True) for name in _names(focus))
         if valued:

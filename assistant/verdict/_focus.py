@@ -47,14 +47,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from index.text import Lexicon, fold, numerals
+from index.text import Lexicon, fold
 
 from ._forms import COUNTS, asked_form, counted_form
 from ._instances import NAMED_BY_HEAD
 from ._phrases import (
+    CLAUSE_ENDS,
+    COUNTING,
     DIMENSIONS,
     LEVEL,
-    LINKS,
     MEASURES,
     NOT_TYPES,
     PHRASE_WORDS,
@@ -68,6 +69,7 @@ from ._phrases import (
     quoted,
     tagged_question,
 )
+from ._scope import given_counts, part_words, predicate
 
 __all__ = ["Focus", "chinese_focus"]
 
@@ -119,7 +121,6 @@ class Focus:
 # Nor 多大, 多长, 多高 (有多长): they ask a measurement, which an answer gives with its unit ("30公分")
 # without naming the dimension (体长, 最长记录).
 _AMOUNT = ("多少", "几", "哪一天", "哪天", "哪一年", "哪年")
-_COUNTING = ("多少", "几")  # the words of them that ask how many
 # A measure word after the question word that counts events (多少次奖杯: times won, not trophies)
 # or times (几月产生): what follows is no attribute asked for.
 _NOT_COUNTED = frozenset({"次", "回", "遍", "趟", "届", "月", "日", "号", "点", "天", "年", "周", "时"})
@@ -128,7 +129,6 @@ _UNIT_WORD = re.compile(
     r"(?:公分|公里|公尺|公斤|公顷|厘米|毫米|千米|英尺|英寸|英里|平方\w*|立方\w*|万元|亿元|美元|千克)"
 )
 _PLACE = ("哪里", "哪儿", "何处", "何地", "在哪")
-_CLAUSE_ENDS = frozenset({"？", "?", "。", "！", "!", "，", ",", "；", ";"})
 _KINDS = frozenset({"种", "类"})  # 多少种树木: kinds, which a passage names one by one
 _WHICH = tuple("哪个 哪家 哪位 哪一个 哪一家 哪些 哪所 哪支 哪座 哪种 哪条".split())
 
@@ -204,7 +204,7 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         return None
     after = tagged[i + size :]
     # 有几位？是怎么评出来的？: the clause that asks the amount is what it counts.
-    end = next((k for k, (w, _) in enumerate(after) if w in _CLAUSE_ENDS), len(after))
+    end = next((k for k, (w, _) in enumerate(after) if w in CLAUSE_ENDS), len(after))
     after = after[: end + 1]
     first = after[0][0] if after else ""
     measure = first if (len(first) == 1 and first not in TAIL) or _UNIT_WORD.fullmatch(first) else ""
@@ -213,13 +213,13 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
     glued = word[2:] if word.startswith("多少") else word[1:] if word.startswith("几") else ""
     if len(glued) == 1:  # 几月, 几点, 多少次: the measure word glued to the question word
         measure = glued
-    counting = word.startswith(_COUNTING)
+    counting = word.startswith(COUNTING)
     if all(w in TAIL or t in ("m", "q") or w in ("到", "至") for w, t in after):  # X是几点到几点
         phrase, link, j = before_link(tagged[:i])
         if not phrase and measure in ("钱", "元", "块"):  # 每天补贴多少钱: the sum of 补贴
             phrase, j = ending_phrase(tagged[:i]), i
         # 电话多少？: a clause of a noun and the question word, the link left out as people type.
-        opens = i == 1 or (i > 1 and tagged[i - 2][0] in _CLAUSE_ENDS)
+        opens = i == 1 or (i > 1 and tagged[i - 2][0] in CLAUSE_ENDS)
         if not phrase and opens and tagged[i - 1][1] in ("n", "nz"):
             phrase, j = [tagged[i - 1][0]], i - 1
         # X有几家, X有多少, X占了多少家: how many X there are (景区有几家); X是多少 asks X's value
@@ -251,10 +251,6 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
     return _focus_of(ahead, tags, count=count if counted else None)
 
 
-# A count a question gives: digits before a measure word (1548家, 22名; not 2016年, 3月).
-_GIVEN = re.compile(rf"(?<![\d.第])(\d+)(?=[{''.join(sorted(MEASURES))}人])")
-
-
 def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     """The focus of a normalised Chinese question, or None when it asks for nothing in particular
     that a passage must name.
@@ -272,55 +268,14 @@ def chinese_focus(question: str, lexicon: Lexicon) -> Focus | None:
     tagged = tagged_question(question, lexicon)
     focus = _chinese_focus(question, tagged)
     if focus is not None and focus.form and not focus.parts:
-        focus = replace(focus, predicate=_predicate(tagged))
-    given = tuple(dict.fromkeys(_GIVEN.findall(numerals(question))))
+        focus = replace(focus, predicate=predicate(tagged))
+    given = given_counts(question)
     if focus is None or not given or not (focus.counted or focus.form in COUNTS):
         return focus
     # A part of a whole the question gives (那9名专家评委里，来自高校的有几位): its count stands by
     # what marks the part (来自高校), which a passage giving it names.
-    part = tuple(_part_words(tagged)) if focus.form in COUNTS else focus.anchors
+    part = tuple(part_words(tagged)) if focus.form in COUNTS else focus.anchors
     return replace(focus, given=given, anchors=part)
-
-
-# Words that ask a form of value (几月份, 哪一年, 多少钱, 多长时间), and verbs that say nothing of what
-# was done (是, 有, 进行).
-_ASKS_VALUE = re.compile(r"几|多少|哪一?年|哪一?天|哪一?个?月|什么年份|百分之|多大|多长|多久")
-_LIGHT_VERBS = frozenset("是 有 在 为 要 会 能 可以 需要 进行 得到 达到 获得 成为".split())
-
-
-def _predicate(tagged: list[tuple[str, str]]) -> str:
-    """The verb the question asks a value of: after its question word (几月份公示的, 多少家已经达标),
-    or before it (压减多大比例), or ""."""
-    i = next((k for k, (w, _) in enumerate(tagged) if _ASKS_VALUE.search(w)), None)
-    if i is None:
-        return ""
-    j = i + 1
-    while j < len(tagged) and tagged[j][1] in ("q", "d", "ul", "uj", "m"):
-        j += 1
-    k = i - 1
-    while k >= 0 and tagged[k][0] in ("了", "到", "达", "至", "为", "是", "有", "共", "一共", "约", "大约"):
-        k -= 1
-    for w, t in (tagged[j : j + 1] + tagged[k : k + 1]) if k >= 0 else tagged[j : j + 1]:
-        if t.startswith("v") and len(w) >= 2 and w not in _LIGHT_VERBS:
-            return fold(w)
-    return ""
-
-
-def _part_words(tagged: list[tuple[str, str]]) -> list[str]:
-    """The words that mark the part a count is asked of: before the question's first 多少 or 几,
-    back to its clause's start or link word (来自 高校 of 来自高校的有几位), and the nouns after it in
-    its clause (南大 校友 of 有几位是南大校友)."""
-    i = next((k for k, (w, _) in enumerate(tagged) if w.startswith(_COUNTING)), len(tagged))
-    k = i
-    while k and (tagged[k - 1][0] in LINKS or tagged[k - 1][1] in ("d", "ul")):
-        k -= 1
-    after: list[str] = []
-    for w, t in tagged[i + 1 :]:
-        if w in _CLAUSE_ENDS:
-            break
-        if len(w) >= 2 and nominal(w, t):
-            after.append(w)
-    return [fold(w) for w in (*modifiers(tagged[:k]), *after)]
 
 
 def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None:
@@ -362,10 +317,10 @@ def _per_unit(tagged: list[tuple[str, str]]) -> str:
     of them, not an amount per one)."""
     clause: list[tuple[str, str]] = []
     for word, tag in tagged:
-        if word in _CLAUSE_ENDS:
+        if word in CLAUSE_ENDS:
             clause = []
             continue
-        if word.startswith(_COUNTING) and not word.startswith("几乎"):
+        if word.startswith(COUNTING) and not word.startswith("几乎"):
             for k, (w, _) in enumerate(clause):
                 # jieba keeps 每家 whole, and cuts 每 一位 in two.
                 glued = w + clause[k + 1][0] if w == "每" and k + 1 < len(clause) else w
@@ -395,9 +350,9 @@ def _count_asked(tagged: list[tuple[str, str]]) -> str | None:
     for i, (word, _) in enumerate(tagged):
         if _in_order(tagged, i):
             continue
-        if word in _COUNTING and i + 1 < len(tagged):
+        if word in COUNTING and i + 1 < len(tagged):
             return counted_form(tagged[i + 1][0])
-        if word.startswith(_COUNTING) and len(word.removeprefix("多少").removeprefix("几")) == 1:
+        if word.startswith(COUNTING) and len(word.removeprefix("多少").removeprefix("几")) == 1:
             return counted_form(word[-1])  # 几位, 几家: jieba keeps them whole
     return None
 

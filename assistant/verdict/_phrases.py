@@ -12,9 +12,9 @@ import re
 from index.text import Lexicon, numerals
 
 __all__ = [
-    "DIMENSIONS", "LEVEL", "LINKS", "MEASURES", "NOT_TYPES", "PHRASE_WORDS", "RELATIVE_TIME", "TAIL",
-    "VERBAL", "before_link", "direct_question", "ending_phrase", "modifiers", "nominal", "opening_phrase",
-    "quoted", "tagged_question",
+    "CLAUSE_ENDS", "COUNTING", "DIMENSIONS", "LEVEL", "LINKS", "MEASURES", "NOT_TYPES", "PHRASE_WORDS",
+    "RELATIVE_TIME", "TAIL", "VERBAL", "before_link", "direct_question", "ending_phrase", "modifiers",
+    "nominal", "opening_phrase", "quoted", "tagged_question",
 ]  # fmt: skip
 
 
@@ -178,6 +178,8 @@ DIMENSIONS = frozenset("大高长久远重宽深")
 # one may say a count without the noun. jieba's guesses at an unknown run glue them to the noun
 # after them (多少家疗休养单位: 家疗).
 MEASURES = frozenset("家名位个张所座条项户支台只件场")
+COUNTING = ("多少", "几")  # the question words that ask how many
+CLAUSE_ENDS = frozenset({"？", "?", "。", "！", "!", "，", ",", "；", ";"})
 
 
 _TOTAL = frozenset({"一共", "总共", "共", "合计", "总计", "共计", "都"})

@@ -11,14 +11,20 @@ __all__ = ["QUESTION_WORDS", "asked_for", "content_words"]
 
 _WORD = re.compile(r"\w")
 
-# Words that ask rather than say what is asked about: they are not terms an answer repeats.
+# Words that ask rather than say what is asked about (能告诉我, 我想知道 ask too): they are not terms
+# an answer repeats.
 QUESTION_WORDS = frozenset(
     "什么 哪些 哪个 哪家 哪位 哪一位 哪一个 哪一年 哪年 哪里 哪儿 哪国 哪种 怎样 "
     "怎么 怎么样 如何 为何 为什么 多少 多少钱 多少个 多少家 多少名 多少人 多少次 "
     "多久 多长 多大 多高 是否 是不是 有没有 有几 几家 几个 几位 几名 几项 几人 "
     "几次 几年 几种 请问 一下 那么 还有 以及 他们 她们 它们 这个 那个 这些 那些 "
     "我们 你们 一共 总共 主要 哪里 是谁 谁是 何时 何地 何处 叫做 称为 被称为 "
-    "属于".split()
+    "属于 告诉 知道 想知道".split()
+)
+# 几道, 哪几项, 哪条: a question word with its measure word, which jieba keeps as one word; 哪些方面
+# and its pieces 哪些方, 些方面 (方面 is a word of its own).
+_ASKING = re.compile(
+    r"(?:几|哪[一几]?)[个家位项条种所座支张名次年天道件期批类场部本篇首门届月号只台间户]|(?:哪些|什么|多少|些).+"
 )
 
 
@@ -39,7 +45,7 @@ def content_words(question: str, lexicon: Lexicon) -> list[str]:
         w = w.lower()
         if w.isdigit() and n and words[n - 1] == "第":
             w = "第" + w  # an ordinal: 第3届 does not answer a question about 第2届
-        if w in QUESTION_WORDS or _POINTING.fullmatch(w) or not _WORD.search(w):
+        if w in QUESTION_WORDS or _POINTING.fullmatch(w) or _ASKING.fullmatch(w) or not _WORD.search(w):
             continue
         if len(w) >= 2 or w.isdigit():
             out.append(w)

@@ -1,0 +1,77 @@
+"""What a value a question asks for is *of*, beyond the attribute (``_focus``): the deed it is asked
+of (公示 of 几月份公示的), and the whole a count is a part of (那9名专家评委里，来自高校的有几位).
+
+A passage may give a value of the right form for another deed (今年1月开展评选, for the month of 公示), or
+repeat the whole the question starts from (专家评委9名, for how many of them came from universities):
+neither answers. The focus carries what is read here (``Focus.predicate``, ``Focus.given``,
+``Focus.anchors``) and ``_attest`` tests it on the passage.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.text import fold, numerals
+
+from ._phrases import CLAUSE_ENDS, COUNTING, LINKS, MEASURES, modifiers, nominal
+
+__all__ = ["given_counts", "part_words", "predicate"]
+
+# A count a question gives: digits before a measure word (1548家, 22名; not 2016年, 3月).
+_GIVEN = re.compile(rf"(?<![\d.第])(\d+)(?=[{''.join(sorted(MEASURES))}人])")
+
+
+def given_counts(question: str) -> tuple[str, ...]:
+    """The counts a (normalised) question states, in digits (1548 of 1548家基层工会里…).
+
+    >>> given_counts("那9名评委里，来自高校的有几位？"), given_counts("2016年挂牌的景区有几家？")
+    (('9',), ())
+    """
+    return tuple(dict.fromkeys(_GIVEN.findall(numerals(question))))
+
+
+# Words that ask a form of value (几月份, 哪一年, 多少钱, 多长时间), and verbs that say nothing of what
+# was done (是, 有, 进行).
+_ASKS_VALUE = re.compile(r"几|多少|哪一?年|哪一?天|哪一?个?月|什么年份|百分之|多大|多长|多久")
+_LIGHT_VERBS = frozenset("是 有 在 为 要 会 能 可以 需要 进行 得到 达到 获得 成为".split())
+
+
+def predicate(tagged: list[tuple[str, str]]) -> str:
+    """The verb the question asks a value of: after its question word (几月份公示的, 多少家已经达标),
+    or before it (压减多大比例), or "".
+
+    >>> from index.text import Lexicon
+    >>> from ._phrases import tagged_question
+    >>> predicate(tagged_question("评选结果是几月份公示的？", Lexicon()))
+    '公示'
+    """
+    i = next((k for k, (w, _) in enumerate(tagged) if _ASKS_VALUE.search(w)), None)
+    if i is None:
+        return ""
+    j = i + 1
+    while j < len(tagged) and tagged[j][1] in ("q", "d", "ul", "uj", "m"):
+        j += 1
+    k = i - 1
+    while k >= 0 and tagged[k][0] in ("了", "到", "达", "至", "为", "是", "有", "共", "一共", "约", "大约"):
+        k -= 1
+    for w, t in (tagged[j : j + 1] + tagged[k : k + 1]) if k >= 0 else tagged[j : j + 1]:
+        if t.startswith("v") and len(w) >= 2 and w not in _LIGHT_VERBS:
+            return fold(w)
+    return ""
+
+
+def part_words(tagged: list[tuple[str, str]]) -> list[str]:
+    """The words that mark the part a count is asked of: before the question's first 多少 or 几,
+    back to its clause's start or link word (来自 高校 of 来自高校的有几位), and the nouns after it in
+    its clause (南大 校友 of 有几位是南大校友)."""
+    i = next((k for k, (w, _) in enumerate(tagged) if w.startswith(COUNTING)), len(tagged))
+    k = i
+    while k and (tagged[k - 1][0] in LINKS or tagged[k - 1][1] in ("d", "ul")):
+        k -= 1
+    after: list[str] = []
+    for w, t in tagged[i + 1 :]:
+        if w in CLAUSE_ENDS:
+            break
+        if len(w) >= 2 and nominal(w, t):
+            after.append(w)
+    return [fold(w) for w in (*modifiers(tagged[:k]), *after)]
