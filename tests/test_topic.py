@@ -34,6 +34,10 @@ def topic_of(question: str) -> Topic | None:
         ("涞滩镇隶属于哪个城市？", "涞滩镇", ("涞滩镇",)),  # 隶属于: a noun to jieba, a verb here
         ("余杭站位于哪里？", "余杭站", ("余杭站",)),  # a station, not the district; 站 a verb to jieba
         ("固始站的建筑有什么特点？", "固始站", ("固始站",)),  # 固始: an adjective to jieba, a county
+        ("榅桲的果实有什么药用价值？", "榅桲", ("榅桲",)),  # characters jieba does not know: particles to it
+        ("侏罗纪海岸包括哪些地形？", "侏罗纪海岸", ("侏罗纪",)),  # a period before a noun names the thing
+        ("在野马队和钢人队中，哪支球队是分区冠军？", "野马队", ("野马队",)),  # the frame it opens with
+        ("什么是五羊新城？", "五羊新城", ("五羊",)),  # what is to be defined
     ],
 )
 def test_the_topic_is_the_leading_noun_phrase(question: str, phrase: str, words: tuple[str, ...]) -> None:
@@ -52,6 +56,9 @@ def test_the_topic_is_the_leading_noun_phrase(question: str, phrase: str, words:
         "文中的“严重影响”指什么？",  # a place word, no name
         "药物法令规定哪些方面？",  # common words, then a question word
         "很久之前蓝藻菌进入了哪种细胞内？",  # single characters that are no name
+        "今年的冠军是谁？",  # a time the question is set in, not a name
+        "在哪里发现索齿兽目的化石？",  # 在 and a question word
+        "在暴雨造成航班延误的期间发生了什么？",  # 在 and an event, not a place or a frame
     ],
 )
 def test_no_topic_where_the_question_does_not_start_with_one(question: str) -> None:

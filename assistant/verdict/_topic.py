@@ -7,7 +7,10 @@ answers names what the question is about, so the verdict checks the topic in the
 
 The topic is the question's leading noun phrase, read by jieba's part-of-speech tags: the words
 before the first verb, pronoun, preposition, adverb or question word (新西兰鸲鹟 in
-新西兰鸲鹟属于什么科目？), or a title quoted at the start (《战国无双3》). Only its *specific* words
+新西兰鸲鹟属于什么科目？), or a title quoted at the start (《战国无双3》). A question that opens with 在
+and a frame a localiser closes (在野马队和钢人队中，…) or with 什么是 is read from what follows; a period
+before a noun is part of the phrase (侏罗纪海岸, not 今年的…), and characters jieba does not know, which
+it tags as particles, are a name's pieces (榅 桲). Only its *specific* words
 count: nouns and names that CC-CEDICT does not list as common words, a name joined by a middle dot
 (韦斯·昂塞尔德), and runs of single characters, which is how jieba cuts a name it does not know
 (鸲 鹟). A question that starts with anything else (人们…, 除了…, 说出…) or whose phrase has no
@@ -48,6 +51,7 @@ from dataclasses import dataclass
 from index.text import Lexicon, bigram_tokens, fold, is_common_word, is_proper_name, numerals
 
 from ._instances import NAMED_BY_HEAD
+from ._phrases import RELATIVE_TIME
 
 __all__ = ["Topic", "chinese_topic", "mentions"]
 
@@ -80,7 +84,7 @@ _NOT_FIRST = frozenset({"m", "mq", "q", "t", "tg"})
 # holding a question word (哪些方面) or ending in 于 (隶属于, 始建于).
 _END_WORDS = frozenset({"是", "的", "有", "在", "被", "由", "和", "与", "及", "所", "又称", "称为", "叫做",
                         "简称", "为", "共"})  # fmt: skip
-_ENDING = re.compile(r"哪|什么|多少|几|谁|何|于$")
+_ENDING = re.compile(r"哪|什么|多少|几|谁|何|多[长久大高远重]|于$")
 # The tags a specific word may have: nouns, names, the archive's own words, Latin words,
 # abbreviations; and for a single character, a morpheme (how jieba tags a rare one: 鸲 g).
 _NOUNS = frozenset({"n", "ng", "nr", "nrt", "nrfg", "nrf", "ns", "nt", "nz", "x", "eng", "j"})
@@ -91,6 +95,9 @@ _DOTS = frozenset("·•・")
 _SUFFIX = re.compile(r"(.{2,}?)(?:地区|街道|省|市|县|区|镇|乡|人|队)$")
 # Numbers and measure words may stand inside a phrase (18号线), never start it or make it specific.
 _COUNTS = frozenset({"m", "mq", "q"})
+_PARTICLES = frozenset("吗呢吧啊呀哦嘛啦么哈")
+# Time words that set when a question is asked about, not name a thing (今年的冠军, 现在的教堂).
+_WHEN = RELATIVE_TIME | frozenset("当今 如今 今天 以前 以后 之前 之后 最近 早期 后期 晚期 初期 同期".split())
 _FUNCTION_CHARS = frozenset("的了是在和与及或也都又还就才被把将从对向于为以而之其所这那")
 _QUOTED_START = re.compile(r"^[《“\"「『]([^》”\"」』]{2,20})[》”\"」』]")
 # The bigrams the lexical index keeps (index.text.Lexicon.tokens: CJK Unified Ideographs only).
@@ -133,7 +140,14 @@ def _fold(text: str) -> str:
 def _phrase(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
     kept: list[tuple[str, str]] = []
     dotted = False
-    for word, tag in tagged:
+    # 在野马队和钢人队中，哪支…: the place or frame a question opens with is what it is about (not an
+    # event, 在太空服异味造成…的期间, which a passage tells in its own words); 什么是五羊新城: what is
+    # asked to be defined.
+    if tagged[:1] == [("在", "p")] and _frame(tagged[1:]):
+        tagged = tagged[1:]
+    elif [w for w, _ in tagged[:2]] in (["什么", "是"], ["谁", "是"]):
+        tagged = tagged[2:]
+    for i, (word, tag) in enumerate(tagged):
         if not word.strip():
             if kept:
                 break
@@ -144,6 +158,15 @@ def _phrase(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         if word in _HEADS and kept:
             tag = "n"
+        # jieba tags a character it does not know a particle (榅 桲): a piece of a name, unless a
+        # particle indeed (吗, 呢).
+        if tag == "y" and word not in _PARTICLES:
+            tag = "g"
+        # A time word naming a period before a noun is part of the name (夏季剧院, 侏罗纪海岸), not a
+        # time the question is set in (今年, 当时).
+        then = tagged[i + 1][1] if i + 1 < len(tagged) else ""
+        if not kept and tag == "t" and word not in _WHEN and (then in _NOUNS or then == "s"):
+            tag = "n"
         ends = tag in _ENDS or word in _END_WORDS or bool(_ENDING.search(word)) or not re.search(r"\w", word)
         if ends or (not kept and tag in _NOT_FIRST):
             break
@@ -153,6 +176,17 @@ def _phrase(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
         dotted = False
         kept.append((word, tag))
     return kept
+
+
+def _frame(tagged: list[tuple[str, str]]) -> bool:
+    """Whether the words after an opening 在 name a place or a frame: a localiser (中, 里, 上) closes
+    them, no verb before it."""
+    for _, tag in tagged:
+        if tag == "f":
+            return True
+        if tag.startswith("v") or tag in ("r", "x"):
+            return False
+    return False
 
 
 def _specific(kept: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
