@@ -54,7 +54,7 @@ def predicate(tagged: list[tuple[str, str]]) -> str:
     k = i - 1
     while k >= 0 and tagged[k][0] in ("了", "到", "达", "至", "为", "是", "有", "共", "一共", "约", "大约"):
         k -= 1
-    for w, t in (tagged[j : j + 1] + tagged[k : k + 1]) if k >= 0 else tagged[j : j + 1]:
+    for w, t in tagged[j : j + 1] + tagged[k : k + 1]:  # k = -1: none before
         if t.startswith("v") and len(w) >= 2 and w not in _LIGHT_VERBS:
             return fold(w)
     return ""

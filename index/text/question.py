@@ -21,10 +21,10 @@ QUESTION_WORDS = frozenset(
     "我们 你们 一共 总共 主要 哪里 是谁 谁是 何时 何地 何处 叫做 称为 被称为 "
     "属于 告诉 知道 想知道".split()
 )
-# 几道, 哪几项, 哪条: a question word with its measure word, which jieba keeps as one word; 哪些方面
-# and its pieces 哪些方, 些方面 (方面 is a word of its own).
+# 几道, 哪几项, 哪条: a question word with its measure word, which jieba keeps as one word; and words
+# that start with one (哪些方面, 什么样, 多少岁), whose pieces would be looked for too (些方面).
 _ASKING = re.compile(
-    r"(?:几|哪[一几]?)[个家位项条种所座支张名次年天道件期批类场部本篇首门届月号只台间户]|(?:哪些|什么|多少|些).+"
+    r"(?:几|哪[一几]?)[个家位项条种所座支张名次年天道件期批类场部本篇首门届月号只台间户]|(?:哪些|什么|多少).+"
 )
 
 
