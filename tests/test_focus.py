@@ -330,7 +330,8 @@ def test_a_part_of_a_whole_the_question_gives_is_not_that_whole() -> None:
     counted by its whole name, not by 工会 alone, which has counts of other kinds (11个乡镇工会)."""
     judges = chinese_focus("那9名评委里，来自高校的有几位？", LEXICON)
     assert judges is not None and judges.given == ("9",) and judges.form == "人数"
-    assert not attest(judges, "邀请专家评委9名，经评审12人入选", LEXICON, None).attested
+    missed = attest(judges, "邀请专家评委9名，经评审12人入选", LEXICON, None)
+    assert not missed.attested and missed.focus == "来自高校的人数"
     assert attest(judges, "专家评委9名，其中来自高校的5位", LEXICON, None).attested
     unions = chinese_focus("已建的1548家基层工会里，企业工会占了多少家？", LEXICON)
     assert unions is not None and unions.counted and unions.given == ("1548",)

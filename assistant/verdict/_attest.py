@@ -254,8 +254,9 @@ def _valued(focus: Focus, folded: str) -> Attestation:
         valued = any(form.search(s) for s in done)
     else:
         valued = form.search(counts) is not None
-    asked = f"{focus.predicate}的{focus.text}" if done and not focus.given else focus.text  # 公示的月份
-    return Attestation(focus=asked, attested=valued)
+    # The reason names what is missing: 公示的月份, 来自高校的人数.
+    of = "".join(focus.anchors) if focus.given else focus.predicate if done else ""
+    return Attestation(focus=f"{of}的{focus.text}" if of else focus.text, attested=valued)
 
 
 def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary | None) -> Attestation:
