@@ -362,6 +362,34 @@ def test_a_value_asked_of_a_deed_is_said_with_that_deed() -> None:
     assert not attest(span, "剧院1870年开业。剧院运营良好。", LEXICON, None).attested
 
 
+def test_which_year_a_deed_was_done_is_no_attribute() -> None:
+    """哪一年启动的 asks a year of 启动, which jieba tags as a noun but is no attribute."""
+    year = chinese_focus("示范单位创建是从哪一年启动的？", LEXICON)
+    assert year is not None and year.form == "年份" and year.predicate == "启动" and not year.parts
+
+
+def test_a_count_the_question_writes_in_words_is_given() -> None:
+    """百场竞赛…已经办了多少场: the 百场 the question gives is the plan, not the count asked."""
+    held = chinese_focus("计划搞的百场技能竞赛，到现在已经办了多少场？", LEXICON)
+    assert held is not None and held.given == ("百场",) and held.form == "场数"
+    assert not attest(held, "开展百场职业技能竞赛活动", LEXICON, None).attested
+    assert attest(held, "开展百场职业技能竞赛活动，已举办36场", LEXICON, None).attested
+    assert chinese_focus("一个工会有几名委员？", LEXICON).given == ()  # type: ignore[union-attr]
+
+
+def test_a_parse_reads_past_jiebas_tags() -> None:
+    """主任 alone (tagged b) before 是谁 is an office; 满意度 (tagged a place) an attribute; 覆盖率要达到
+    多少 links the rate past its modal; 哪几块功能 counts pieces, not money."""
+    head = chinese_focus("首届工匠评选的组委会，主任是谁？", LEXICON)
+    assert head is not None and head.text == "主任"
+    pleased = chinese_focus("职工对这项服务的满意度是多少？", LEXICON)
+    assert pleased is not None and pleased.text == "满意度"
+    cover = chinese_focus("到2018年底职工文化阵地的覆盖率要达到多少？", LEXICON)
+    assert cover is not None and cover.text == "覆盖率" and cover.form == "百分比"
+    pieces = chinese_focus("青年小镇是集哪几块功能于一体的？", LEXICON)
+    assert pieces is None or pieces.form != "金额"
+
+
 def test_a_count_with_its_measure_word_counts_the_thing() -> None:
     """非公企业工会占了多少家: a count of them (家), as 有多少家 is; 电话是多少 asks a value, no count."""
     share = chinese_focus("基层工会里，企业工会占了多少家？", LEXICON)
@@ -473,6 +501,10 @@ def test_whether_there_is_a_thing_is_said_only_by_speaking_of_it() -> None:
     assert not attest(focus, "12人被评为首届“两山”工匠，颁发证书", LEXICON, None).attested
     budget = chinese_focus("县总工会为镇街工会班子培训列了多少预算？", LEXICON)  # jieba: 预算 v
     assert budget is not None and budget.text == "预算"
+    # 有没有设年龄上限: the thing is after what would be done with it.
+    limit = chinese_focus("人才库暂行办法对入库工匠有没有设年龄上限？", LEXICON)
+    assert limit is not None and limit.text == "年龄"
+    assert not attest(limit, "入库工匠须具有高级工以上职业资格", LEXICON, None).attested
 
 
 def _attest(question: str, passage: str) -> tuple[bool, str | None]:

@@ -103,6 +103,9 @@ def test_content_words_leave_out_question_words() -> None:
     asked = content_words("能告诉我名单是经过哪几道程序，在哪些方面定下来的？", Lexicon())
     assert not {"告诉", "几道", "哪几", "哪些方面", "些方面"} & set(asked) and "程序" in asked
     assert "哪吒" in content_words("哪吒的父亲是谁？", Lexicon())
+    # Nor the article itself, or a pointer to this one of them (这趟): no passage repeats them.
+    meta = content_words("文章说吴江区总工会这趟来安吉，想学什么？", Lexicon())
+    assert not {"文章", "这趟"} & set(meta) and "吴江" in meta
 
 
 def test_english_words_and_names() -> None:

@@ -230,6 +230,9 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         return _focus_of(phrase, tags, count=count if counted else None)
     if not any(nominal(w, t) or t in VERBAL or quoted(w, t) for w, t in after):  # X是哪一年成立的
         return None
+    # 哪一年启动的: a point in time of a deed (jieba tags 启动 vn), not an attribute.
+    if word.startswith(("哪", "几月")) and after and after[0][1] in VERBAL | {"v", "vn"}:
+        return None
     # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
     # X, which a passage names one by one (树种, 乔木), not as X.
     # 多少万元送温暖: an amount in a unit is the answer, what follows says what it did.
@@ -393,7 +396,10 @@ def _named_focus(tagged: list[tuple[str, str]], tags: dict[str, str]) -> Focus |
         # 有没有奖金, 是否有补贴: whether there is X, which a passage answers only by speaking of X.
         whether = _whether(tagged, i)
         if whether:
-            had, _ = opening_phrase(tagged[i + whether :])
+            rest = tagged[i + whether :]
+            # 有没有设年龄上限, 有没有接着出新一轮计划: the thing, after what would be done with it.
+            done = next((k for k, (_, t) in enumerate(rest[:3]) if t not in ("v", "d", "ul")), 0)
+            had, _ = opening_phrase(rest[done:])
             # 有没有过半: whether it is more than half, a time word jieba tags as a noun, not a thing had.
             if had and tags.get(fold(had[0])) != "t":
                 return _focus_of(had, tags)
@@ -411,7 +417,8 @@ def _named_focus(tagged: list[tuple[str, str]], tags: dict[str, str]) -> Focus |
             ("叫", "v"),
             ("什么", "r"),
         ]:
-            phrase = before_link(tagged[:i])[0]
+            # jieba tags 主任 alone b, which no noun phrase holds: the word before the link, then.
+            phrase = before_link(tagged[:i])[0] or [w for w, _ in tagged[max(i - 2, 0) : i - 1]]
             title = next((t for t in _TITLES if phrase and phrase[-1].endswith(t)), "")
             return Focus(text=title, parts=((title,),), whole=(title,)) if title else None
         if word.startswith(_PLACE):  # X在哪里(举行)

@@ -91,7 +91,8 @@ _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (
     # 多久…一次 too: how often, answered by 每年 as by 很少 or 经常 (``FORMS``).
     ("频率", re.compile(r"(?:多长时间|多久|多少天|几天|几周|几个月|几年)\w{0,4}?[一1]次")),
-    ("金额", re.compile(r"(?:多少|几)(?:万|亿|千|百)?(?:块)?(?:钱|元|块|美元)")),
+    # Not 几块功能: 块 before a noun counts pieces.
+    ("金额", re.compile(r"(?:多少|几)(?:万|亿|千|百)?(?:块)?(?:钱|元|块(?![\u4e00-\u9fff])|美元)")),
     ("百分比", re.compile(r"百分之(?:几|多少)|几成")),
     # Not 几月 or 几日 (which month, which day), nor 第几天 (which of the days), nor 几年级 (a grade);
     # nor 多久, answered as often by an end (直至十九世纪), a season (一个半赛季), a frequency (很少).

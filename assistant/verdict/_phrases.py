@@ -144,6 +144,9 @@ def before_link(before: list[tuple[str, str]]) -> tuple[list[str], str, int]:
     for j in range(len(before) - 1, -1, -1):
         word, tag = before[j]
         if word in LINKS:
+            # 覆盖率要达到多少: a modal between the phrase and the link.
+            if j and before[j - 1][0] in _MODALS:
+                j -= 1
             # 企业一共有多少家, 工会现在有几名: a total or a time between the phrase and 有 (not 大约有,
             # where the count is of what a passage may name otherwise: 收藏品 for 服装收藏品).
             k = j
@@ -183,6 +186,8 @@ CLAUSE_ENDS = frozenset({"？", "?", "。", "！", "!", "，", ",", "；", ";"})
 
 
 _TOTAL = frozenset({"一共", "总共", "共", "合计", "总计", "共计", "都"})
+# Not 可 or 能: 可达多少 is how much at most, of what is written 体长可达 as 特长可达.
+_MODALS = frozenset("要 将 应 需 应该 需要 预计 力争".split())
 
 
 # Quotation marks set off a programme's name (首届“技能大师”有几位): they part no phrase.
@@ -209,6 +214,9 @@ def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
         if out and out[-1][0] == "哪" and word[:1] == "几" and word[1:] in MEASURES:
             out[-1] = ("哪" + word, "r")
             continue
+        # jieba tags some degrees and rates as places (满意度 ns): they are attributes.
+        if tag in ("ns", "nr", "nt") and len(word) >= 3 and word[-1] in "度率":
+            tag = "n"
         if out and word == "率" and len(out[-1][0]) >= 2:  # 参保 率: the rate 参保率
             out[-1] = (out[-1][0] + word, "n")
             continue

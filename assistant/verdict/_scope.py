@@ -21,18 +21,28 @@ __all__ = ["given_counts", "part_words", "predicate"]
 _GIVEN = re.compile(rf"(?<![\d.第])(\d+)(?=[{''.join(sorted(MEASURES))}人])")
 
 
+# Or Chinese numerals that ``numerals`` leaves, with their measure word (百场, 三个); not 一个 (a, one
+# of), nor 几 (how many).
+_CN = "二两三四五六七八九十百千万"
+_GIVEN_WORDS = re.compile(rf"(?<![第一几{_CN}])[{_CN}]+[{''.join(sorted(MEASURES))}]")
+
+
 def given_counts(question: str) -> tuple[str, ...]:
-    """The counts a (normalised) question states, in digits (1548 of 1548家基层工会里…).
+    """The counts a (normalised) question states, in digits (1548 of 1548家基层工会里…), or in the
+    words that write them (百场 of 计划搞的百场竞赛，已经办了多少场).
 
     >>> given_counts("那9名评委里，来自高校的有几位？"), given_counts("2016年挂牌的景区有几家？")
     (('9',), ())
     """
-    return tuple(dict.fromkeys(_GIVEN.findall(numerals(question))))
+    plain = numerals(question)
+    return tuple(dict.fromkeys([*_GIVEN.findall(plain), *_GIVEN_WORDS.findall(plain)]))
 
 
 # Words that ask a form of value (几月份, 哪一年, 多少钱, 多长时间), and verbs that say nothing of what
 # was done (是, 有, 进行).
 _ASKS_VALUE = re.compile(r"几|多少|哪一?年|哪一?天|哪一?个?月|什么年份|百分之|多大|多长|多久")
+# Words between a verb and the question word after it (压减了多少, 提高到多少).
+_BEFORE_VALUE = frozenset("了 到 达 至 为 是 有 共 一共 约 大约".split())
 _LIGHT_VERBS = frozenset("是 有 在 为 要 会 能 可以 需要 进行 得到 达到 获得 成为".split())
 
 
@@ -52,7 +62,7 @@ def predicate(tagged: list[tuple[str, str]]) -> str:
     while j < len(tagged) and tagged[j][1] in ("q", "d", "ul", "uj", "m"):
         j += 1
     k = i - 1
-    while k >= 0 and tagged[k][0] in ("了", "到", "达", "至", "为", "是", "有", "共", "一共", "约", "大约"):
+    while k >= 0 and tagged[k][0] in _BEFORE_VALUE:
         k -= 1
     for w, t in tagged[j : j + 1] + tagged[k : k + 1]:  # k = -1: none before
         if t.startswith("v") and len(w) >= 2 and w not in _LIGHT_VERBS:

@@ -19,7 +19,7 @@ QUESTION_WORDS = frozenset(
     "多久 多长 多大 多高 是否 是不是 有没有 有几 几家 几个 几位 几名 几项 几人 "
     "几次 几年 几种 请问 一下 那么 还有 以及 他们 她们 它们 这个 那个 这些 那些 "
     "我们 你们 一共 总共 主要 哪里 是谁 谁是 何时 何地 何处 叫做 称为 被称为 "
-    "属于 告诉 知道 想知道".split()
+    "属于 告诉 知道 想知道 文章 文中".split()
 )
 # 几道, 哪几项, 哪条: a question word with its measure word, which jieba keeps as one word; and words
 # that start with one (哪些方面, 什么样, 多少岁), whose pieces would be looked for too (些方面).
@@ -29,7 +29,7 @@ _ASKING = re.compile(
 
 
 # 这首, 那位, 每项: they point at something, they do not name it.
-_POINTING = re.compile(r"[这那哪每该此本][一]?[个位首项条种家次些名件座届年]?")
+_POINTING = re.compile(r"[这那哪每该此本][一]?[个位首项条种家次些名件座届年篇趟回批]?")
 
 
 def content_words(question: str, lexicon: Lexicon) -> list[str]:
