@@ -243,6 +243,11 @@ def test_an_amount_asked_per_unit_is_said_per_unit() -> None:
         assert attest(focus, says, LEXICON, None).attested, (question, says)
         missed = attest(focus, does_not, LEXICON, None)
         assert not missed.attested and missed.per == focus.per, (question, does_not)
+    # The unit named, then the least each may have: per unit, with no 每.
+    bound = chinese_focus("每个县域城市至少要设多少处职工文化阵地？", LEXICON)
+    assert bound is not None and bound.per
+    assert attest(bound, "推动县域城市至少设立一处以上职工文化阵地", LEXICON, None).attested
+    assert not attest(bound, "推动县域城市设立职工文化阵地12处", LEXICON, None).attested
     for question in (
         "县总工会每年补助多少钱？",
         "每个特大都市区人口都超过多少？",
@@ -390,6 +395,14 @@ def test_a_parse_reads_past_jiebas_tags() -> None:
     assert pieces is None or pieces.form != "金额"
 
 
+def test_a_count_of_episodes_and_sites_by_their_measure_word() -> None:
+    """一共拍几集, 设多少处: counted by 集 and 处, as 几场 by 场."""
+    episodes = chinese_focus("宣传劳模精神要拍的微电视，一共拍几集？", LEXICON)
+    assert episodes is not None and episodes.form == "集数"
+    assert attest(episodes, "拍摄劳模微电视6集", LEXICON, None).attested
+    assert not attest(episodes, "拍摄劳模微电视，讲好劳模故事", LEXICON, None).attested
+
+
 def test_a_count_with_its_measure_word_counts_the_thing() -> None:
     """非公企业工会占了多少家: a count of them (家), as 有多少家 is; 电话是多少 asks a value, no count."""
     share = chinese_focus("基层工会里，企业工会占了多少家？", LEXICON)
@@ -490,9 +503,17 @@ def test_which_university_is_said_by_naming_one() -> None:
     assert town is not None and town.kind == "instance"
     assert attest(town, "分到天子湖镇履职", LEXICON, None).attested
     assert not attest(town, "全县各乡镇工会", LEXICON, None).attested
-    # 哪家企业 is answered by a name of its own (乌毡帽酒业有限公司): a type, as before.
-    firm = chinese_focus("获奖的是哪家企业？", LEXICON)
-    assert firm is None or firm.kind == "type"
+    # 哪家企业, 哪家公司: a passage that speaks of firms (22家企业通过验收) names one to answer; one
+    # that never does may name it otherwise (苹果, JR東日本).
+    firm = chinese_focus("第一批参加试点的是哪几家企业？", LEXICON)
+    assert firm is not None and firm.kind == "instance" and firm.text == "企业"
+    assert attest(firm, "乌毡帽酒业有限公司等3家企业率先试点", LEXICON, None).attested
+    assert not attest(firm, "全县共有22家企业通过了考评验收", LEXICON, None).attested
+    company = chinese_focus("五羊新城由哪个公司开发？", LEXICON)
+    assert company is not None and company.kind == "instance"
+    assert attest(company, "由广州城市建设开发总公司开发", LEXICON, None).attested
+    assert attest(company, "由东日本旅客铁道开发", LEXICON, None).attested
+    assert not attest(company, "由一家子公司开发", LEXICON, None).attested
 
 
 def test_whether_there_is_a_thing_is_said_only_by_speaking_of_it() -> None:

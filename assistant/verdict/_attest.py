@@ -121,7 +121,10 @@ def _said_per_unit(per: str, folded: str) -> bool:
     # 各 before a number, near (各获5万元); not 各级, 各区.
     each = r"各[^\d，。；,;]{0,2}?[\d一二两三四五六七八九十]"
     per_one = rf"[每单]一?[{units}]|[{units}]均|/[{units}]|平均每|{each}"
-    return re.search(per_one, folded) is not None
+    # Or the unit named, then the least or most each may have (县域城市至少设立一处).
+    thing = re.sub(r"^(?:[每单]一?|一)[个家人名位户所座间张台辆件项条支只处]?", "", per)
+    bound = rf"{re.escape(thing)}\w{{0,4}}?(?:至少|最多|最高|不少于|不低于|不超过)" if len(thing) >= 2 else ""
+    return re.search(per_one, folded) is not None or bool(bound and re.search(bound, folded))
 
 
 def _names(focus: Focus) -> list[str]:

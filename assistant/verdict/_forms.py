@@ -70,7 +70,7 @@ FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _C
 # Measure words a count may be asked by alone (帮扶了多少户, 得了几票, 有多少人关注): the answer is a
 # number of them (of 人 also written 名 or 位), whatever the passage counts by them.
 _COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株"}
-_COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋套个期"})
+_COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋幢套个期集处"})
 _COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts}
 COUNTS = frozenset(_COUNTED_BY)  # the forms that count things (户数, 人数)
 # 人: also a headcount written as such (参会人数达300, 2万人次), or a population in round

@@ -29,15 +29,22 @@ NAMED_BY_HEAD: dict[str, tuple[str, ...]] = {
     "酒店": ("酒店", "宾馆", "饭店"),
     "超市": ("超市",),
     "报纸": ("日报", "晚报", "时报", "商报", "早报", "周报", "导报"),
+    "企业": ("公司", "集团", "厂"),
+    "公司": ("公司", "集团"),
 }
 # Before a head, what makes it no name: a word of quantity or reference (3家银行, 各大银行, 该医院),
 # a function word, or the first half of a common word (乡镇, 城镇, 小镇, 道路, 思路, 线路).
 _NOT_NAMING = (
     "的各大小等和与及该本此这那些多几家所个座条名们在到于是为或、，,。；" + "0123456789一二两三四五六七八九十"
 )
-_COMMON = {"镇": "乡城", "路": "道思线出马网套门一", "街": "上大"}
+_COMMON = {"镇": "乡城", "路": "道思线出马网套门一", "街": "上大", "公司": "子母", "厂": "工药"}
 # After a head, what makes it part of a longer common word (大学生, 路线, 镇上, 街区).
 _LONGER = {"大学": "生", "路": "线径费上", "镇": "上", "学院": "派", "街": "区道头坊"}
+
+
+# Types often named without their head (苹果, JR東日本 for 哪家公司): a passage that never speaks of
+# the type may name one so; one that speaks of them (22家企业通过验收) without a name does not say which.
+_NAMED_OTHERWISE = {"企业": ("企业", "公司"), "公司": ("公司",)}
 
 
 def names_instance(type_: str, text: str) -> bool:
@@ -48,7 +55,12 @@ def names_instance(type_: str, text: str) -> bool:
     (True, False)
     >>> names_instance("乡镇", "分到天子湖镇履职"), names_instance("银行", "3家银行中标")
     (True, False)
+    >>> names_instance("企业", "全县共有22家企业通过验收"), names_instance("公司", "由东日本旅客铁道经营")
+    (False, True)
     """
+    spoken = _NAMED_OTHERWISE.get(type_)
+    if spoken is not None and not any(word in text for word in spoken):
+        return True
     for head in NAMED_BY_HEAD[type_]:
         before = _NOT_NAMING + _COMMON.get(head, "")
         after = _LONGER.get(head, "")

@@ -111,7 +111,8 @@ _HEADS = frozenset("站路街道桥港寺庙塔馆园村岛")
 # So does the head of an institution or a place of more characters (九龙酒店 is a hotel, 意大利大道
 # a street, 大麦地遗址 a site): the instances' heads (``_instances``), and places'.
 _NAMED_HEADS = frozenset(
-    {h for heads in NAMED_BY_HEAD.values() for h in heads if len(h) >= 2}
+    # Not 公司 or 集团: a company is written by its short name as often (美安 for 美安公司).
+    {h for heads in NAMED_BY_HEAD.values() for h in heads if len(h) >= 2} - {"公司", "集团"}
     | {"机场", "车站", "公园", "广场", "大厦", "大桥", "公路", "遗址", "水库", "体育场", "体育馆", "博物馆"}
 )
 # The administrative suffixes: 宝山 of 宝山镇 in a passage that names 宝山区 is the district.
