@@ -106,6 +106,9 @@ def test_content_words_leave_out_question_words() -> None:
     # Nor the article itself, or a pointer to this one of them (这趟): no passage repeats them.
     meta = content_words("文章说吴江区总工会这趟来安吉，想学什么？", Lexicon())
     assert not {"文章", "这趟"} & set(meta) and "吴江" in meta
+    # Nor words that only shape it (已经建起来的, 除了…): an answer says 全县建有…家.
+    shaped = content_words("除了工会主席，安吉已经建起来的基层工会有多少家？", Lexicon())
+    assert not {"已经", "起来", "除了"} & set(shaped) and "基层" in shaped
 
 
 def test_english_words_and_names() -> None:

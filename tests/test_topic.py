@@ -38,6 +38,7 @@ def topic_of(question: str) -> Topic | None:
         ("侏罗纪海岸包括哪些地形？", "侏罗纪海岸", ("侏罗纪",)),  # a period before a noun names the thing
         ("在野马队和钢人队中，哪支球队是分区冠军？", "野马队", ("野马队",)),  # the frame it opens with
         ("什么是五羊新城？", "五羊新城", ("五羊",)),  # what is to be defined
+        ("坐轮椅的方夏明、方夏荣兄弟家在哪个村？", "方夏明", ("方夏",)),  # the person 的 points to
     ],
 )
 def test_the_topic_is_the_leading_noun_phrase(question: str, phrase: str, words: tuple[str, ...]) -> None:

@@ -279,7 +279,14 @@ def chinese_topic(question: str, lexicon: Lexicon) -> Topic | None:
     if quoted:
         name = _fold(quoted.group(1))
         return Topic(phrase=name, words=(name,))
-    kept = _phrase(_glued(lexicon.tagged(numerals(text))))
+    tagged = _glued(lexicon.tagged(numerals(text)))
+    kept = _phrase(tagged)
+    # 坐轮椅的方夏明、方夏荣兄弟: a phrase with no name, before 的 and a person's name, says which
+    # person; the name is what the question is about.
+    end = len(kept)
+    after = tagged[end + 1 : end + 5] if tagged[end : end + 1] == [("的", "uj")] else []
+    if kept and not any(t in _NAMES for _, t in kept) and any(t in _PERSON for _, t in after):
+        kept = _phrase(tagged[end + 1 :])
     phrase = _fold("".join(w for w, _ in kept))
     words, headed = _specific(kept)
     folded = {_fold(w) for w in words}

@@ -21,6 +21,11 @@ QUESTION_WORDS = frozenset(
     "我们 你们 一共 总共 主要 哪里 是谁 谁是 何时 何地 何处 叫做 称为 被称为 "
     "属于 告诉 知道 想知道 文章 文中".split()
 )
+# Words that only shape the question (已经建起来的, 除了…还, 具体是, 一直没), which no answer need
+# repeat: an adverb of time or degree, a preposition of exception, a verb's direction.
+_SHAPING = frozenset(
+    "已经 起来 出来 下来 上来 过来 除了 一直 曾经 正在 究竟 到底 具体 分别 一般 通常".split()
+)
 # 几道, 哪几项, 哪条: a question word with its measure word, which jieba keeps as one word; and words
 # that start with one (哪些方面, 什么样, 多少岁), whose pieces would be looked for too (些方面).
 _ASKING = re.compile(
@@ -45,7 +50,9 @@ def content_words(question: str, lexicon: Lexicon) -> list[str]:
         w = w.lower()
         if w.isdigit() and n and words[n - 1] == "第":
             w = "第" + w  # an ordinal: 第3届 does not answer a question about 第2届
-        if w in QUESTION_WORDS or _POINTING.fullmatch(w) or _ASKING.fullmatch(w) or not _WORD.search(w):
+        if w in QUESTION_WORDS or w in _SHAPING or _POINTING.fullmatch(w) or _ASKING.fullmatch(w):
+            continue
+        if not _WORD.search(w):
             continue
         if len(w) >= 2 or w.isdigit():
             out.append(w)
