@@ -395,6 +395,15 @@ def test_a_parse_reads_past_jiebas_tags() -> None:
     assert pieces is None or pieces.form != "金额"
 
 
+def test_how_much_an_attribute_is_asks_a_number_of_it() -> None:
+    """满意度是多少: a passage that names 满意度 with no number by it does not say how much."""
+    pleased = chinese_focus("安吉职工对这项服务的满意度是多少？", LEXICON)
+    assert pleased is not None and pleased.form == "数值"
+    missed = attest(pleased, "大大提升职工医疗互助保障参保率、满意度", LEXICON, None)
+    assert not missed.attested and missed.valueless == "数值"
+    assert attest(pleased, "职工满意度达98%", LEXICON, None).attested
+
+
 def test_a_count_of_episodes_and_sites_by_their_measure_word() -> None:
     """一共拍几集, 设多少处: counted by 集 and 处, as 几场 by 场."""
     episodes = chinese_focus("宣传劳模精神要拍的微电视，一共拍几集？", LEXICON)

@@ -6,7 +6,8 @@ A question that finds the right article but asks a detail the article never give
 the passage it cites (``_attest``). The focus is read from the words around the question word,
 by jieba's part-of-speech tags:
 
-- ``X是多少``, ``X为几``, ``X是哪一天``: the noun phrase before 是/为 (服务电话, 占地面积);
+- ``X是多少``, ``X为几``, ``X是哪一天``: the noun phrase before 是/为 (服务电话, 占地面积), whose
+  value a passage gives with a number by it (满意度 named alone does not: ``FORMS["数值"]``);
 - ``多少(量词)X？`` at the question's end: X (床位, 退休职工), and ``X有几(量词)``: a count of X, which
   a passage gives only with a number counting X (5名会员; 会员 alone, or a count of others, does
   not; a dimension, 面积 or 比例, is said by its unit instead). Followed by a verb, X is what is
@@ -227,7 +228,10 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         counted = counting and (link == "有" or measure in MEASURES) and not _UNIT_WORD.fullmatch(measure)
         anchors = modifiers(tagged[: j - len(phrase)]) if counted and phrase else []
         count = _Count(measure, anchors, _level([*anchors, *phrase]))
-        return _focus_of(phrase, tags, count=count if counted else None)
+        focus = _focus_of(phrase, tags, count=count if counted else None)
+        # 满意度是多少: a number of it, which a passage that names it without one does not give.
+        valued = focus is not None and not counted and not measure and word.startswith(COUNTING)
+        return replace(focus, form="数值") if valued and focus is not None else focus
     if not any(nominal(w, t) or t in VERBAL or quoted(w, t) for w, t in after):  # X是哪一年成立的
         return None
     # 哪一年启动的: a point in time of a deed (jieba tags 启动 vn), not an attribute.

@@ -63,6 +63,8 @@ FORMS: dict[str, re.Pattern[str]] = {
     # A time of day (9点, 8:30, 上午), or opening round the clock.
     "时刻": re.compile(r"(?<!\d)\d{1,2}(?:点|时(?!间)|:\d{2})|[上下中]午|早上|晚上|凌晨|全天|24小时"),
 }
+# A number of any kind (满意度是多少): digits (``plain`` writes numerals so), a share, or 半.
+FORMS["数值"] = re.compile(r"\d|百分之|[半两几]成|[一二两三四五六七八九十]+[个名家位项倍成]")
 # Units a question may ask an amount in (多少亩地, 几吨): the passage gives a number of the same unit.
 _UNITS = ("平方公里", "平方米", "立方米", "千瓦时", "公顷", "公里", "千米", "公斤", "千克", "亩", "吨")
 FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _CN + u) for u in _UNITS})
