@@ -576,6 +576,11 @@ def test_a_focus_the_archive_never_mentions_is_nowhere() -> None:
     assert focus is not None and focus.kind == "type"
     assert attest(focus, "专家评委9名", LEXICON, {"评委", "工匠"}).nowhere  # type: ignore[arg-type]
     assert not attest(focus, "专家评委9名", LEXICON, {"评委会"}).nowhere  # type: ignore[arg-type]
+    # 哪种老办法: an old kind of a thing the archive has (办法) is somewhere.
+    old = chinese_focus("想打破的是哪种老办法？", LEXICON)
+    assert old is not None and old.kind == "type"
+    assert not attest(old, "打破协商的模式", LEXICON, {"办法", "模式"}).nowhere  # type: ignore[arg-type]
+    assert attest(old, "打破协商的模式", LEXICON, {"模式"}).nowhere  # type: ignore[arg-type]
 
 
 # --- end to end over the seed pages ---------------------------------------------------------------

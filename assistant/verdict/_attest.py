@@ -226,6 +226,9 @@ def _in_archive(forms: tuple[str, ...], vocabulary: Vocabulary | None) -> bool:
             return True
         if any(form[:i] in vocabulary and form[i:] in vocabulary for i in range(2, len(form) - 1)):
             return True
+        # 哪种老办法: an old or new kind of a thing the archive has (办法), which jieba glued whole.
+        if len(form) >= 3 and form[0] in "老新旧" and form[1:] in vocabulary:
+            return True
     return False
 
 
