@@ -405,7 +405,16 @@ def test_how_much_an_attribute_is_asks_a_number_of_it() -> None:
 
 
 def test_a_count_of_episodes_and_sites_by_their_measure_word() -> None:
-    """一共拍几集, 设多少处: counted by 集 and 处, as 几场 by 场."""
+    """一共拍几集, 设多少处: counted by 集 and 处, as 几场 by 场; 几岁 by an age in 岁; and 多少外来务工人员
+    counts the workers (jieba tags 外来 a localiser)."""
+    youngest = chinese_focus("那6名候选人里，年纪最小的几岁？", LEXICON)
+    assert youngest is not None and youngest.form == "岁数"
+    assert not attest(youngest, "6名候选人平均年龄40岁", LEXICON, None).attested
+    assert attest(youngest, "6名候选人中最小的28岁", LEXICON, None).attested
+    years = chinese_focus("议员必须年满多少岁？", LEXICON)
+    assert years is not None and attest(years, "成员必须年满18周岁", LEXICON, None).attested
+    workers = chinese_focus("吴兴区现在一共有多少外来务工人员？", LEXICON)
+    assert workers is not None and workers.counted and workers.text == "外来务工人员"
     episodes = chinese_focus("宣传劳模精神要拍的微电视，一共拍几集？", LEXICON)
     assert episodes is not None and episodes.form == "集数"
     assert attest(episodes, "拍摄劳模微电视6集", LEXICON, None).attested

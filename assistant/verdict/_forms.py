@@ -71,7 +71,7 @@ FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _C
 
 # Measure words a count may be asked by alone (帮扶了多少户, 得了几票, 有多少人关注): the answer is a
 # number of them (of 人 also written 名 or 位), whatever the passage counts by them.
-_COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株"}
+_COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株", "岁数": "岁"}
 _COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋幢套个期集处"})
 _COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts}
 COUNTS = frozenset(_COUNTED_BY)  # the forms that count things (户数, 人数)
@@ -88,6 +88,9 @@ FORMS.update(
         for label, m in _COUNTED_BY.items()
     }
 )
+
+# An age is also written in full years (年满18周岁) or by the traditional count (虚岁).
+FORMS["岁数"] = re.compile(rf"(?<![第\d.])\d+[余多]?(?:周|虚)?岁|{_CN}(?:周|虚)?岁")
 
 _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (

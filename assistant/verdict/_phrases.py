@@ -120,8 +120,13 @@ def quoted(word: str, tag: str) -> bool:
     return tag == "x" and len(word) >= 2 and _HANZI.fullmatch(word) is not None
 
 
+# Localisers that place a thing (以上, 里面), not words jieba tags so that qualify it (外来务工人员).
+_PLACING = frozenset("中间 前后 左右 上下 内外 里面 外面 上面 下面 后面 前面".split())
+
+
 def _verbal(word: str, tag: str) -> bool:
-    return tag in VERBAL | {"vn"} and len(word) >= 2
+    qualifying = tag == "f" and word[:1] not in "以之" and word not in _PLACING
+    return (tag in VERBAL | {"vn"} or qualifying) and len(word) >= 2
 
 
 def _opens(rest: list[tuple[str, str]], measure: str) -> bool:
