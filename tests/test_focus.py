@@ -243,6 +243,11 @@ def test_an_amount_asked_per_unit_is_said_per_unit() -> None:
         assert attest(focus, says, LEXICON, None).attested, (question, says)
         missed = attest(focus, does_not, LEXICON, None)
         assert not missed.attested and missed.per == focus.per, (question, does_not)
+    # 每人每天 (jieba keeps it whole): per person.
+    daily = chinese_focus("职工去疗休养每人每天能补贴多少？", LEXICON)
+    assert daily is not None and daily.per == "每人每天"
+    assert not attest(daily, "挂牌87家景区，补贴资金200万元", LEXICON, None).attested
+    assert attest(daily, "每人每天补贴100元", LEXICON, None).attested
     # The unit named, then the least each may have: per unit, with no 每.
     bound = chinese_focus("每个县域城市至少要设多少处职工文化阵地？", LEXICON)
     assert bound is not None and bound.per
@@ -413,6 +418,9 @@ def test_a_count_of_episodes_and_sites_by_their_measure_word() -> None:
     assert attest(youngest, "6名候选人中最小的28岁", LEXICON, None).attested
     years = chinese_focus("议员必须年满多少岁？", LEXICON)
     assert years is not None and attest(years, "成员必须年满18周岁", LEXICON, None).attested
+    visits = chinese_focus("那些景区到现在接待了多少人次职工疗休养？", LEXICON)
+    assert visits is not None and visits.form == "人数"
+    assert attest(visits, "共接待职工疗休养3万人次", LEXICON, None).attested
     workers = chinese_focus("吴兴区现在一共有多少外来务工人员？", LEXICON)
     assert workers is not None and workers.counted and workers.text == "外来务工人员"
     episodes = chinese_focus("宣传劳模精神要拍的微电视，一共拍几集？", LEXICON)

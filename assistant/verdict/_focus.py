@@ -234,8 +234,7 @@ def _amount_focus(tagged: list[tuple[str, str]], i: int, size: int, tags: dict[s
         return replace(focus, form="数值") if valued and focus is not None else focus
     if not any(nominal(w, t) or t in VERBAL or quoted(w, t) for w, t in after):  # X是哪一年成立的
         return None
-    # 哪一年启动的: a point in time of a deed (jieba tags 启动 vn), not an attribute.
-    if word.startswith(("哪", "几月")) and after and after[0][1] in VERBAL | {"v", "vn"}:
+    if word.startswith(("哪", "几月")) and after and after[0][1] in VERBAL | {"v", "vn"}:  # 哪一年启动的
         return None
     # 在几码线开球: a place in a prepositional phrase, not what is had; 多少种树木: kinds of
     # X, which a passage names one by one (树种, 乔木), not as X.
@@ -294,8 +293,9 @@ def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None
     named = next((f for f in found if f.kind != "type"), found[0] if found else None)
     form = asked_form(question)
     per = _per_unit(tagged)
-    if per:
+    if per:  # 每人每天补贴多少钱: the sum of 补贴, per person
         asked = named if named is not None and named.kind == "attribute" else None
+        asked = replace(asked, form=form) if asked is not None and form in _VALUED else asked
         return replace(asked or Focus(text=form or "", parts=(), whole=(), form=form or ""), per=per)
     if named is not None and named.kind == "attribute" and named.chinese:
         # 津贴有多少钱, 参保率提高到了百分之几: a sum or a share of the thing, by its name; a rate is
@@ -314,8 +314,8 @@ def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None
 
 
 # 每家, 每个, 每人, 每一位, 单户, 单人: a unit an amount may be asked per. Not 每年 or 每次: those
-# ask how often; nor 单位 (a unit of work). jieba keeps 单人间 (a single room) whole.
-_PER = re.compile(r"每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个人]")
+# ask how often; nor 单位 (a unit of work). jieba keeps 单人间 (a single room) whole, and 每人每天.
+_PER = re.compile(r"(?:每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个人])(?:每[天月年])?")
 
 
 def _per_unit(tagged: list[tuple[str, str]]) -> str:

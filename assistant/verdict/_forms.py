@@ -73,7 +73,7 @@ FORMS.update({u: re.compile(r"\d(?:万|亿|千|百)?(?:多|余)?" + u + "|" + _C
 # number of them (of 人 also written 名 or 位), whatever the passage counts by them.
 _COUNTED_BY = {"人数": "人名位", "床数": "床张", "棵数": "棵株", "岁数": "岁"}
 _COUNTED_BY.update({m + "数": m for m in "户票家所座项件场篇本册辆张条支台间栋幢套个期集处"})
-_COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts}
+_COUNT_OF = {m: label for label, alts in _COUNTED_BY.items() for m in alts} | {"人次": "人数"}
 COUNTS = frozenset(_COUNTED_BY)  # the forms that count things (户数, 人数)
 # 人: also a headcount written as such (参会人数达300, 2万人次), or a population in round
 # numbers or shares, which leaves 人 out (说勉语的人约有150万, 3到5万的居民, 三分之二的人口).
