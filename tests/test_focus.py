@@ -437,6 +437,29 @@ def test_a_count_with_its_measure_word_counts_the_thing() -> None:
     assert phone is not None and not phone.counted
 
 
+def test_a_count_of_a_word_of_the_thing_is_of_it_only_beside_the_rest() -> None:
+    """工会 alone counted (全区建工会120家) is no count of 小二级工会 when the passage writes 小二级
+    in another clause; 副 and a threshold (规模以上, 县级以上) qualify the noun they precede."""
+    cases = [
+        ("鄞州区现在已经建起来多少家“小二级”工会联合会？", "加强“小二级”工会联合会建设。全区已建工会120家。",
+         "全区已建“小二级”工会联合会12家。"),
+        ("吴兴区总工会眼下的兼挂副主席一共有几位？", "发挥兼挂副主席作用，区总工会有副主席3名。",
+         "区总工会现有兼挂副主席12名。"),
+        ("越城区计划在多少家规模以上企业建设职工服务站？", "鼓励规模以上企业建设服务站。全区共有企业300家。",
+         "将在20家规模以上企业建设职工服务站。"),
+    ]  # fmt: skip
+    for question, other, counted in cases:
+        focus = chinese_focus(normalize(question), LEXICON)
+        assert focus is not None and focus.counted, question
+        missed = attest(focus, other, LEXICON, None)
+        assert not missed.attested and missed.uncounted, question
+        assert attest(focus, counted, LEXICON, None).attested, question
+    office = chinese_focus("吴兴区总工会眼下的兼挂副主席一共有几位？", LEXICON)
+    assert office is not None and office.text == "兼挂副主席"
+    # A passage that never writes the qualifier may count the noun as it is.
+    assert attest(office, "区总工会现有副主席5名。", LEXICON, None).attested
+
+
 def test_a_rank_and_a_yes_or_no_have_no_count() -> None:
     """排多少位 asks a place in order (第195位); 有没有过半 whether it is more than half."""
     assert chinese_focus("丘姓在《百家姓》里排多少位？", LEXICON) is None
@@ -473,7 +496,7 @@ def test_a_count_is_read_past_totals_quotes_and_second_questions() -> None:
     cases = [
         ("绍兴的县级和谐企业一共有多少家？", "和谐企业"),
         ("首届“技能大师”有几位？是怎么评出来的？", "技能大师"),
-        ("计划今年在多少家规模以上企业建设服务站？", "规模"),
+        ("计划今年在多少家规模以上企业建设服务站？", "规模以上企业"),
         ("夏送清凉一共慰问了多少名一线职工？", "职工"),
     ]
     for question, counted in cases:

@@ -144,7 +144,7 @@ def _counts(focus: Focus, folded: str) -> bool:
     number = _THINGS if focus.measure else _NUMBER
     if focus.total:  # a count of one level is a part of the whole asked (市级示范点44家)
         folded = _without_parts(folded)
-    if any(_near(form, folded, number, level=level) for form in names):
+    if any(_near(form, folded, number, level=level, also=_others(focus, form, folded)) for form in names):
         return True
     # A share of it (节省了50%的业务办理周期 for 省了多少业务办理周期).
     if any(re.search(rf"\d%的[^，。；,;]{{0,4}}{re.escape(form)}", folded) for form in names):
@@ -153,7 +153,10 @@ def _counts(focus: Focus, folded: str) -> bool:
         return False
     measured = re.compile(r"(?:\d|[一二两三四五六七八九十百千万亿])[余多]?" + re.escape(focus.measure))
     # By its measure word the number may stand further off (2支美国足球大联盟球队; 上颌骨齿细小,约4列).
-    if any(_near(form, folded, measured, wide=True, level=level) for form in names):
+    if any(
+        _near(form, folded, measured, wide=True, level=level, also=_others(focus, form, folded))
+        for form in names
+    ):
         return True
     return any(_near(plain(anchor), folded, measured, level=level) for anchor in focus.anchors)
 
@@ -198,21 +201,50 @@ def _part_counted(focus: Focus, folded: str) -> str | None:
     return f"{level.group(0)}的数目" if level else None
 
 
-def _near(form: str, folded: str, number: re.Pattern[str], wide: bool = False, level: str = "") -> bool:
+def _others(focus: Focus, form: str, folded: str) -> tuple[tuple[str, ...], ...]:
+    """The focus's other words, for a count of one of them (工会 of 小二级工会) that the passage
+    writes: a count of the head alone is of the thing only in a clause that names the rest."""
+    if form in (plain(f) for f in focus.whole):
+        return ()
+    others = [tuple(plain(w) for w in part if w) for part in focus.parts]
+    # What qualifies it (兼挂 of 兼挂副主席, 规模以上 of 规模以上企业), whether or not a part.
+    text = plain(focus.text)
+    if form in text:
+        others.extend((rest,) for rest in text.split(form) if len(rest) >= 2)
+    return tuple(forms for forms in others if form not in forms and _mentions(forms, folded))
+
+
+def _near(
+    form: str,
+    folded: str,
+    number: re.Pattern[str],
+    wide: bool = False,
+    level: str = "",
+    also: tuple[tuple[str, ...], ...] = (),
+) -> bool:
     """Whether ``number`` occurs within a few characters of ``form``, in its clause (``wide``:
-    twice as far, in its sentence), and the clause of ``form`` names ``level`` if one is given."""
+    twice as far, in its sentence), the clause of ``form`` names ``level`` if one is given, and
+    the number's clause names one form of each of ``also``."""
     reach, end = (2 * _NEAR, _SENTENCE_END) if wide else (_NEAR, _CLAUSE_END)
     for m in re.finditer(re.escape(form), folded):
         # Numbers are read whole (65% is a share, not 6) and kept if they reach into the window.
         before = end.split(folded[: m.start()])[-1]
         after = end.split(folded[m.end() :])[0]
-        near = any(n.end() > len(before) - reach for n in number.finditer(before)) or any(
-            n.start() < reach for n in number.finditer(after)
-        )
+        start = m.start() - len(before)
+        at = [start + n.start() for n in number.finditer(before) if n.end() > len(before) - reach]
+        at += [m.end() + n.start() for n in number.finditer(after) if n.start() < reach]
         clause = _CLAUSE_END.split(before)[-1] + form + _CLAUSE_END.split(after)[0]
-        if near and level in clause:
+        if at and level in clause and any(_names_all(_clause_at(folded, i), also) for i in at):
             return True
     return False
+
+
+def _clause_at(folded: str, i: int) -> str:
+    return _CLAUSE_END.split(folded[:i])[-1] + _CLAUSE_END.split(folded[i:])[0]
+
+
+def _names_all(clause: str, also: tuple[tuple[str, ...], ...]) -> bool:
+    return all(any(f in clause for f in forms) for forms in also)
 
 
 def _in_archive(forms: tuple[str, ...], vocabulary: Vocabulary | None) -> bool:
@@ -287,7 +319,10 @@ def attest(focus: Focus, passage: str, lexicon: Lexicon, vocabulary: Vocabulary 
     if focus.form and not focus.parts:  # 多少钱, 百分之几: a value of that form, whatever it is called
         return _valued(focus, folded)
     if focus.form:  # 津贴有多少钱: a sum by the 津贴, in its sentence
-        valued = any(_near(name, folded, FORMS[focus.form], wide=True) for name in _names(focus))
+        valued = any(
+            _near(name, folded, FORMS[focus.form], wide=True, also=_others(focus, name, folded))
+            for name in _names(focus)
+        )
         if valued:
             return Attestation(focus=focus.text, attested=True)
         if _mentions(focus.whole, folded) or all(_mentions(part, folded) for part in focus.parts):

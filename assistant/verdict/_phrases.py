@@ -99,6 +99,10 @@ def opening_phrase(tagged: list[tuple[str, str]], measure: str = "") -> tuple[li
     # 多少名一线职工: jieba reads 一线 as a numeral; it qualifies the thing counted.
     if measure in MEASURES and len(rest) > 1 and rest[0][1] == "m" and not rest[0][0][-1].isdigit():
         rest = rest[1:] if nominal(*rest[1]) else rest
+    # 多少家规模以上企业建设服务站: the threshold's noun is the thing counted; the rest is its deed.
+    if measure in MEASURES and len(rest) > 1 and rest[0][0].endswith(("以上", "以下")) and nominal(*rest[1]):
+        words, rest = [rest[0][0], rest[1][0]], rest[2:]
+        return words, _after(rest)
     if rest and measure in MEASURES and (rest[0][1] not in _NOT_COUNTED_TAGS or quoted(*rest[0])):
         if len(rest[0][0]) < 2:  # 几个属生存到中新世: the thing counted is 属, too short to check
             return [], []
@@ -108,8 +112,11 @@ def opening_phrase(tagged: list[tuple[str, str]], measure: str = "") -> tuple[li
     while rest and (nominal(*rest[0]) or (not words and _verbal(*rest[0]) and _opens(rest[1:], measure))):
         word, _ = rest.pop(0)
         words.append(word)
-    after = [w for w, t in rest if len(w) >= 2 and w not in TAIL and t not in _NOT_CONTENT]
-    return words[-PHRASE_WORDS:], after
+    return words[-PHRASE_WORDS:], _after(rest)
+
+
+def _after(rest: list[tuple[str, str]]) -> list[str]:
+    return [w for w, t in rest if len(w) >= 2 and w not in TAIL and t not in _NOT_CONTENT]
 
 
 _HANZI = re.compile(r"[\u4e00-\u9fff]+")
@@ -229,6 +236,14 @@ def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
             out[-1:] = [("是", "v"), ("非" + word[:1], "b")]
             if word[1:]:
                 out.extend(lexicon.tagged(word[1:]))
+            continue
+        # 副 主席: a one-character distinguishing word names a kind of the noun it precedes (副主席).
+        if out and out[-1][1] == "b" and len(out[-1][0]) == 1 and tag in ("n", "nz"):
+            out[-1] = (out[-1][0] + word, "n")
+            continue
+        # 规模 以上 企业, 县级 以上 工会: a threshold qualifies the noun after it, as a kind.
+        if out and word in ("以上", "以下") and out[-1][1] in ("n", "b"):
+            out[-1] = (out[-1][0] + word, "b")
             continue
         glued = out and out[-1][0] in ("多少", "几") and len(word) >= 2 and word[0] in MEASURES
         dimension = out and out[-1][0] == "多" and len(word) >= 3 and word[0] in DIMENSIONS
