@@ -138,6 +138,8 @@ def test_evaluate_agrees_with_the_reference_on_the_dev_set(tmp_path: Path) -> No
         ("blind_absent11.jsonl", 1),
         ("blind_absent12.jsonl", 1),
         ("blind_absent13.jsonl", 1),
+        ("blind_absent14.jsonl", 1),
+        ("blind_absent15.jsonl", 1),
     ],
 )
 def test_the_projects_own_gold_answers_are_spans_of_their_page(name: str, most: int) -> None:
