@@ -15,6 +15,7 @@ from assistant import Assistant, Opinion, SearchResult
 from assistant.faces._format import format_result
 from assistant.faces._render import result_html
 from assistant.verdict import Focus, Verdict, attest, chinese_focus, consult, english_focus, read_question
+from assistant.verdict._forms import asked_form
 from index import HashEmbedder
 from index.text import Lexicon, domain_words, normalize
 
@@ -458,6 +459,17 @@ def test_a_count_of_a_word_of_the_thing_is_of_it_only_beside_the_rest() -> None:
     assert office is not None and office.text == "兼挂副主席"
     # A passage that never writes the qualifier may count the noun as it is.
     assert attest(office, "区总工会现有副主席5名。", LEXICON, None).attested
+
+
+def test_a_difference_is_said_as_a_change() -> None:
+    """比去年同期增加了多少 asks a change, which the level it came to (会员达9984人) does not give."""
+    for question in ("天水街道总工会的实名会员人数，比去年同期增加了多少？", "今年比去年多拨多少？"):
+        focus = chinese_focus(normalize(question), LEXICON)
+        assert focus is not None and focus.form == "增减量", question
+        assert not attest(focus, "实名会员人数达9984人，专项经费500万元。", LEXICON, None).attested
+        assert attest(focus, "实名会员人数达9984人，比去年同期增加1200人。", LEXICON, None).attested
+        assert attest(focus, "专项经费500万元，同比增长12%。", LEXICON, None).attested
+    assert asked_form("共设置了多少个比赛项目？") is None  # 比赛 compares nothing
 
 
 def test_a_rank_and_a_yes_or_no_have_no_count() -> None:

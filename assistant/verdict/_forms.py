@@ -63,6 +63,12 @@ FORMS: dict[str, re.Pattern[str]] = {
     # A time of day (9点, 8:30, 上午), or opening round the clock.
     "时刻": re.compile(r"(?<!\d)\d{1,2}(?:点|时(?!间)|:\d{2})|[上下中]午|早上|晚上|凌晨|全天|24小时"),
 }
+# A difference (比去年同期增加了多少): a change said as one (增加1200人, 同比增长12%, 比去年多, 翻一番),
+# not the level it came to (会员达9984人).
+FORMS["增减量"] = re.compile(
+    r"(?:增加|增长|增幅|提高|提升|上升|减少|下降|降低|多出|新增|净增|增收|上涨|涨)了?\D{0,6}?\d"
+    r"|同比|环比|比(?:上年|去年|上一?年|同期)|\d(?:\.\d+)?倍|翻了?\d?番"
+)
 # A number of any kind (满意度是多少): digits (``plain`` writes numerals so), a share, or 半.
 FORMS["数值"] = re.compile(r"\d|百分之|[半两几]成|[一二两三四五六七八九十]+[个名家位项倍成]")
 # Units a question may ask an amount in (多少亩地, 几吨): the passage gives a number of the same unit.
@@ -94,6 +100,14 @@ FORMS["岁数"] = re.compile(rf"(?<![第\d.])\d+[余多]?(?:周|虚)?岁|{_CN}(?
 
 _ASKED_DURATION = r"(?:小时|钟头|分钟|天|周|星期|个月|年(?!级))"
 _ASKED = (
+    # A difference from another time or thing, before the form it is counted in (多拨多少钱).
+    (
+        "增减量",
+        re.compile(
+            r"(?<!对)比(?![赛例武重率分较])\w{0,12}?(?:增加|增长|多|少|减少|提高|涨|降|下降|上升)\w{0,2}?(?:多少|几)"
+            r"|(?:增加|增长|减少|上涨|涨|提高|上升|下降)了(?:多少|几)(?!倍)"
+        ),
+    ),
     # 多久…一次 too: how often, answered by 每年 as by 很少 or 经常 (``FORMS``).
     ("频率", re.compile(r"(?:多长时间|多久|多少天|几天|几周|几个月|几年)\w{0,4}?[一1]次")),
     # Not 几块功能: 块 before a noun counts pieces.
