@@ -210,7 +210,9 @@ def tagged_question(question: str, lexicon: Lexicon) -> list[tuple[str, str]]:
     """The (normalised) question's words and tags, numerals in digits, without white space or
     quotation marks; a measure word after 多少/几 split from a guessed word it was glued to, the
     dimension after 多 split from the noun jieba read it into (多 大面积: 多大 面积), a measure word
-    after 哪 joined to it (哪 所: 哪所; 哪 几项: 哪几项), and a rate to its verb (参保 率: 参保率).
+    after 哪 joined to it (哪 所: 哪所; 哪 几项: 哪几项), a rate to its verb (参保 率: 参保率), a
+    one-character distinguishing word to its noun (副 主席: 副主席) and a threshold to what it
+    qualifies (规模 以上: 规模以上).
 
     >>> tagged_question("参保率提高到了百分之几？", Lexicon())[0]
     ('参保率', 'n')
