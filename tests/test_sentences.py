@@ -118,6 +118,16 @@ def test_of_sentences_naming_the_same_terms_the_closest_is_the_answer() -> None:
     assert answer_span(passage, reading, Lexicon(), (0.7, 0.9)) == spans[1]
 
 
+def test_of_sentences_naming_the_same_terms_the_one_saying_the_focus_is_the_answer() -> None:
+    """A count of 工会 beside no 小二级 says no count of 小二级工会联合会, so the sentence that gives
+    one is marked, though both name every term and hold a number."""
+    passage = "鄞州区加强“小二级”工会联合会建设，全区已建工会120家。鄞州区已建“小二级”工会联合会12家。"
+    lexicon = Lexicon(["小二级"])  # a word of the archive, as the index's lexicon has it
+    reading = read_question(normalize("鄞州区现在已经建起来多少家“小二级”工会联合会？"), lexicon)
+    span = answer_span(passage, reading, lexicon)
+    assert span is not None and passage[span[0] : span[1]] == "鄞州区已建“小二级”工会联合会12家。"
+
+
 def test_an_embedder_that_embeds_one_passage_its_own_way_is_asked_that_way() -> None:
     class OnePassage(Counting):
         def __init__(self) -> None:
