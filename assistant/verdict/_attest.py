@@ -233,13 +233,17 @@ def _near(
         start = m.start() - len(before)
         at = [start + n.start() for n in number.finditer(before) if n.end() > len(before) - reach]
         at += [m.end() + n.start() for n in number.finditer(after) if n.start() < reach]
-        clause = _CLAUSE_END.split(before)[-1] + form + _CLAUSE_END.split(after)[0]
-        if at and level in clause and any(_names_all(_clause_at(folded, i), also) for i in at):
+        if (
+            at
+            and level in _clause_at(folded, m.start())
+            and any(_names_all(_clause_at(folded, i), also) for i in at)
+        ):
             return True
     return False
 
 
 def _clause_at(folded: str, i: int) -> str:
+    """The clause of ``folded`` that position ``i`` falls in."""
     return _CLAUSE_END.split(folded[:i])[-1] + _CLAUSE_END.split(folded[i:])[0]
 
 
