@@ -70,7 +70,7 @@ from ._phrases import (
     quoted,
     tagged_question,
 )
-from ._scope import given_counts, part_words, predicate
+from ._scope import asks_whole, given_counts, part_words, per_unit, predicate
 
 __all__ = ["Focus", "chinese_focus"]
 
@@ -292,7 +292,7 @@ def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None
     found = [f for f in (_named_focus(part, tags) for part in _parts(tagged)) if f is not None]
     named = next((f for f in found if f.kind != "type"), found[0] if found else None)
     form = asked_form(question)
-    per = _per_unit(tagged)
+    per = per_unit(tagged)
     if per:  # 每人每天补贴多少钱: the sum of 补贴, per person
         asked = named if named is not None and named.kind == "attribute" else None
         asked = replace(asked, form=form) if asked is not None and form in _VALUED else asked
@@ -303,7 +303,7 @@ def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None
         valued = form if form in _VALUED else "百分比" if named.text.endswith("率") else ""
         if valued:
             return replace(named, form=valued, counted=False, measure="", anchors=(), level="")
-    if named is not None and named.counted and not named.level and _WHOLE.search(_before_count(question)):
+    if named is not None and named.counted and not named.level and asks_whole(question):
         return replace(named, total=True)
     # 是哪个月份做的: a month, said by one (8月); as a type, 月份 would count against a passage only
     # where the archive has the word nowhere.
@@ -311,34 +311,6 @@ def _chinese_focus(question: str, tagged: list[tuple[str, str]]) -> Focus | None
         return named
     form = form or _count_asked(tagged)
     return Focus(text=form, parts=(), whole=(), form=form) if form else None
-
-
-# 每家, 每个, 每人, 每一位, 单户, 单人: a unit an amount may be asked per. Not 每年 or 每次: those
-# ask how often; nor 单位 (a unit of work). jieba keeps 单人间 (a single room) whole, and 每人每天.
-_PER = re.compile(r"(?:每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个人])(?:每[天月年])?")
-
-
-def _per_unit(tagged: list[tuple[str, str]]) -> str:
-    """The unit an amount is asked per, with what it counts (每家企业, 每个阵地, 每人), or "": 每 and a
-    measure word before the question word in its clause. Not 每个…都 (每个都市区人口都超过多少: each
-    of them, not an amount per one)."""
-    clause: list[tuple[str, str]] = []
-    for word, tag in tagged:
-        if word in CLAUSE_ENDS:
-            clause = []
-            continue
-        if word.startswith(COUNTING) and not word.startswith("几乎"):
-            for k, (w, _) in enumerate(clause):
-                # jieba keeps 每家 whole, and cuts 每 一位 in two.
-                glued = w + clause[k + 1][0] if w == "每" and k + 1 < len(clause) else w
-                unit = _PER.fullmatch(glued)
-                if unit is None or any(x == "都" for x, _ in clause[k:]):
-                    continue
-                after = clause[k + 1 + (glued != w) : k + 2 + (glued != w)]
-                noun = after[0][0] if after and nominal(*after[0]) else ""
-                return glued + noun
-        clause.append((word, tag))
-    return ""
 
 
 def _parts(tagged: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
@@ -362,16 +334,6 @@ def _count_asked(tagged: list[tuple[str, str]]) -> str | None:
         if word.startswith(COUNTING) and len(word.removeprefix("多少").removeprefix("几")) == 1:
             return counted_form(word[-1])  # 几位, 几家: jieba keeps them whole
     return None
-
-
-# Words that ask a count of the whole before its question word: 一共, 总共, 全市 (not 共建, a verb
-# of its own; nor 全国, which names an honour's level as often: 获评全国工人先锋号).
-_WHOLE = re.compile(r"一共|总共|共计|合计|总计|全(?:省|市|县|区)(?!级)")
-
-
-def _before_count(question: str) -> str:
-    """The question up to its first 多少 or 几."""
-    return re.split(r"多少|几", question, maxsplit=1)[0]
 
 
 # The forms of value that a question naming an attribute asks of it (its sum, its share).

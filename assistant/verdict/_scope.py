@@ -1,10 +1,12 @@
 """What a value a question asks for is *of*, beyond the attribute (``_focus``): the deed it is asked
-of (公示 of 几月份公示的), and the whole a count is a part of (那9名专家评委里，来自高校的有几位).
+of (公示 of 几月份公示的), the whole a count is a part of (那9名专家评委里，来自高校的有几位), the unit
+an amount is asked per (每家企业最多能拿多少) and whether a count is asked of the whole (一共, 全市).
 
 A passage may give a value of the right form for another deed (今年1月开展评选, for the month of 公示), or
 repeat the whole the question starts from (专家评委9名, for how many of them came from universities):
-neither answers. The focus carries what is read here (``Focus.predicate``, ``Focus.given``,
-``Focus.anchors``) and ``_attest`` tests it on the passage.
+neither answers; nor does a total for an amount per unit, or one level's count for the whole. The
+focus carries what is read here (``Focus.predicate``, ``Focus.given``, ``Focus.anchors``,
+``Focus.per``, ``Focus.total``) and ``_attest`` tests it on the passage.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from index.text import fold, numerals
 
 from ._phrases import CLAUSE_ENDS, COUNTING, LINKS, MEASURES, modifiers, nominal
 
-__all__ = ["given_counts", "part_words", "predicate"]
+__all__ = ["asks_whole", "given_counts", "part_words", "per_unit", "predicate"]
 
 # A count a question gives: digits before a measure word (1548家, 22名; not 2016年, 3月).
 _GIVEN = re.compile(rf"(?<![\d.第])(\d+)(?=[{''.join(sorted(MEASURES))}人])")
@@ -85,3 +87,45 @@ def part_words(tagged: list[tuple[str, str]]) -> list[str]:
         if len(w) >= 2 and nominal(w, t):
             after.append(w)
     return [fold(w) for w in (*modifiers(tagged[:k]), *after)]
+
+
+# 每家, 每个, 每人, 每一位, 单户, 单人: a unit an amount may be asked per. Not 每年 or 每次: those
+# ask how often; nor 单位 (a unit of work). jieba keeps 单人间 (a single room) whole, and 每人每天.
+_PER = re.compile(r"(?:每一?[个家人名位户所座间张台辆件项条支只处]|单[户家个人])(?:每[天月年])?")
+
+
+def per_unit(tagged: list[tuple[str, str]]) -> str:
+    """The unit an amount is asked per, with what it counts (每家企业, 每个阵地, 每人), or "": 每 and a
+    measure word before the question word in its clause. Not 每个…都 (每个都市区人口都超过多少: each
+    of them, not an amount per one)."""
+    clause: list[tuple[str, str]] = []
+    for word, tag in tagged:
+        if word in CLAUSE_ENDS:
+            clause = []
+            continue
+        if word.startswith(COUNTING) and not word.startswith("几乎"):
+            for k, (w, _) in enumerate(clause):
+                # jieba keeps 每家 whole, and cuts 每 一位 in two.
+                glued = w + clause[k + 1][0] if w == "每" and k + 1 < len(clause) else w
+                unit = _PER.fullmatch(glued)
+                if unit is None or any(x == "都" for x, _ in clause[k:]):
+                    continue
+                after = clause[k + 1 + (glued != w) : k + 2 + (glued != w)]
+                noun = after[0][0] if after and nominal(*after[0]) else ""
+                return glued + noun
+        clause.append((word, tag))
+    return ""
+
+
+# Words that ask a count of the whole before its question word: 一共, 总共, 全市 (not 共建, a verb
+# of its own; nor 全国, which names an honour's level as often: 获评全国工人先锋号).
+_WHOLE = re.compile(r"一共|总共|共计|合计|总计|全(?:省|市|县|区)(?!级)")
+
+
+def asks_whole(question: str) -> bool:
+    """Whether a (normalised) question asks a count of the whole before its first 多少 or 几 (一共, 全市).
+
+    >>> asks_whole("全市一共有多少家？"), asks_whole("有几家获评全国工人先锋号？")
+    (True, False)
+    """
+    return _WHOLE.search(re.split(r"多少|几", question, maxsplit=1)[0]) is not None
