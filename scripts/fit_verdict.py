@@ -217,6 +217,12 @@ def archive_set(answerable: bool, lang: str) -> list[dict[str, Any]]:
     return [{**q, "lang": lang, "answerable": answerable, "article": _article(q["doc_id"])} for q in chosen]
 
 
+def _ranked(record: dict[str, Any]) -> Ranked:
+    """A recorded ranking again: its lists as tuples (``before`` is a string)."""
+    fields: dict[str, Any] = {k: v if isinstance(v, str) else tuple(v) for k, v in record.items()}
+    return Ranked(**fields)
+
+
 def search(args: argparse.Namespace) -> None:
     """Answer every question of every variant; record what each verdict weighed."""
     embedder: CachedEmbedder | None = None
@@ -287,7 +293,7 @@ def replay(work: Path) -> None:
             with (folder / "traces.jsonl").open(encoding="utf-8") as f:
                 for line in f:
                     r = json.loads(line)
-                    ranked = Ranked(**{k: tuple(v) for k, v in r["ranked"].items()})
+                    ranked = _ranked(r["ranked"])
                     reading = read_question(normalize(strip_markup(r["question"])), lexicon, lexical)
                     ev = weigh(reading, ranked, lexicon, lexical)
                     if ev is None:

@@ -160,6 +160,22 @@ def test_the_projects_own_gold_answers_are_spans_of_their_page(name: str, most: 
             assert q["files"][0] in holding and len(holding) <= most, (q["qid"], answer, holding)
 
 
+def test_the_hard_negative_news_questions_are_answered_by_their_article_alone() -> None:
+    """tests/data/news_hard.jsonl: each answer is in its target article of the distractor news and
+    in none of the articles on the same subject (``siblings``), the hard negatives it is asked among."""
+    texts = {}
+    with shared_eval("news_distractors.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            article = json.loads(line)
+            texts[article["id"]] = "".join(unicodedata.normalize("NFKC", article["text"]).split())
+    questions = read_questions(DATA / "news_hard.jsonl")
+    assert len(questions) == 60 and len({q["qid"] for q in questions}) == 60
+    for q in questions:
+        span = "".join(unicodedata.normalize("NFKC", q["answers"][0]).split())
+        assert span in texts[q["doc_id"]], q["qid"]
+        assert q["siblings"] and not any(span in texts[s] for s in q["siblings"]), q["qid"]
+
+
 def _one_page(corpus: Path) -> Path:
     """A corpus of one page that answers 嘉善有几家全国工人先锋号 with 3家."""
     corpus.mkdir()

@@ -271,3 +271,32 @@ def test_a_question_about_someone_the_archive_lacks_is_not_found(
 ) -> None:
     result = assistant.search(question, k=3)
     assert not result.found and result.reason == "terms" and result.unmatched[0] == topic
+
+
+# A news article given without a title (as news feeds give them): its subject, 台风“杜苏芮”, is named
+# in its opening, and the paragraph that answers, further on, says only 台风.
+_LEAD = "来源：人民网 漳州7月26日电 为应对台风“杜苏芮”带来的风雨，漳州海警局启动防台部署，派出巡逻艇。"
+_MIDDLE = "执法人员帮助渔民加固渔排，检查消防设备，转移物资，通报最新动态。" * 20
+_ANSWER = "漳州海警局提醒广大渔民朋友，台风过境期间如在海上遇险，请及时拨打报警电话95110求助。"
+
+
+def _storm_archive(where: Path, title: str) -> Path:
+    (where / "corpus").mkdir(parents=True)
+    article = {"id": "a1", "title": title, "text": f"{_LEAD}\n{_MIDDLE}\n{_ANSWER}"}
+    other = {"id": "b1", "title": "", "text": "台风“卡努”逼近，温州渔船回港避风。" * 3}
+    lines = [json.dumps(a, ensure_ascii=False) for a in (article, other)]
+    (where / "corpus" / "news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return hash_index(where / "ix", where / "corpus")
+
+
+@pytest.mark.parametrize("title", ["", "漳州海警全力防御台风“杜苏芮”"])
+def test_a_passage_is_about_what_its_article_named_before_it(tmp_path: Path, title: str) -> None:
+    with Assistant.open(_storm_archive(tmp_path, title), HashEmbedder()) as assistant:
+        asked = assistant.search("台风杜苏芮来袭前，漳州海警提醒渔民海上遇险打哪个报警电话？", k=3)
+        best = asked.hits[0]
+        assert "95110" in best.text and "杜苏芮" not in best.text and best.start > 0
+        # Named in the article's opening (or its title), the storm is what the passage is about.
+        assert asked.found, (asked.reason, asked.unmatched)
+        # Another storm is named neither there nor in the passage: not what it is about.
+        other = assistant.search("台风卡努来袭前，漳州海警提醒渔民海上遇险打哪个报警电话？", k=3)
+        assert not other.found and other.reason == "terms"

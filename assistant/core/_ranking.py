@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index import Filter, LexicalQuery, Store
+from index import Filter, LexicalQuery, Store, UnknownSource
 from index.text import char_bigrams
 
 from ..verdict import Ranked, Reading
@@ -226,8 +226,22 @@ def for_verdict(store: Store, found: Candidates, query: Query, sentences: tuple[
         cosines, spread = tuple(dense[r] for r in rows), tuple(found.spread)
     return Ranked(
         passages=tuple(f"{h.title}\n{h.section}\n{h.text}" for h in found.hits[:EVIDENCE_PASSAGES]),
+        before=_article_before(store, found.hits[0]) if found.hits else "",
         cosines=cosines,
         coverage=tuple(query.share(r) for r in rows),
         dense_top=spread,
         sentences=sentences,
     )
+
+
+def _article_before(store: Store, hit: Hit) -> str:
+    """What the passage's article says before it, when the passage has no title of its own: a news
+    article given without a title names its subject in its opening (台风“杜苏芮” in the lead, not in
+    the paragraph further on that answers), as a page's article does in the title read from the page."""
+    if hit.title or hit.chunk.start == 0:
+        return ""
+    try:
+        document = store.document(hit.source)
+    except UnknownSource:
+        return ""
+    return "" if document.is_page else document.text[: hit.chunk.start]

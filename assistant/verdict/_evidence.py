@@ -178,18 +178,25 @@ def evidence(
     closeness: Closeness,
     lexical: Vocabulary | None = None,
     others: Sequence[str] = (),
+    before: str = "",
 ) -> Evidence:
     """The features of the best passage (``passage``: its title, section and text) for the verdict,
     as close as the ranking found it (``closeness``), in an archive of vocabulary ``lexical`` (None:
-    unknown); ``others`` are the next passages (for ``any_coverage``)."""
+    unknown); ``others`` are the next passages (for ``any_coverage``), ``before`` what its article
+    says before it when it has no title (``Ranked.before``). What the question is about (its topic,
+    places and numbers) may be named there, as a reader of the passage in its article knows it;
+    what it asks (the focus, the terms' coverage) must be in the passage."""
     english = _both_english(reading, passage)
     if english:
         reading = _in_english(reading)
     folded = plain(passage)
+    # The passage read in its article: what the article named before it, then the passage.
+    about = plain(f"{before}\n{passage}") if before else folded
     unseen = unseen_weight(lexical)
     focus = attest(reading.focus, passage, lexicon, lexical) if reading.focus is not None else None
     total = sum(t.weight for t in reading.terms) or 1.0
     missing = [t for t in reading.terms if not t.in_text(folded)]
+    unnamed = [t for t in missing if not t.in_text(about)] if before else missing
     covered = 1.0 - sum(t.weight for t in missing) / total
     rarest = max((t.weight for t in missing), default=0.0) / max(unseen, 1e-9)
     keys = [t.text for t in missing if t.key]
@@ -217,11 +224,11 @@ def evidence(
         # best passage does not mention: it reports another year, edition or count.
         numbers_absent=tuple(
             t.text
-            for t in missing
+            for t in unnamed
             if t.key and DIGIT.search(t.text) and len(t.text) >= 2 and _replaced(t.text, folded)
         ),
-        names_elsewhere=_places_elsewhere(reading, missing, passage, lexicon),
-        topic_absent=_names_unspelled(missing) if english else _topic_absent(reading, folded, lexical),
+        names_elsewhere=_places_elsewhere(reading, unnamed, passage, lexicon),
+        topic_absent=_names_unspelled(missing) if english else _topic_absent(reading, about, lexical),
         sentence_z=float(closeness.sentence_z),
         focus=focus,
     )
@@ -263,6 +270,9 @@ class Ranked:
     coverage: tuple[float, ...]
     dense_top: tuple[float, ...]
     sentences: tuple[float, ...] = ()
+    # What the best passage's article says before it, when the passage has no title of its own
+    # (a news article given without one): where the article names what it is about.
+    before: str = ""
 
 
 def _standing(value: float, others: Sequence[float]) -> float:
@@ -296,4 +306,5 @@ def weigh(reading: Reading, ranked: Ranked, lexicon: Lexicon, lexical: Vocabular
         cosine_z=cosine_z,
         sentence_z=sentence_z,
     )
-    return evidence(reading, ranked.passages[0], lexicon, closeness, lexical, ranked.passages[1:])
+    passage, others = ranked.passages[0], ranked.passages[1:]
+    return evidence(reading, passage, lexicon, closeness, lexical, others, ranked.before)
