@@ -160,20 +160,43 @@ def test_the_projects_own_gold_answers_are_spans_of_their_page(name: str, most: 
             assert q["files"][0] in holding and len(holding) <= most, (q["qid"], answer, holding)
 
 
-def test_the_hard_negative_news_questions_are_answered_by_their_article_alone() -> None:
-    """tests/data/news_hard.jsonl: each answer is in its target article of the distractor news and
-    in none of the articles on the same subject (``siblings``), the hard negatives it is asked among."""
+def _news_texts() -> dict[str, str]:
+    """The distractor news articles by id, NFKC and without white space (as the scorer reads them)."""
     texts = {}
     with shared_eval("news_distractors.jsonl").open(encoding="utf-8") as f:
         for line in f:
             article = json.loads(line)
             texts[article["id"]] = "".join(unicodedata.normalize("NFKC", article["text"]).split())
+    return texts
+
+
+def test_the_hard_negative_news_questions_are_answered_by_their_article_alone() -> None:
+    """tests/data/news_hard.jsonl: each answer is in its target article of the distractor news and
+    in none of the articles on the same subject (``siblings``), the hard negatives it is asked among."""
+    texts = _news_texts()
     questions = read_questions(DATA / "news_hard.jsonl")
     assert len(questions) == 60 and len({q["qid"] for q in questions}) == 60
     for q in questions:
         span = "".join(unicodedata.normalize("NFKC", q["answers"][0]).split())
         assert span in texts[q["doc_id"]], q["qid"]
         assert q["siblings"] and not any(span in texts[s] for s in q["siblings"]), q["qid"]
+
+
+def test_the_news_absent_details_come_in_pairs_on_one_article() -> None:
+    """tests/data/news_absent.jsonl: 40 pairs, each on one article of the distractor news; the
+    answerable question's answer is in it, the other's answers are empty."""
+    texts = _news_texts()
+    questions = read_questions(DATA / "news_absent.jsonl")
+    pairs: dict[int, list[dict[str, Any]]] = {}
+    for q in questions:
+        pairs.setdefault(q["pair"], []).append(q)
+    assert len(pairs) == 40 and all(len(p) == 2 for p in pairs.values())
+    for pair in pairs.values():
+        answerable = [q for q in pair if q["answerable"]]
+        assert len(answerable) == 1 and len({q["doc_id"] for q in pair}) == 1, pair
+        for q in pair:
+            span = "".join(unicodedata.normalize("NFKC", "".join(q["answers"])).split())
+            assert (span in texts[q["doc_id"]]) if q["answerable"] else q["answers"] == [], q["qid"]
 
 
 def _one_page(corpus: Path) -> Path:
