@@ -45,6 +45,11 @@ def keys(question: str) -> list[str]:
         ("溫州鹿城區總工會今年的重點工作有哪些？", ["温州", "鹿城区"]),
         # A Chinese ordinal is a number: 第三届 asks about the third, not the second.
         ("第三届“两山”工匠有哪些人？", ["第3", "两山"]),
+        # A span counted back from now is dated otherwise in a passage (2002年 for 21年前); a year
+        # before which, or a month since which, is a number the passage must give.
+        ("上海警方破获21年前出租车司机命案，嫌疑人是哪里人？", ["上海"]),
+        ("1970年前克什米尔马鹿只剩下多少头？", ["1970", "克什米尔"]),
+        ("今年6月以来开化县总工会签了几份协议？", ["6", "开化县"]),
     ],
 )
 def test_key_terms(question: str, terms: list[str]) -> None:

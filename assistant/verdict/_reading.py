@@ -57,6 +57,12 @@ DIGIT = re.compile(r"\d")
 _QUOTED = re.compile(r"[“‘「『\"《]([^”’」』\"》]{2,12})[”’」』\"》]")
 # 绍兴市 in a question, 绍兴 in the passage: an administrative suffix may be left out.
 _SUFFIXED = re.compile(r"(.{2,})(?:省|市|县|区|镇|乡|街道|总工会|工会)$")
+# A span of time counted back or on from when it is asked or told (21年前, 3天后, 两个月之前, 5年来):
+# a passage dates the event instead (2002年), so its number is no key a passage must repeat. Not a
+# year (1970年前: before 1970), nor a month (6月以来: since June).
+_RELATIVE = re.compile(
+    r"(?<![\d.])(\d{1,3})多?(?:年|天|日|个月|周|个?星期|小时)(?:前|后|以前|以后|之前|之后|以来|来)"
+)
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -189,11 +195,13 @@ def read_question(question: str, lexicon: Lexicon, lexical: Vocabulary | None = 
 def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) -> list[Term]:
     tags = dict(lexicon.tagged(numerals(question)))
     quoted = {fold(m.group(1)) for m in _QUOTED.finditer(question)}
+    relative = set(_RELATIVE.findall(numerals(question)))
     terms = []
     for w in content_words(question, lexicon):
         weight, known = idf_of(w, lexical)
         name = tags.get(w) in _NAME_TAGS and not is_common_word(w)
-        key = name or bool(DIGIT.search(w)) or w in quoted or w.isascii()
+        counted = bool(DIGIT.search(w)) and w not in relative
+        key = name or counted or w in quoted or (w.isascii() and w not in relative)
         place = name and tags.get(w) == "ns"
         terms.append(
             Term(
