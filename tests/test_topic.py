@@ -200,7 +200,10 @@ def test_a_team_may_be_named_without_its_head() -> None:
     assert topic is not None and mentions(topic, "丹佛野马在分区赛中", lambda w: (5.0, True))
 
 
-@pytest.mark.parametrize("question", ["会员数有多少？", "部分人抗议什么？", "鲷鱼体呈什么颜色？"])
+@pytest.mark.parametrize(
+    "question",
+    ["会员数有多少？", "部分人抗议什么？", "鲷鱼体呈什么颜色？", "长春万达夜市抛砖案的嫌疑人是哪里人？"],
+)
 def test_a_quantity_a_part_or_people_is_no_head(question: str) -> None:
     topic = topic_of(question)
     assert topic is None or not topic.whole

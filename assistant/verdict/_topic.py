@@ -119,8 +119,9 @@ _NAMED_HEADS = frozenset(
 _ADMIN = frozenset("省市县区镇乡")
 # A noun of one character after a common noun makes a name jieba does not know (凤凰队, 浪花鱼,
 # 皱眉肌), found whole as a place's head is (浪花 alone is the waves); not a quantity of the noun
-# (会员数, 增长率), a part or a place of it (鱼体, 上岗时, 站内), or people (部分人).
-_NOT_HEADS = frozenset("数量率额价费值度体身面部时后前里中上下内外间旁边人者们")
+# (会员数, 增长率), a part or a place of it (鱼体, 上岗时, 站内), people (部分人), or a case named by
+# what happened (抛砖案: a report tells of 高空抛砖 and may never call it that).
+_NOT_HEADS = frozenset("数量率额价费值度体身面部时后前里中上下内外间旁边人者们案")
 # Heads of institutions a common noun names (萤火虫工作室, 自然史博物馆). Not 公司 or 学院: those
 # follow a trade as often (建筑公司, 医学院), which is a kind, not a name.
 _INSTITUTIONS = frozenset("工作室 协会 学会 研究所 研究院 基金会 俱乐部 出版社 电视台 博物馆".split())
