@@ -14,7 +14,7 @@ from ._reading import DIGIT, Reading, Term, Vocabulary, idf_of, plain, unseen_we
 from ._sentences import sentence_scores
 from ._topic import mentions
 
-__all__ = ["FEATURES", "Closeness", "Evidence", "Ranked", "evidence", "weigh"]
+__all__ = ["FEATURES", "Around", "Closeness", "Evidence", "Ranked", "evidence", "weigh"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,18 @@ class Closeness:
     # The closest of its measured sentences, in standard deviations above the dense leg's top
     # passages: a near miss's passage is on the topic as a whole, but no sentence says what is asked.
     sentence_z: float = 0.0
+
+
+@dataclass(frozen=True)
+class Around:
+    """What the verdict reads beside the best passage: the next passages (``others``: the terms may
+    be there when the best is ranked wrong, ``any_coverage``), and what its article says before it
+    when it has no title of its own (``Ranked.before``). What the question is about (its topic,
+    places and numbers) may be named there, as a reader of the passage in its article knows it;
+    what it asks (the focus, the terms' coverage) must be in the passage."""
+
+    others: Sequence[str] = ()
+    before: str = ""
 
 
 def _share(reading: Reading, folded: str, total: float) -> float:
@@ -177,32 +189,28 @@ def evidence(
     lexicon: Lexicon,
     closeness: Closeness,
     lexical: Vocabulary | None = None,
-    others: Sequence[str] = (),
-    before: str = "",
+    around: Around = Around(),
 ) -> Evidence:
     """The features of the best passage (``passage``: its title, section and text) for the verdict,
     as close as the ranking found it (``closeness``), in an archive of vocabulary ``lexical`` (None:
-    unknown); ``others`` are the next passages (for ``any_coverage``), ``before`` what its article
-    says before it when it has no title (``Ranked.before``). What the question is about (its topic,
-    places and numbers) may be named there, as a reader of the passage in its article knows it;
-    what it asks (the focus, the terms' coverage) must be in the passage."""
+    unknown), read with what is ``around`` it."""
     english = _both_english(reading, passage)
     if english:
         reading = _in_english(reading)
     folded = plain(passage)
-    # The passage read in its article: what the article named before it, then the passage.
-    about = plain(f"{before}\n{passage}") if before else folded
     unseen = unseen_weight(lexical)
     focus = attest(reading.focus, passage, lexicon, lexical) if reading.focus is not None else None
     total = sum(t.weight for t in reading.terms) or 1.0
     missing = [t for t in reading.terms if not t.in_text(folded)]
-    unnamed = [t for t in missing if not t.in_text(about)] if before else missing
+    # The passage read in its article: what the article named before it, then the passage.
+    about = plain(f"{around.before}\n{passage}") if around.before else folded
+    unnamed = [t for t in missing if not t.in_text(about)] if around.before else missing
     covered = 1.0 - sum(t.weight for t in missing) / total
     rarest = max((t.weight for t in missing), default=0.0) / max(unseen, 1e-9)
     keys = [t.text for t in missing if t.key]
     numbers = [k for k in keys if DIGIT.search(k)]
     # The best passage may be ranked wrong while the next one holds the terms.
-    anywhere = max((_share(reading, plain(o), total) for o in others), default=0.0)
+    anywhere = max((_share(reading, plain(o), total) for o in around.others), default=0.0)
     return Evidence(
         lexical_coverage=float(closeness.lexical_coverage),
         term_coverage=covered,
@@ -306,5 +314,5 @@ def weigh(reading: Reading, ranked: Ranked, lexicon: Lexicon, lexical: Vocabular
         cosine_z=cosine_z,
         sentence_z=sentence_z,
     )
-    passage, others = ranked.passages[0], ranked.passages[1:]
-    return evidence(reading, passage, lexicon, closeness, lexical, others, ranked.before)
+    around = Around(others=ranked.passages[1:], before=ranked.before)
+    return evidence(reading, ranked.passages[0], lexicon, closeness, lexical, around)
