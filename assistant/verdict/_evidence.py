@@ -204,7 +204,7 @@ def evidence(
     missing = [t for t in reading.terms if not t.in_text(folded)]
     # The passage read in its article: what the article named before it, then the passage.
     about = plain(f"{around.before}\n{passage}") if around.before else folded
-    unnamed = [t for t in missing if not t.in_text(about)] if around.before else missing
+    unnamed = [t for t in missing if not t.in_text(about)]
     covered = 1.0 - sum(t.weight for t in missing) / total
     rarest = max((t.weight for t in missing), default=0.0) / max(unseen, 1e-9)
     keys = [t.text for t in missing if t.key]

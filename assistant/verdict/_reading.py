@@ -200,8 +200,7 @@ def _chinese_terms(question: str, lexicon: Lexicon, lexical: Vocabulary | None) 
     for w in content_words(question, lexicon):
         weight, known = idf_of(w, lexical)
         name = tags.get(w) in _NAME_TAGS and not is_common_word(w)
-        counted = bool(DIGIT.search(w)) and w not in relative
-        key = name or counted or w in quoted or (w.isascii() and w not in relative)
+        key = name or w in quoted or ((bool(DIGIT.search(w)) or w.isascii()) and w not in relative)
         place = name and tags.get(w) == "ns"
         terms.append(
             Term(
